@@ -102,6 +102,8 @@ export interface RunInfo {
 export const OBJECT_KINDS = [
   'lock', 'rlock', 'condition', 'semaphore', 'bounded_semaphore', 'event', 'barrier',
   'queue', 'lifo_queue', 'priority_queue', 'simple_queue', 'thread', 'future',
+  // The clock that time.sleep waits on (one per process).
+  'timer',
   // Cross-process primitives (multiprocessing), from v1 too.
   'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore', 'mp_condition', 'mp_event',
   'mp_barrier', 'mp_queue', 'mp_simple_queue', 'mp_joinable_queue', 'mp_pipe', 'process',

@@ -8,4 +8,4 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('weft: dist/cli.js is missing. Run `npm install` (or `npm run build`) in the Weft folder first.\n');
   process.exit(2);
 }
-require(cli);
+void require(cli).runCli(process.argv.slice(2));

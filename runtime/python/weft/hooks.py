@@ -10,7 +10,8 @@ contended starts contending because of the profiler. So for `Lock`:
 * `acquire` and `__enter__` are *properties*. Their getter runs before the lock is taken. If
   the lock is free it notes the would-be holder and returns the raw C method, so the acquire
   itself runs in C and the user's next bytecode runs with nothing of ours in between.
-* `__exit__` is a property too: `with` looks it up before calling `__enter__`.
+* `__exit__` is a property whose getter is C (attrgetter): `with` looks it up after the
+  `__enter__` getter decided and before calling the chosen method, so no bytecode may run there.
 * `release` is an instance attribute bound to the raw C method: no Python at all.
 * Only when the getter sees the lock held does it return a Python slow path, which times the
   wait, reads the holder's current line, and records the waker (the last thread that took the
@@ -29,6 +30,7 @@ is not recorded separately, so per-thread wait time is not counted twice.
 from __future__ import annotations
 
 import _thread
+import operator
 import queue as _queue_mod
 import re
 import sys
@@ -84,15 +86,21 @@ class Lock:
         self._raw = raw
         self.release = raw.release
         self.locked = raw.locked
+        self._waiting: Dict[int, int] = {}
         self._holder = 0
         self._n = 0
         agent = core.A
         self._weft_site = agent.user_site(2) if agent is not None else None
 
+    # `locked()` alone is not enough to decide: when a waiter is woken, it owns the lock in C
+    # but the lock's `locked` flag stays 0 until that waiter gets the GIL back. A thread asking
+    # in that window sees "free", takes the C path and blocks unrecorded (measured: most waits
+    # of a lock hand-off chain were lost). So the fast path also requires that no recorded
+    # waiter is queued (`_waiting`, a dict because its updates are atomic under the GIL).
     @property
     def acquire(self) -> Callable[..., bool]:
         raw = self._raw
-        if raw.locked():
+        if raw.locked() or self._waiting:
             return self._slow_acquire
         self._holder = get_ident()
         self._n += 1
@@ -101,15 +109,17 @@ class Lock:
     @property
     def __enter__(self) -> Callable[[], bool]:
         raw = self._raw
-        if raw.locked():
+        if raw.locked() or self._waiting:
             return self._slow_acquire
         self._holder = get_ident()
         self._n += 1
         return raw.__enter__
 
-    @property
-    def __exit__(self) -> Callable[..., Any]:
-        return self._raw.__exit__
+    # A property whose getter is a C function: `with` looks `__exit__` up between the
+    # `__enter__` getter's decision and the call to the chosen enter, and a Python getter there
+    # would be an eval-breaker check in which another thread could take the lock (measured: the
+    # waits of examples/bank_transfer.py went unrecorded). attrgetter runs no bytecode.
+    __exit__ = property(operator.attrgetter("_raw.__exit__"))
 
     def _slow_acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         raw = self._raw
@@ -130,9 +140,12 @@ class Lock:
         hsite = _holder_site(agent, holder)
         site = agent.user_site(2)
         _begin(agent, me, t0, self, self._weft_kind, site, holder, hsite)
+        waiting = self._waiting
+        waiting[me] = 1
         try:
             ok = raw.acquire(True, timeout)
         finally:
+            waiting.pop(me, None)
             agent.open_waits.pop(me, None)
         t1 = now()
         waker = self._holder
@@ -197,9 +210,11 @@ class RLock:
             return raw.__enter__
         return self._acquire
 
-    @property
-    def __exit__(self) -> Callable[..., Any]:
-        return self._raw.__exit__
+    # A property whose getter is a C function: `with` looks `__exit__` up between the
+    # `__enter__` getter's decision and the call to the chosen enter, and a Python getter there
+    # would be an eval-breaker check in which another thread could take the lock (measured: the
+    # waits of examples/bank_transfer.py went unrecorded). attrgetter runs no bytecode.
+    __exit__ = property(operator.attrgetter("_raw.__exit__"))
 
     def _acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         raw = self._raw

@@ -159,6 +159,12 @@ class Lock:
     def _at_fork_reinit(self) -> None:
         self._raw._at_fork_reinit()
         self._holder = 0
+        self._waiting.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else the C lock has (private helpers of newer Pythons) is forwarded; only
+        # called for names not found normally, so it costs nothing on the hot path.
+        return getattr(self.__dict__["_raw"], name)
 
     def __repr__(self) -> str:
         return repr(self._raw)
@@ -170,13 +176,9 @@ _OWNER_RE = re.compile(r"owner=(\d+)")
 class RLock:
     """A `threading.RLock` that records contended acquires.
 
-    3.9-3.13's C RLock has no `locked()`, so the getter cannot tell "free" from "held by
-    another thread" without acquiring. When this thread already owns it, the raw method is
-    returned (re-entry never blocks). Otherwise a Python function tries a non-blocking C
-    acquire and returns at once on success: one eval-breaker check (the end of that call) can
-    fall inside the held window, the same as a user's explicit `lock.acquire()` call has; the
-    contention test shows it adds no measurable contention. The holder of a contended RLock is
-    read from the C object's repr (owner=ident) on the slow path only.
+    Same scheme as Lock. When this thread already owns it, the raw method is returned
+    (re-entry never blocks); whether another thread holds it is read from the C repr. The
+    holder of a contended RLock is read from the repr's owner=ident on the slow path.
     """
 
     _weft_kind = "rlock"
@@ -189,18 +191,25 @@ class RLock:
         self._is_owned = raw._is_owned
         self._release_save = raw._release_save
         self._acquire_restore = raw._acquire_restore
+        self._waiting: Dict[int, int] = {}
         self._holder = 0
         self._n = 0
         agent = core.A
         self._weft_site = agent.user_site(2) if agent is not None else None
 
+    # The C repr starts "<locked" or "<unlocked": the only way 3.9-3.13 say whether another
+    # thread holds an RLock without acquiring it. It costs a few hundred ns, and it runs
+    # before the acquire, so it cannot create a convoy (a Python acquire that tried first did:
+    # the contention test measured thousands of spurious waits).
     @property
     def acquire(self) -> Callable[..., bool]:
         raw = self._raw
         self._n += 1
         if raw._is_owned():
             return raw.acquire
-        return self._acquire
+        if self._waiting or repr(raw)[1] == "l":
+            return self._acquire
+        return raw.acquire
 
     @property
     def __enter__(self) -> Callable[[], bool]:
@@ -208,7 +217,9 @@ class RLock:
         self._n += 1
         if raw._is_owned():
             return raw.__enter__
-        return self._acquire
+        if self._waiting or repr(raw)[1] == "l":
+            return self._acquire
+        return raw.__enter__
 
     # A property whose getter is a C function: `with` looks `__exit__` up between the
     # `__enter__` getter's decision and the call to the chosen enter, and a Python getter there
@@ -230,9 +241,12 @@ class RLock:
         hsite = _holder_site(agent, holder)
         site = agent.user_site(2)
         _begin(agent, me, t0, self, "rlock", site, holder, hsite)
+        waiting = self._waiting
+        waiting[me] = 1
         try:
             ok = raw.acquire(True, timeout)
         finally:
+            waiting.pop(me, None)
             agent.open_waits.pop(me, None)
         t1 = now()
         _record(agent, t0, t1, me, self, "rlock", site, holder, hsite,
@@ -241,6 +255,9 @@ class RLock:
 
     def _at_fork_reinit(self) -> None:
         self._raw._at_fork_reinit()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_raw"], name)
 
     def __repr__(self) -> str:
         return repr(self._raw)

@@ -230,6 +230,7 @@ def run(argv: List[str]) -> int:
         tb = e.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename.startswith(core._AGENT_DIR):
             tb = tb.tb_next
+        e.__traceback__ = tb  # the default hook prints the exception's own traceback
         if isinstance(e, KeyboardInterrupt):
             sys.excepthook(type(e), e, tb)
             code = 130

@@ -141,6 +141,7 @@ export async function readProcessFile(
         if (err.startsWith('unknown record type')) {
           const code = String((value as unknown[])[0]);
           unknown.set(code, (unknown.get(code) ?? 0) + 1);
+          count++; // read and understood as "newer", so not lost
         } else {
           invalid++;
           if (invalidExamples.length < 3) invalidExamples.push(`line ${lineNo}: ${err}`);

@@ -56,10 +56,19 @@ class Agent:
         self.open_waits: Dict[int, list] = {}  # ident -> partial W record of a wait in progress
         self.internal_idents: set = set()  # the agent's own threads
         self.closed = False
+        writer.convert = self.convert
 
     # -- records -------------------------------------------------------------------------
     def emit(self, rec: list) -> None:
         self.writer.buf.append(rec)
+
+    def convert(self, rec: tuple) -> list:
+        """Finishes a deferred wait tuple: thread idents of holder and waker become tids."""
+        tids = self.tids
+        out = list(rec)
+        out[7] = tids.get(rec[7]) if rec[7] else None
+        out[9] = tids.get(rec[9]) if rec[9] else None
+        return out
 
     def warn(self, message: str, level: str = "warning") -> None:
         self.emit(["!", now(), level, message])

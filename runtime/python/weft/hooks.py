@@ -135,25 +135,36 @@ class Lock:
                 self._holder = me
                 self._n += 1
             return ok
+        # Everything that can be prepared is prepared before blocking: once the lock is ours,
+        # each extra call is a point where the GIL can move while we hold it (a convoy seed).
         t0 = now()
         holder = self._holder
         hsite = _holder_site(agent, holder)
         site = agent.user_site(2)
-        _begin(agent, me, t0, self, self._weft_kind, site, holder, hsite)
+        tid = agent.tid(me)
+        oid = agent.oid(self)
+        kind = self._weft_kind
+        open_waits = agent.open_waits
+        open_waits[me] = [t0, self, kind, site, holder, hsite]
         waiting = self._waiting
         waiting[me] = 1
         try:
             ok = raw.acquire(True, timeout)
-        finally:
+        except BaseException:
             waiting.pop(me, None)
-            agent.open_waits.pop(me, None)
+            open_waits.pop(me, None)
+            raise
         t1 = now()
         waker = self._holder
         if ok:
             self._holder = me
             self._n += 1
-        _record(agent, t0, t1, me, self, self._weft_kind, site, holder, hsite,
-                waker if ok else 0, 0 if ok else TIMED_OUT)
+        del waiting[me]
+        del open_waits[me]
+        # A tuple with raw thread idents: the writer thread turns it into a `W` record, so
+        # no dictionary lookups run here while the lock is held.
+        agent.writer.buf.append(  # not a captured `buf`: the writer swaps the list
+            ("W", t0, t1, tid, oid, kind, site, holder, hsite, waker if ok else 0, 0 if ok else TIMED_OUT))
         return ok
 
     def _at_fork_reinit(self) -> None:
@@ -567,11 +578,48 @@ def install() -> None:
     _wrap_init(threading.Event, lambda e: _adopt(e, "event", e._cond, "cond"))
     _wrap_init(threading.Barrier, lambda b: _adopt(b, "barrier", b._cond, "cond"))
     _wrap_init(_queue_mod.Queue, _after_queue)
-    try:
-        import concurrent.futures._base as cf
-        _wrap_init(cf.Future, lambda f: _adopt(f, "future", f._condition, "result"))
-    except Exception:
-        pass
+    # concurrent.futures costs ~14 ms to import (it pulls in logging): hook it only when the
+    # program imports it, or now if something already did.
+    if "concurrent.futures._base" in sys.modules:
+        _hook_futures(sys.modules["concurrent.futures._base"])
+    else:
+        sys.meta_path.insert(0, _PostImport("concurrent.futures._base", _hook_futures))
+
+
+def _hook_futures(cf: Any) -> None:
+    _wrap_init(cf.Future, lambda f: _adopt(f, "future", f._condition, "result"))
+
+
+class _PostImport:
+    """A meta-path finder that runs `then(module)` right after one module is first loaded."""
+
+    def __init__(self, name: str, then: Callable[[Any], None]) -> None:
+        self.name = name
+        self.then = then
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+        then = self.then
+
+        def exec_and_hook(module: Any) -> None:
+            exec_module(module)
+            try:
+                then(module)
+            except Exception as e:  # never break the import
+                a = core.A
+                if a is not None:
+                    a.warn(f"hook on {fullname} failed: {e!r}")
+
+        loader.exec_module = exec_and_hook  # type: ignore[method-assign]
+        return spec
 
 
 def uninstall() -> None:
@@ -583,6 +631,8 @@ def uninstall() -> None:
     threading.Thread.join = _orig["Thread.join"]  # type: ignore[method-assign]
     threading.Thread.name = _orig["Thread.name"]  # type: ignore[method-assign]
     time.sleep = _orig["sleep"]
+    for finder in [f for f in sys.meta_path if isinstance(f, _PostImport)]:
+        sys.meta_path.remove(finder)
     for key, val in list(_orig.items()):
         if key.endswith(".__init__"):
             cls, orig = val

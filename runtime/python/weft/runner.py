@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import platform
 import signal
 import sys
 import threading
@@ -103,7 +102,7 @@ class Session:
         header = {
             "format": "weft-trace", "version": 1, "agent": __version__,
             "pid": os.getpid(), "ppid": os.getppid(), "serial": 0,
-            "python": platform.python_version(), "implementation": sys.implementation.name,
+            "python": "%d.%d.%d" % sys.version_info[:3], "implementation": sys.implementation.name,
             "gil": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
             "platform": sys.platform, "clock": "CLOCK_MONOTONIC",
             "startNs": t0, "wallNs": time.time_ns(),

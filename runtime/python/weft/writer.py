@@ -39,7 +39,9 @@ class TraceWriter:
         # Raw locks: the agent's own synchronisation must never be instrumented.
         self._io_lock = _thread.allocate_lock()
         self._sleep = time.sleep
-        self.internal: set = set()  # the agent's thread idents (shared with the sampler)
+        self.internal: set = set()
+        # Turns deferred tuples (recorded where time matters) into records, in this thread.
+        self.convert: Optional[Any] = None  # the agent's thread idents (shared with the sampler)
         os.write(fd, (_dumps(header) + "\n").encode("utf-8"))
 
     def start(self) -> None:
@@ -65,7 +67,10 @@ class TraceWriter:
                 return
             self.buf = []
             lines = []
+            convert = self.convert
             for rec in buf:
+                if type(rec) is tuple and convert is not None:
+                    rec = convert(rec)
                 try:
                     lines.append(_dumps(rec))
                 except (TypeError, ValueError):

@@ -25,15 +25,11 @@ get_ident = threading.get_ident
 
 # Files whose frames are never "the user's line": the stdlib modules we hook and the agent.
 _AGENT_DIR = os.path.dirname(os.path.abspath(__file__))
-_SKIP_FILES = {
-    threading.__file__,
-    os.path.join(os.path.dirname(threading.__file__), "queue.py"),
-}
-_SKIP_DIRS = (
-    _AGENT_DIR + os.sep,
-    os.path.join(os.path.dirname(threading.__file__), "concurrent") + os.sep,
-    os.path.join(os.path.dirname(threading.__file__), "multiprocessing") + os.sep,
-)
+_STDLIB = os.path.dirname(threading.__file__) + os.sep
+_SKIP_FILES = {threading.__file__}
+_SKIP_DIRS = (_AGENT_DIR + os.sep, _STDLIB)
+# Installed packages live under the stdlib folder in most layouts but are the user's code.
+_KEEP_DIRS = (_STDLIB + "site-packages" + os.sep, _STDLIB + "dist-packages" + os.sep)
 
 _NAME_RE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\[[^\]]*\])?)\s*(?::[^=]*)?=(?!=)")
 
@@ -116,7 +112,7 @@ class Agent:
             return None
         while f is not None:
             fn = f.f_code.co_filename
-            if fn not in _SKIP_FILES and not fn.startswith(_SKIP_DIRS):
+            if not fn.startswith(_SKIP_DIRS) or fn.startswith(_KEEP_DIRS):
                 return self.site(f.f_code, f.f_lineno)
             f = f.f_back
         return None
@@ -126,7 +122,7 @@ class Agent:
         f = frame
         while f is not None:
             fn = f.f_code.co_filename
-            if fn not in _SKIP_FILES and not fn.startswith(_SKIP_DIRS):
+            if not fn.startswith(_SKIP_DIRS) or fn.startswith(_KEEP_DIRS):
                 return self.site(f.f_code, f.f_lineno)
             f = f.f_back
         return None
@@ -174,11 +170,17 @@ class Agent:
             return o
         parent = getattr(obj, "_weft_parent", None)
         poid = self.oid(parent) if parent is not None else None
+        site = obj._weft_site
+        name = getattr(obj, "_weft_name", "") or self.name_at(site)
+        # Everything that can switch threads (reading the source line) is done above; the id
+        # is taken and the definition emitted together, so a definition never follows a record
+        # that uses its id, even when two threads define related objects at once.
+        o = obj._weft_oid  # another thread may have defined it while we read the line
+        if o:
+            return o
         o = self.next_oid
         self.next_oid += 1
         obj._weft_oid = o
-        site = obj._weft_site
-        name = getattr(obj, "_weft_name", "") or self.name_at(site)
         self.emit(["O", o, obj._weft_kind, name, site, poid, getattr(obj, "_weft_role", None)])
         try:
             self.defined[o] = weakref.ref(obj)

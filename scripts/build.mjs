@@ -11,6 +11,7 @@ const entries = [
   { in: 'runtime/src/worker/parse-worker.ts', out: 'dist/parse-worker.js', platform: 'node' },
   { in: 'extension/src/extension.ts', out: 'dist/extension.js', platform: 'node', external: ['vscode'] },
   { in: 'extension/src/server/server.ts', out: 'dist/server.js', platform: 'node' },
+  { in: 'bench/model-load.ts', out: 'dist/bench-model-load.js', platform: 'node' },
   // Browser entries (webview and the self-contained HTML report).
   { in: 'webview/src/main.ts', out: 'dist/webview.js', platform: 'browser' },
 ];

@@ -72,7 +72,7 @@ export function computeThreadTimes(model: TraceModel, cpuFirst: Map<number, numb
   });
 }
 
-function percentile(sorted: number[], p: number): number {
+function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
   return sorted[idx] as number;
@@ -83,10 +83,15 @@ export function computeLockStats(model: TraceModel, acquisitions: Map<number, nu
   interface Acc {
     waits: number[];
     total: number;
-    intervals: [number, number][];
-    holders: Map<string, LockHolderStat>;
-    waiters: Map<string, { lane: number; site: number | null; waits: number; waitNs: number }>;
+    /** Union of wait intervals, built incrementally: waits arrive sorted by begin. */
+    unionNs: number;
+    curBegin: number;
+    curEnd: number;
+    holders: Map<number, LockHolderStat>;
+    waiters: Map<number, { lane: number; site: number | null; waits: number; waitNs: number }>;
   }
+  // Numeric keys (lane, site) -> lane * 2^24 + site + 1: no string per wait.
+  const key = (lane: number, site: number): number => lane * 16_777_216 + site + 1;
   const byObj = new Map<number, Acc>();
   const w = model.waits;
   for (let i = 0; i < w.count; i++) {
@@ -100,49 +105,53 @@ export function computeLockStats(model: TraceModel, acquisitions: Map<number, nu
     if (kind === 'thread' || kind === 'timer') continue;
     let acc = byObj.get(obj);
     if (!acc) {
-      acc = { waits: [], total: 0, intervals: [], holders: new Map(), waiters: new Map() };
+      acc = { waits: [], total: 0, unionNs: 0, curBegin: -1, curEnd: -1, holders: new Map(), waiters: new Map() };
       byObj.set(obj, acc);
     }
-    const d = (w.end[i] as number) - (w.begin[i] as number);
+    const b = w.begin[i] as number;
+    const e = w.end[i] as number;
+    const d = e - b;
     acc.waits.push(d);
     acc.total += d;
-    acc.intervals.push([w.begin[i] as number, w.end[i] as number]);
+    if (b > acc.curEnd) {
+      if (acc.curEnd > acc.curBegin) acc.unionNs += acc.curEnd - acc.curBegin;
+      acc.curBegin = b;
+      acc.curEnd = e;
+    } else if (e > acc.curEnd) acc.curEnd = e;
     const hl = w.holderLane[i] as number;
     const hs = w.holderSite[i] as number;
     const holderLane = hl >= 0 ? hl : (w.wakerLane[i] as number);
     if (holderLane >= 0) {
-      const key = `${holderLane}:${hs}`;
-      const h = acc.holders.get(key) ?? { lane: holderLane, site: hs >= 0 ? hs : null, waits: 0, waitNs: 0 };
+      const k = key(holderLane, hs);
+      let h = acc.holders.get(k);
+      if (!h) {
+        h = { lane: holderLane, site: hs >= 0 ? hs : null, waits: 0, waitNs: 0 };
+        acc.holders.set(k, h);
+      }
       h.waits++;
       h.waitNs += d;
-      acc.holders.set(key, h);
     }
+    const lane = w.lane[i] as number;
     const ws = w.site[i] as number;
-    const wkey = `${w.lane[i]}:${ws}`;
-    const wt = acc.waiters.get(wkey) ?? { lane: w.lane[i] as number, site: ws >= 0 ? ws : null, waits: 0, waitNs: 0 };
+    const wk = key(lane, ws);
+    let wt = acc.waiters.get(wk);
+    if (!wt) {
+      wt = { lane, site: ws >= 0 ? ws : null, waits: 0, waitNs: 0 };
+      acc.waiters.set(wk, wt);
+    }
     wt.waits++;
     wt.waitNs += d;
-    acc.waiters.set(wkey, wt);
+  }
+  const childAcq = new Map<number, number>();
+  for (const o of model.objects) {
+    if (o.parent !== null) childAcq.set(o.parent, (childAcq.get(o.parent) ?? 0) + (acquisitions.get(o.index) ?? 0));
   }
   const stats: LockStat[] = [];
   for (const [obj, acc] of byObj) {
-    const sorted = acc.waits.slice().sort((a, b) => a - b);
-    // Contended hold time: union of the intervals during which someone waited.
-    acc.intervals.sort((a, b) => a[0] - b[0]);
-    let union = 0;
-    let cs = -1;
-    let ce = -1;
-    for (const [b, e] of acc.intervals) {
-      if (b > ce) {
-        if (ce > cs) union += ce - cs;
-        cs = b;
-        ce = e;
-      } else if (e > ce) ce = e;
-    }
-    if (ce > cs) union += ce - cs;
-    let acq = acquisitions.get(obj) ?? 0;
+    const sorted = Float64Array.from(acc.waits).sort();
+    const union = acc.unionNs + (acc.curEnd > acc.curBegin ? acc.curEnd - acc.curBegin : 0);
     // Acquisitions of a primitive's internal lock count for the primitive.
-    for (const o of model.objects) if (o.parent === obj) acq += acquisitions.get(o.index) ?? 0;
+    const acq = (acquisitions.get(obj) ?? 0) + (childAcq.get(obj) ?? 0);
     stats.push({
       object: obj,
       acquisitions: Math.max(acq, acc.waits.length),
@@ -230,7 +239,7 @@ export function computeDiagnostics(model: TraceModel): Diagnostic[] {
     out.push({
       severity: share > 0.2 ? 'warning' : 'info',
       message: `${obj.kind} "${label}" made threads wait ${fmtMs(l.waitNs)} in ${l.contentions} waits (p95 ${fmtMs(l.p95WaitNs)})` +
-        (holderName ? `; mostly held by ${holderName}${site ? ` at ${site.file}:${site.line}` : ''}` : ''),
+        (holderName ? `; ${obj.kind === 'lock' || obj.kind === 'rlock' ? 'mostly held by' : 'mostly released by'} ${holderName}${site ? ` at ${site.file}:${site.line}` : ''}` : ''),
       site: obj.site,
       process: obj.process,
     });

@@ -127,7 +127,8 @@ export class ModelBuilder {
       hotspots: [],
       diagnostics: [],
     };
-    base.flows.push(...computeUnblockFlows(base));
+    // A loop, not push(...spread): a big trace has millions of flows (beyond the argument limit).
+    for (const f of computeUnblockFlows(base)) base.flows.push(f);
     base.threadTimes = computeThreadTimes(base, this.cpuFirst, this.cpuLast);
     base.locks = computeLockStats(base, this.acquisitions);
     base.hotspots = computeHotspots(base);
@@ -313,10 +314,14 @@ export function assertUnreachable(x: never): never {
   throw new Error(`unexpected value ${JSON.stringify(x)}`);
 }
 
+/**
+ * Freezes the model and its tables (arrays and column objects), not each row: freezing
+ * millions of rows one by one cost more than building them. Rows are read-only by contract.
+ */
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !ArrayBuffer.isView(o) && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as object)) deepFreeze(v);
+  Object.freeze(o);
+  for (const v of Object.values(o as object)) {
+    if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) Object.freeze(v);
   }
   return o;
 }

@@ -117,6 +117,20 @@ class Agent:
             f = f.f_back
         return None
 
+    def user_site_key(self, depth: int = 2) -> Optional[Tuple[Any, int]]:
+        """Like user_site, but the (code, line) itself: objects keep this, not a per-file id,
+        because a forked child writes a new file with ids of its own."""
+        try:
+            f = sys._getframe(depth)
+        except ValueError:
+            return None
+        while f is not None:
+            fn = f.f_code.co_filename
+            if not fn.startswith(_SKIP_DIRS) or fn.startswith(_KEEP_DIRS):
+                return (f.f_code, f.f_lineno)
+            f = f.f_back
+        return None
+
     def frame_site(self, frame: Any) -> Optional[int]:
         """Site of the innermost user frame of a stack (for holders seen from another thread)."""
         f = frame
@@ -166,21 +180,23 @@ class Agent:
     def oid(self, obj: Any) -> int:
         """Id of a hooked object, defining it (and its parent) on first use."""
         o = obj._weft_oid
-        if o:
+        if o and getattr(obj, "_weft_gen", None) is self:
             return o
         parent = getattr(obj, "_weft_parent", None)
         poid = self.oid(parent) if parent is not None else None
-        site = obj._weft_site
+        key = obj._weft_site
+        site = self.site(key[0], key[1]) if key is not None else None
         name = getattr(obj, "_weft_name", "") or self.name_at(site)
         # Everything that can switch threads (reading the source line) is done above; the id
         # is taken and the definition emitted together, so a definition never follows a record
         # that uses its id, even when two threads define related objects at once.
         o = obj._weft_oid  # another thread may have defined it while we read the line
-        if o:
+        if o and getattr(obj, "_weft_gen", None) is self:
             return o
         o = self.next_oid
         self.next_oid += 1
         obj._weft_oid = o
+        obj._weft_gen = self  # ids are per file: a forked child's agent redefines the object
         self.emit(["O", o, obj._weft_kind, name, site, poid, getattr(obj, "_weft_role", None)])
         try:
             self.defined[o] = weakref.ref(obj)

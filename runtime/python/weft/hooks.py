@@ -90,7 +90,7 @@ class Lock:
         self._holder = 0
         self._n = 0
         agent = core.A
-        self._weft_site = agent.user_site(2) if agent is not None else None
+        self._weft_site = agent.user_site_key(1) if agent is not None else None
 
     # `locked()` alone is not enough to decide: when a waiter is woken, it owns the lock in C
     # but the lock's `locked` flag stays 0 until that waiter gets the GIL back. A thread asking
@@ -206,7 +206,7 @@ class RLock:
         self._holder = 0
         self._n = 0
         agent = core.A
-        self._weft_site = agent.user_site(2) if agent is not None else None
+        self._weft_site = agent.user_site_key(1) if agent is not None else None
 
     # The C repr starts "<locked" or "<unlocked": the only way 3.9-3.13 say whether another
     # thread holds an RLock without acquiring it. It costs a few hundred ns, and it runs
@@ -303,7 +303,7 @@ def _make_condition(base: type) -> type:
             self.__dict__.pop("acquire", None)
             self.__dict__.pop("release", None)
             agent = core.A
-            self._weft_site = agent.user_site(2) if agent is not None else None
+            self._weft_site = agent.user_site_key(1) if agent is not None else None
 
         def acquire(self, *args: Any, **kwargs: Any) -> bool:
             return self._lock.acquire(*args, **kwargs)
@@ -349,7 +349,7 @@ def _adopt(obj: Any, kind: str, cond: Any, role: str) -> None:
     obj._weft_oid = 0
     if not hasattr(obj, "_weft_site"):
         agent = core.A
-        obj._weft_site = agent.user_site(3) if agent is not None else None
+        obj._weft_site = agent.user_site_key(1) if agent is not None else None
     if cond is not None and hasattr(cond, "_weft_oid"):
         cond._weft_parent = obj
         cond._weft_role = role
@@ -405,7 +405,7 @@ class SimpleQueue(_queue_mod.SimpleQueue):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         agent = core.A
-        self._weft_site = agent.user_site(2) if agent is not None else None
+        self._weft_site = agent.user_site_key(1) if agent is not None else None
         self._weft_putter = 0
 
     def put(self, item: Any, block: bool = True, timeout: Optional[float] = None) -> None:
@@ -453,7 +453,7 @@ class _ThreadObj:
     _weft_kind = "thread"
     _weft_oid = 0
 
-    def __init__(self, name: str, site: Optional[int]) -> None:
+    def __init__(self, name: str, site: Optional[Tuple[Any, int]]) -> None:
         self._weft_name = name
         self._weft_site = site
 
@@ -475,8 +475,9 @@ def _patched_start(self: threading.Thread) -> None:
     if agent is not None and not agent.closed:
         try:
             parent = agent.tid()
-            site = agent.user_site(2)
-            self._weft_obj = _ThreadObj(self.name, site)  # type: ignore[attr-defined]
+            key = agent.user_site_key(2)
+            site = agent.site(key[0], key[1]) if key is not None else None
+            self._weft_obj = _ThreadObj(self.name, key)  # type: ignore[attr-defined]
             self._started._cond._weft_internal = True  # type: ignore[attr-defined]
             run = self.run
 

@@ -16,7 +16,7 @@ import time
 import types
 from typing import List, Optional
 
-from . import __version__, core, hooks, sampler
+from . import __version__, core, hooks, processes, sampler
 from .writer import TraceWriter
 
 USAGE = """usage: python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--] script.py [args...]
@@ -96,9 +96,21 @@ class Session:
 
     def __init__(self, opts: Options, start_method: str = "main") -> None:
         self.opts = opts
+        # How children forked from this process began: "forkserver" in the fork server.
+        self.fork_method = "fork"
+        self._open(start_method)
+
+    def _open(self, start_method: str) -> None:
+        """A new trace file and agent state for this process (at start, and after fork)."""
         self.exit_code: Optional[int] = None
         self.end_reason = "exit"
         t0 = time.perf_counter_ns()
+        # A new interpreter's sys.argv is not set yet when sitecustomize runs; a forked child's
+        # is its parent's program.
+        if start_method in ("spawn", "subprocess", "helper", "forkserver"):
+            argv = list(getattr(sys, "orig_argv", sys.argv))
+        else:
+            argv = list(sys.argv)
         header = {
             "format": "weft-trace", "version": 1, "agent": __version__,
             "pid": os.getpid(), "ppid": os.getppid(), "serial": 0,
@@ -106,20 +118,23 @@ class Session:
             "gil": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
             "platform": sys.platform, "clock": "CLOCK_MONOTONIC",
             "startNs": t0, "wallNs": time.time_ns(),
-            "argv": list(sys.argv), "cwd": os.getcwd(), "executable": sys.executable,
-            "startMethod": start_method, "sampleHz": opts.sample_hz,
+            "argv": argv, "cwd": os.getcwd(), "executable": sys.executable,
+            "startMethod": start_method, "sampleHz": self.opts.sample_hz,
         }
-        self.writer = TraceWriter(opts.out, header, opts.flush_ms)
-        self.agent = core.Agent(self.writer, opts.sample_hz)
+        self.writer = TraceWriter(self.opts.out, header, self.opts.flush_ms)
+        self.agent = core.Agent(self.writer, self.opts.sample_hz)
         self.agent.internal_idents = self.writer.internal
 
-    def start(self) -> None:
+    def _activate(self) -> None:
         core.A = self.agent
-        main = threading.main_thread()
-        self.agent.register_thread(main.ident or threading.get_ident(), None, None)
+        self.agent.register_thread(threading.get_ident(), None, None)
         self.writer.start()
-        hooks.install()
         sampler.start(self.agent)
+
+    def start(self) -> None:
+        self._activate()
+        hooks.install()
+        processes.install(self)
         atexit.register(self.finish)
         self._orig_exit = os._exit
         os._exit = self._os_exit  # type: ignore[assignment]
@@ -132,11 +147,26 @@ class Session:
             os.register_at_fork(after_in_child=self._after_fork_child)
 
     def _after_fork_child(self) -> None:
-        # A forked child must not write into its parent's file (the fd is shared); it stops
-        # recording until the process support gives it a file of its own.
-        self.agent.closed = True
-        self.writer._closed = True
-        self.writer._fd = -1
+        # The child has a copy of the parent's agent: its buffer and ids belong to the parent's
+        # file. Stop that copy (without writing: the fd is shared) and start a file of our own.
+        # Objects keep their parent-file ids, but core.Agent.oid redefines any object whose id
+        # belongs to another agent.
+        try:
+            old = self.agent
+            old.closed = True
+            self.writer._closed = True
+            try:
+                os.close(self.writer._fd)
+            except OSError:
+                pass
+            self.writer._fd = -1
+            self._open(self.fork_method)
+            self._activate()
+        except Exception as e:  # the child runs on untraced
+            try:
+                sys.stderr.write(f"weft: tracing of forked child failed: {e!r}\n")
+            except Exception:
+                pass
 
     def _os_exit(self, code: int) -> None:
         self.exit_code = code
@@ -175,8 +205,7 @@ class Session:
         except Exception as e:
             agent.warn(f"exit routine: {e!r}")
         agent.closed = True
-        code = self.exit_code if self.exit_code is not None else 0
-        self.writer.close(["Z", ts, self.end_reason, code, 0])
+        self.writer.close(["Z", ts, self.end_reason, self.exit_code, 0])
 
 
 def run(argv: List[str]) -> int:
@@ -185,6 +214,7 @@ def run(argv: List[str]) -> int:
     os.environ["WEFT_SAMPLE_HZ"] = str(opts.sample_hz)
     os.environ["WEFT_FLUSH_MS"] = str(opts.flush_ms)
     opts.out = os.environ["WEFT_OUT"]
+    processes.export_child_env()
 
     if opts.module is None:
         script = opts.target[0]
@@ -251,3 +281,21 @@ def _exit_code(e: SystemExit) -> int:
     except Exception:
         pass
     return 1
+
+
+def start_child() -> None:
+    """Called by weft/_site/sitecustomize.py in every Python process started below a traced
+    one (spawn, forkserver, subprocess): traces it into the same directory."""
+    if core.A is not None:
+        return
+    argv = " ".join(getattr(sys, "orig_argv", sys.argv))
+    if "multiprocessing.spawn" in argv or "--multiprocessing-fork" in argv:
+        method = "spawn"
+    elif "multiprocessing.forkserver" in argv or "multiprocessing.resource_tracker" in argv:
+        method = "helper"
+    else:
+        method = "subprocess"
+    session = Session(Options(), method)
+    if "multiprocessing.forkserver" in argv:
+        session.fork_method = "forkserver"
+    session.start()

@@ -1,0 +1,71 @@
+"""Process tracing: every Python child, whatever its start method, gets a trace file of its
+own in the same directory, with the right parent, start method and exit status."""
+from __future__ import annotations
+
+import glob
+import os
+import unittest
+
+from tracefile import program, read_file, run_agent
+
+
+class ProcessTree(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, out = run_agent([program("processes.py")], timeout=120)
+        cls.traces = [read_file(f) for f in glob.glob(os.path.join(out, "weft-*.jsonl"))]
+        cls.main = next(t for t in cls.traces if t.header["startMethod"] == "main")
+
+    def by_method(self, method: str):
+        return [t for t in self.traces if t.header["startMethod"] == method]
+
+    def test_program_output_is_unchanged(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stdout.splitlines(), [
+            "fork [0, 1]", "spawn [0, 1]", "forkserver [0, 1]", "[0, 1, 4, 9, 16, 25]", "child ok"])
+
+    def test_every_start_method_gives_each_child_its_own_file_with_its_parent(self):
+        main_pid = self.main.header["pid"]
+        forks = self.by_method("fork")
+        self.assertEqual(len(forks), 3)  # two Processes and one bare os.fork
+        self.assertTrue(all(t.header["ppid"] == main_pid for t in forks))
+        spawns = self.by_method("spawn")
+        self.assertEqual(len(spawns), 4)  # two Processes and two Pool workers
+        self.assertTrue(all(t.header["ppid"] == main_pid for t in spawns))
+        servers = [t for t in self.by_method("helper") if "forkserver" in " ".join(t.header["argv"])]
+        self.assertEqual(len(servers), 1)
+        children = self.by_method("forkserver")
+        self.assertEqual(len(children), 2)
+        self.assertTrue(all(t.header["ppid"] == servers[0].header["pid"] for t in children))
+        subs = self.by_method("subprocess")
+        self.assertEqual(len(subs), 1)
+        self.assertEqual(subs[0].header["ppid"], main_pid)
+
+    def test_files_end_cleanly_and_exit_statuses_are_recorded(self):
+        # The fork server and resource tracker end on their own after the program does, so
+        # their files may still be open when the test reads them. Pool workers are killed by
+        # Pool.terminate() (SIGTERM), possibly before their agent could install its handler;
+        # a cut-short file is then the truth, and the parent's Q record says so.
+        exits = {r[2]: r[3] for r in self.main.records if r[0] == "Q"}
+        mine = [t for t in self.traces if t.header["startMethod"] != "helper"]
+        cut = [t.header["pid"] for t in mine if not t.complete and exits.get(t.header["pid"], 0) >= 0]
+        self.assertEqual(cut, [])
+        bare = [t for t in self.by_method("fork") if t.records[-1][2] == "os_exit" and t.records[-1][3] == 7]
+        self.assertEqual(len(bare), 1)
+        exits = {r[2]: r[3] for r in self.main.records if r[0] == "Q"}
+        self.assertEqual(exits.get(bare[0].header["pid"]), 7)
+        started = {r[2]: r[3] for r in self.main.records if r[0] == "P"}
+        self.assertEqual(started.get(bare[0].header["pid"]), "fork")
+        sub = self.by_method("subprocess")[0].header["pid"]
+        self.assertEqual(started.get(sub), "subprocess")
+        self.assertEqual(exits.get(sub), 0)
+
+    def test_forked_child_redefines_objects_it_inherited(self):
+        for t in self.by_method("fork"):
+            defined = {r[1] for r in t.records if r[0] == "O"}
+            for w in t.waits():
+                self.assertIn(w[4], defined)
+
+
+if __name__ == "__main__":
+    unittest.main()

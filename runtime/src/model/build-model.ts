@@ -48,7 +48,7 @@ export class ModelBuilder {
   };
   readonly s = {
     ts: new F64Column(), lane: new I32Column(), site: new I32Column(), frame: new I32Column(),
-    state: new U8Column(), cpu: new F64Column(),
+    state: new U8Column(),
   };
   startNs = Number.POSITIVE_INFINITY;
   endNs = Number.NEGATIVE_INFINITY;
@@ -89,7 +89,7 @@ export class ModelBuilder {
     const samples = {
       count: st.length, ts: permuteF64(st, so), lane: permuteI32(s.lane.finish(), so),
       site: permuteI32(s.site.finish(), so), frame: permuteI32(s.frame.finish(), so),
-      state: permuteU8(s.state.finish(), so), cpu: permuteF64(s.cpu.finish(), so),
+      state: permuteU8(s.state.finish(), so),
     };
     // Parentage and exit codes from the parents' P/Q records and run.json.
     const byPid = new Map<number, number>();
@@ -144,8 +144,6 @@ export class FileIngest implements FileSink {
   private readonly objMap = new Map<number, number>();
   private readonly frameMap = new Map<number, number>();
   private readonly laneMap = new Map<number, number>();
-  /** Per lane: row and ts of its last sample, so the `C` record that follows fills its cpu. */
-  private readonly lastSample = new Map<number, { row: number; ts: number }>();
 
   constructor(private readonly b: ModelBuilder, header: TraceHeader) {
     b.formatVersion = Math.max(b.formatVersion, header.version);
@@ -270,8 +268,6 @@ export class FileIngest implements FileSink {
         s.frame.push(frame);
         s.site.push(frame >= 0 ? (b.frames[frame] as FrameNode).site : -1);
         s.state.push(rec[4]);
-        s.cpu.push(Number.NaN);
-        this.lastSample.set(l, { row: s.ts.length - 1, ts: rec[1] });
         this.touch(l, rec[1]);
         return;
       }
@@ -279,8 +275,6 @@ export class FileIngest implements FileSink {
         const l = this.lane(rec[2], rec[1]);
         if (!b.cpuFirst.has(l)) b.cpuFirst.set(l, rec[3]);
         b.cpuLast.set(l, rec[3]);
-        const last = this.lastSample.get(l);
-        if (last && last.ts === rec[1]) b.s.cpu.data[last.row] = rec[3];
         return;
       }
       case 'P':

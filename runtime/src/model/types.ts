@@ -109,10 +109,6 @@ export interface SampleColumns {
   frame: Int32Array;
   /** SampleState: 0 running, 1 waiting. */
   state: Uint8Array;
-  /** The thread's CPU clock (ns) read with this sample (the agent writes a `C` record with the
-   * same ts after each `K`); NaN when none came. Lets views estimate, per sample interval,
-   * whether a RUNNING thread was actually on the CPU. Optional: older models lack it. */
-  cpu?: Float64Array;
 }
 
 /** Stack frame prefix tree, model-wide. */

@@ -30,7 +30,10 @@ class ProcessTree(unittest.TestCase):
         self.assertEqual(len(forks), 3)  # two Processes and one bare os.fork
         self.assertTrue(all(t.header["ppid"] == main_pid for t in forks))
         spawns = self.by_method("spawn")
-        self.assertEqual(len(spawns), 4)  # two Processes and two Pool workers
+        # Two Processes and the Pool workers that started before Pool.terminate() (a worker that
+        # got no task may be killed while its interpreter is still starting: no file then).
+        self.assertGreaterEqual(len(spawns), 3)
+        self.assertLessEqual(len(spawns), 4)
         self.assertTrue(all(t.header["ppid"] == main_pid for t in spawns))
         servers = [t for t in self.by_method("helper") if "forkserver" in " ".join(t.header["argv"])]
         self.assertEqual(len(servers), 1)

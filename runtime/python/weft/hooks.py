@@ -43,6 +43,7 @@ from .core import get_ident, now
 
 TIMED_OUT = 1
 OPEN = 2
+HOLDER_CHANGED = 4
 
 _raw_allocate = _thread.allocate_lock
 _raw_rlock = _thread.RLock
@@ -139,7 +140,11 @@ class Lock:
         # each extra call is a point where the GIL can move while we hold it (a convoy seed).
         t0 = now()
         holder = self._holder
-        hsite = _holder_site(agent, holder)
+        # In a hand-off chain the lock has just passed to a woken waiter that has not run yet,
+        # so `_holder` still names the previous owner, which can be this very thread coming
+        # back for the lock. The true holder is then the thread that wakes us (known later).
+        stale = holder == me
+        hsite = None if stale else _holder_site(agent, holder)
         site = agent.user_site(2)
         tid = agent.tid(me)
         oid = agent.oid(self)
@@ -163,8 +168,12 @@ class Lock:
         del open_waits[me]
         # A tuple with raw thread idents: the writer thread turns it into a `W` record, so
         # no dictionary lookups run here while the lock is held.
+        flags = 0 if ok else TIMED_OUT
+        if stale:
+            holder = waker if ok else 0
+            flags |= HOLDER_CHANGED
         agent.writer.buf.append(  # not a captured `buf`: the writer swaps the list
-            ("W", t0, t1, tid, oid, kind, site, holder, hsite, waker if ok else 0, 0 if ok else TIMED_OUT))
+            ("W", t0, t1, tid, oid, kind, site, holder, hsite, waker if ok else 0, flags))
         return ok
 
     def _at_fork_reinit(self) -> None:

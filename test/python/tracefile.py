@@ -1,22 +1,101 @@
-"""Test helper: runs a program under the agent and reads its trace back (tests only)."""
+"""Test helper (tests only, not part of the agent): runs programs under `python -m weft` and
+reads their trace files back.
+
+Every file read is checked against runtime/src/format/spec.ts itself: the record shapes, object
+kinds and wait reasons are parsed from that file, so these tests and the TypeScript contract
+test cannot disagree about the format. Ids must be defined before they are used, and the `Z`
+record must count the records before it.
+"""
 from __future__ import annotations
 
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT = os.path.join(ROOT, "runtime", "python")
 PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
+SPEC = os.path.join(ROOT, "runtime", "src", "format", "spec.ts")
+
+
+def _load_spec() -> Tuple[Dict[str, str], set, set]:
+    with open(SPEC, encoding="utf-8") as f:
+        text = f.read()
+    shapes_block = re.search(r"RECORD_SHAPES[^=]*=\s*\{(.*?)\};", text, re.S)
+    assert shapes_block, "RECORD_SHAPES not found in spec.ts"
+    shapes = {m.group(1): m.group(2)
+              for m in re.finditer(r"^\s*'?([A-Z!])'?:\s*'([a-zA-Z]+)'", shapes_block.group(1), re.M)}
+
+    def const_list(name: str) -> set:
+        block = re.search(name + r"\s*=\s*\[(.*?)\]\s*as const", text, re.S)
+        assert block, f"{name} not found in spec.ts"
+        body = re.sub(r"//[^\n]*", "", block.group(1))
+        return set(re.findall(r"'([a-z_]+)'", body))
+
+    return shapes, const_list("OBJECT_KINDS"), const_list("WAIT_REASONS")
+
+
+SHAPES, KINDS, REASONS = _load_spec()
+
+
+def _field_ok(shape: str, v: Any) -> bool:
+    is_int = isinstance(v, int) and not isinstance(v, bool)
+    if shape == "i":
+        return is_int
+    if shape == "I":
+        return v is None or is_int
+    if shape == "s":
+        return isinstance(v, str)
+    if shape == "S":
+        return v is None or isinstance(v, str)
+    if shape == "a":
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    if shape == "b":
+        return is_int and v in (0, 1)
+    if shape == "k":
+        return isinstance(v, str) and v in KINDS
+    if shape == "r":
+        return isinstance(v, str) and v in REASONS
+    if shape == "p":
+        return v in ("s", "t", "f")
+    if shape == "n":
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return False
+
+
+def check_record(rec: Any) -> Optional[str]:
+    """Python twin of validateRecord in spec.ts: None when valid, else what is wrong."""
+    if not isinstance(rec, list) or not rec or not isinstance(rec[0], str):
+        return "record is not an array starting with a type code"
+    shape = SHAPES.get(rec[0])
+    if shape is None:
+        return f"unknown record type {rec[0]!r}"
+    if len(rec) - 1 < len(shape):
+        return f"record {rec[0]!r} has {len(rec) - 1} fields, expected {len(shape)}"
+    for i, s in enumerate(shape):
+        if not _field_ok(s, rec[i + 1]):
+            return f"record {rec[0]!r} field {i + 1} ({rec[i + 1]!r}) does not match shape {s!r}"
+    return None
+
+
+# Which fields of which record refer to which kind of definition (spec.ts, "defined before use").
+_REFS = {
+    "O": ((4, "S"), (5, "O")), "F": ((2, "F"), (3, "S")), "T": ((7, "S"),),
+    "W": ((3, "T"), (4, "O"), (6, "S"), (7, "T"), (8, "S"), (9, "T")),
+    "K": ((2, "T"), (3, "F")), "C": ((2, "T"),), "E": ((2, "T"),), "N": ((2, "T"),),
+    "A": ((2, "O"),), "P": ((5, "T"), (6, "S")), "X": ((3, "T"), (6, "S")), "L": ((2, "T"), (6, "O")),
+}
 
 
 @dataclass
 class Trace:
+    path: str
     header: Dict[str, Any]
     records: List[list]
     complete: bool
@@ -28,7 +107,10 @@ class Trace:
         for t, n in self.threads.items():
             if n == name:
                 return t
-        raise KeyError(name)
+        raise KeyError(f"no thread named {name!r} in {sorted(self.threads.values())}")
+
+    def of(self, code: str) -> List[list]:
+        return [r for r in self.records if r[0] == code]
 
     def waits(self, reason: Optional[str] = None) -> List[list]:
         return [r for r in self.records if r[0] == "W" and (reason is None or r[5] == reason)]
@@ -39,42 +121,83 @@ class Trace:
     def obj(self, oid: int) -> list:
         return self.objects[oid]
 
+    def visible(self, oid: int) -> list:
+        """The object the user sees: the top of the parent chain."""
+        obj = self.objects[oid]
+        while obj[5] is not None:
+            obj = self.objects[obj[5]]
+        return obj
 
-def read_file(path: str) -> Trace:
+    def acquisitions(self, oid: int) -> int:
+        return sum(r[3] for r in self.records if r[0] == "A" and r[2] == oid)
+
+
+def read_file(path: str, strict: bool = True) -> Trace:
+    """Reads a trace file. A last line cut by a kill is dropped; everything else must be
+    valid and every id defined before use (AssertionError otherwise)."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     header = json.loads(lines[0])
+    assert header.get("format") == "weft-trace", header
+    body = [line for line in lines[1:] if line]
     records = []
-    for line in lines[1:]:
-        if not line:
-            continue
+    for i, line in enumerate(body):
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError:
-            break  # a line cut by a kill
-    t = Trace(header, records, bool(records) and records[-1][0] == "Z")
-    for r in records:
-        if r[0] == "S":
+            assert i == len(body) - 1, f"{path}: unreadable line {i + 2} that is not the last"
+    complete = bool(records) and records[-1][0] == "Z"
+    t = Trace(path, header, records, complete)
+    defined: Dict[str, set] = {"S": set(), "O": set(), "F": set(), "T": set()}
+    for n, r in enumerate(records):
+        if strict:
+            problem = check_record(r)
+            assert problem is None, f"{path}: {problem}: {r}"
+            for index, kind in _REFS.get(r[0], ()):
+                ref = r[index] if index < len(r) else None
+                assert ref is None or ref in defined[kind], f"{path}: {kind} {ref} used before definition: {r}"
+            if r[0] == "Z":
+                assert n == len(records) - 1, f"{path}: records after the end record"
+                assert r[4] == n, f"{path}: end record counts {r[4]} records, file has {n}"
+        code = r[0]
+        if code in defined:
+            defined[code].add(r[1] if code != "T" else r[2])
+        if code == "S":
             t.sites[r[1]] = (r[2], r[3], r[4])
-        elif r[0] == "O":
+        elif code == "O":
             t.objects[r[1]] = r
-        elif r[0] == "T":
+        elif code == "T":
             t.threads[r[2]] = r[4]
-        elif r[0] == "N":
+        elif code == "N":
             t.threads[r[2]] = r[3]
     return t
 
 
-def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None, **kw: Any):
-    """Runs `python -m weft --out TMP args`; returns (CompletedProcess, out_dir)."""
+def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None,
+              agent_args: Optional[List[str]] = None, **kw: Any) -> Tuple[subprocess.CompletedProcess, str]:
+    """Runs `python -m weft --out TMP [agent_args] args`; returns (CompletedProcess, out_dir)."""
     out = tempfile.mkdtemp(prefix="weft-test-")
     e = dict(os.environ)
     e["PYTHONPATH"] = AGENT + os.pathsep + e.get("PYTHONPATH", "")
+    for var in ("WEFT_OUT", "WEFT_SAMPLE_HZ", "WEFT_FLUSH_MS"):
+        e.pop(var, None)
     if env:
         e.update(env)
-    proc = subprocess.run([sys.executable, "-m", "weft", "--out", out, *args], capture_output=True,
-                          text=True, timeout=timeout, env=e, **kw)
+    cmd = [sys.executable, "-m", "weft", "--out", out, *(agent_args or []), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e, **kw)
     return proc, out
+
+
+def run_plain(args: List[str], timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+    """The same program without Weft, for comparison."""
+    e = dict(os.environ)
+    for var in ("WEFT_OUT", "WEFT_SAMPLE_HZ", "WEFT_FLUSH_MS"):
+        e.pop(var, None)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=e, **kw)
+
+
+def traces(out: str) -> List[Trace]:
+    return [read_file(f) for f in sorted(glob.glob(os.path.join(out, "weft-*.jsonl")))]
 
 
 def only_trace(out: str) -> Trace:
@@ -85,3 +208,12 @@ def only_trace(out: str) -> Trace:
 
 def program(name: str) -> str:
     return os.path.join(PROGRAMS, name)
+
+
+def line_of(path: str, marker: str) -> int:
+    """Line number of the first line of a program containing `marker`."""
+    with open(path, encoding="utf-8") as f:
+        for i, text in enumerate(f, 1):
+            if marker in text:
+                return i
+    raise AssertionError(f"{marker!r} not in {path}")

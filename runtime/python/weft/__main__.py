@@ -1,7 +1,7 @@
-"""`python -m weft [options] script.py [args...]`: run a program under the agent."""
+"""`python -m weft [options] script.py [args...]`: runs a program under the agent (see cli)."""
 import sys
 
-from .runner import run
+from .cli import main
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

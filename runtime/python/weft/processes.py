@@ -2,7 +2,7 @@
 records the children it starts (`P`) and how they ended (`Q`).
 
 - Forked children (os.fork, multiprocessing "fork", Pool workers, children of the fork server)
-  continue in `Session._after_fork_child`, which gives them a file of their own.
+  continue in `session.Session._after_fork_child`, which gives them a file of their own.
 - New interpreters (spawn, forkserver, subprocess, anything on PYTHONPATH) run
   `weft/_site/sitecustomize.py`, which starts the agent when WEFT_OUT is set. The agent puts that
   folder first on PYTHONPATH, and the sitecustomize chains to any other one.
@@ -15,8 +15,8 @@ import os
 import subprocess
 from typing import Any, Dict
 
-from . import core
-from .core import now
+from . import registry
+from .clock import now
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_site")
 AGENT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,10 +31,10 @@ def export_child_env() -> None:
 
 
 def _emit_start(pid: int, how: str, argv: list) -> None:
-    agent = core.A
+    agent = registry.current
     if agent is None or agent.closed:
         return
-    agent.emit(["P", now(), pid, how, [str(a) for a in argv], agent.tid(), agent.user_site(3)])
+    agent.emit(["P", now(), pid, how, [str(a) for a in argv], agent.tid(), agent.caller_site(0)])
 
 
 def install(session: Any) -> None:
@@ -55,7 +55,7 @@ def install(session: Any) -> None:
         def waitpid(pid: int, options: int) -> Any:
             result = _orig["waitpid"](pid, options)
             child, status = result
-            agent = core.A
+            agent = registry.current
             if child > 0 and agent is not None and not agent.closed:
                 try:
                     code = os.waitstatus_to_exitcode(status)  # 3.9+

@@ -1,48 +1,63 @@
-"""Trace file writer: records are appended to a list from any thread and written through by a
-background thread every flush interval, so a killed process loses at most one interval.
+"""Trace file writer: records are appended to a deque from any thread and written through by a
+background OS thread every flush interval, so a killed process loses at most one interval.
 
-`list.append` is atomic under the GIL and never blocks, so recording never takes a lock that
-the user's threads could contend on.
+`deque.append` is one C call that never blocks and is thread-safe even without the GIL, so
+recording never takes a lock that the user's threads could contend on. The writer drains the
+deque with `popleft` rather than swapping a list, so no append can land in a list that the
+writer has already written.
 """
 from __future__ import annotations
 
+import _thread
 import json
 import os
 import sys
-import _thread
-import threading
-import time
-from typing import Any, List, Optional
+from collections import deque
+from typing import Any, Callable, Deque, Optional, Set
+
+from .clock import raw_sleep
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def open_trace_file(out_dir: str, pid: int) -> "tuple[int, int, str]":
+    """Creates `<out_dir>/weft-<pid>-<serial>.jsonl` with the first free serial (from 0).
+
+    O_EXCL makes the choice atomic: two processes that share a reused pid in one trace
+    directory never write into the same file.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    serial = 0
+    while True:
+        path = os.path.join(out_dir, f"weft-{pid}-{serial}.jsonl")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            return fd, serial, path
+        except FileExistsError:
+            serial += 1
+
+
 class TraceWriter:
+    """Owns one process file: header, records, end record."""
+
     def __init__(self, out_dir: str, header: dict, flush_ms: int) -> None:
-        os.makedirs(out_dir, exist_ok=True)
-        serial = 0
-        pid = header["pid"]
-        while True:
-            path = os.path.join(out_dir, f"weft-{pid}-{serial}.jsonl")
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                break
-            except FileExistsError:
-                serial += 1
+        fd, serial, path = open_trace_file(out_dir, header["pid"])
         header["serial"] = serial
         self.path = path
+        self.serial = serial
         self._fd = fd
-        self.buf: List[Any] = []
+        self.buf: Deque[Any] = deque()
         self.count = 0
         self._flush_s = max(flush_ms, 5) / 1000.0
         self._closed = False
-        # Raw locks: the agent's own synchronisation must never be instrumented.
-        self._io_lock = _thread.allocate_lock()
-        self._sleep = time.sleep
-        self.internal: set = set()
-        # Turns deferred tuples (recorded where time matters) into records, in this thread.
-        self.convert: Optional[Any] = None  # the agent's thread idents (shared with the sampler)
-        os.write(fd, (_dumps(header) + "\n").encode("utf-8"))
+        # A raw re-entrant lock: the agent's own synchronisation is never instrumented, and
+        # the SIGTERM handler may run `close` in a thread that is already inside `flush`.
+        self._io_lock = _thread.RLock()
+        # Idents of the agent's own threads, which must never appear as user lanes.
+        self.internal: Set[int] = set()
+        # Called at the start of every flush, in the writing thread (periodic `A` records).
+        self.before_flush: Optional[Callable[[], None]] = None
+        self._write(_dumps(header) + "\n")
 
     def start(self) -> None:
         # A bare OS thread: no threading.Thread object, so it never shows as a user lane and
@@ -52,46 +67,85 @@ class TraceWriter:
     def _run(self) -> None:
         self.internal.add(_thread.get_ident())
         while not self._closed:
-            self._sleep(self._flush_s)
-            try:
-                self.flush()
-            except Exception:  # pragma: no cover - disk full etc.; keep the program running
-                pass
+            raw_sleep(self._flush_s)
+            if self._closed:
+                break
+            self.flush()
 
     def flush(self) -> None:
         with self._io_lock:
             if self._fd < 0:
                 return
-            buf = self.buf
-            if not buf:
-                return
-            self.buf = []
-            lines = []
-            convert = self.convert
-            for rec in buf:
-                if type(rec) is tuple and convert is not None:
-                    rec = convert(rec)
+            hook = self.before_flush
+            if hook is not None:
                 try:
-                    lines.append(_dumps(rec))
-                except (TypeError, ValueError):
-                    lines.append(_dumps(["!", rec[1] if isinstance(rec[1], int) else 0, "warning",
-                                         "unserialisable record dropped: %r" % (rec[0],)]))
-            self.count += len(lines)
-            data = ("\n".join(lines) + "\n").encode("utf-8", "replace")
+                    hook()
+                except Exception as e:  # never stop writing because of a bookkeeping error
+                    self.buf.append(["!", 0, "error", f"periodic records: {e!r}"])
+            pop = self.buf.popleft
+            lines = []
+            try:
+                while True:
+                    rec = pop()
+                    try:
+                        lines.append(_dumps(rec))
+                    except (TypeError, ValueError) as e:
+                        lines.append(_dumps(["!", rec[1] if isinstance(rec[1], int) else 0, "error",
+                                             f"unserialisable {rec[0]!r} record dropped: {e}"]))
+            except IndexError:
+                pass
+            if lines:
+                self.count += len(lines)
+                self._write("\n".join(lines) + "\n")
+
+    def _write(self, text: str) -> None:
+        data = text.encode("utf-8", "surrogateescape")
+        try:
             while data:
                 n = os.write(self._fd, data)
                 data = data[n:]
+        except OSError as e:
+            # Disk full, file removed with its directory, ...: say so once and let the
+            # program run on untraced rather than fail it.
+            try:
+                sys.stderr.write(f"weft: cannot write the trace file {self.path}: {e}; "
+                                 "tracing stops, the program goes on\n")
+            except Exception:
+                pass
+            self._drop_fd()
+
+    def _drop_fd(self) -> None:
+        fd, self._fd = self._fd, -1
+        self._closed = True
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def close(self, end_record: list) -> None:
-        """Writes everything buffered plus the end record; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        self.flush()
+        """Writes everything buffered, then the end record with the record count; idempotent."""
         with self._io_lock:
+            if self._closed and self._fd < 0:
+                return
+            self._closed = True
+            self.flush()
             if self._fd < 0:
                 return
             end_record[-1] = self.count
-            os.write(self._fd, (_dumps(end_record) + "\n").encode("utf-8"))
-            os.close(self._fd)
-            self._fd = -1
+            self._write(_dumps(end_record) + "\n")
+            self._drop_fd()
+
+    def abandon(self) -> None:
+        """In a forked child: drop the parent's file without writing to it (closing the child's
+        copy of the descriptor leaves the parent's open)."""
+        self._closed = True
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.buf.clear()
+        # The parent's writer thread may have held the lock at the fork; it does not exist here.
+        self._io_lock = _thread.RLock()

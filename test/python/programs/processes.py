@@ -15,8 +15,12 @@ if __name__ == "__main__":
         for p in ps: p.start()
         print(method, sorted(q.get() for _ in ps))
         for p in ps: p.join()
-    with mp.get_context("spawn").Pool(2) as pool:
-        print(pool.map(sq, range(6)))
+    # close() and join(), not the `with` block's terminate(): a worker that terminate() kills
+    # while its interpreter is still starting leaves no file, which made the count flaky.
+    pool = mp.get_context("spawn").Pool(2)
+    print(pool.map(sq, range(6)))
+    pool.close()
+    pool.join()
     print(subprocess.run([sys.executable, "-c", "print('child ok')"], capture_output=True, text=True).stdout.strip())
     pid = os.fork()
     if pid == 0:

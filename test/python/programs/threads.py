@@ -1,13 +1,17 @@
+"""Thread names, renames, daemon flag, parents and pool workers."""
 import concurrent.futures
 import threading
 
 
 def named():
     threading.current_thread().name = "renamed"
+    child = threading.Thread(target=lambda: None, name="grandchild")
+    child.start()  # GRANDCHILD_START_LINE
+    child.join()
 
 
 t = threading.Thread(target=named, name="original")
-t.start()
+t.start()  # START_LINE
 t.join()
 d = threading.Thread(target=lambda: None, name="bg", daemon=True)
 d.start()

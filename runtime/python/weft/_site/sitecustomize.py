@@ -12,7 +12,7 @@ def _weft_start() -> None:
     if "-m" in argv and "weft" in argv[argv.index("-m") + 1:argv.index("-m") + 2]:
         return  # the launcher's own `python -m weft`: the runner starts the agent itself
     try:
-        from weft.runner import start_child
+        from weft.session import start_child
 
         start_child()
     except Exception as e:  # pragma: no cover - the program runs on untraced

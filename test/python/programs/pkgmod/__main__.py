@@ -1,4 +1,5 @@
 import sys
 
 print("module argv", sys.argv[1:])
+print("path0", sys.path[0])
 sys.exit(4)

@@ -1,0 +1,36 @@
+"""Clocks the agent reads, captured at import so that later patches (time.sleep) never apply
+to the agent's own use of them.
+
+Every timestamp of the trace is `time.perf_counter_ns()`: CLOCK_MONOTONIC on Linux, shared by
+all processes of a machine, so the files of one run line up without adjustment.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional
+
+now = time.perf_counter_ns
+wall_ns = time.time_ns
+raw_sleep = time.sleep  # the original, before threads.install() replaces time.sleep
+own_cpu_ns = time.thread_time_ns  # CPU time of the calling thread (portable)
+
+_LINUX = sys.platform.startswith("linux")
+
+
+def thread_cpu_ns(native_id: Optional[int]) -> Optional[int]:
+    """Cumulative CPU time of another thread of this process, by its kernel thread id.
+
+    Linux encodes a thread's CPU clock as a clock id derived from its kernel tid (what glibc's
+    `pthread_getcpuclockid` returns). Building the id from the tid instead of calling
+    `time.pthread_getcpuclockid(ident)` matters because the sampler reads threads that may
+    exit at any moment: on a finished thread this fails cleanly with EINVAL, whereas
+    `pthread_getcpuclockid` on a freed pthread_t reads freed memory. Elsewhere there is no
+    safe way, and None means "unknown".
+    """
+    if not _LINUX or not native_id:
+        return None
+    try:
+        return time.clock_gettime_ns(((~native_id) << 3) | 6)
+    except (AttributeError, OSError, OverflowError):
+        return None

@@ -1,0 +1,123 @@
+"""The exit routine: writes waits still open, acquisition counts, final CPU clocks and the end
+record `Z`, exactly once, from every way a process can end.
+
+* atexit: CPython runs it after joining the non-daemon threads, so their events are in. It is
+  registered before the user's program runs, so it runs after the user's own atexit handlers.
+* SIGTERM: a handler is installed only if the disposition is still the default; it finishes,
+  restores the default and re-sends the signal, so the exit status is the same as without Weft.
+* `os._exit` (forked children, multiprocessing workers, RQ work horses) is wrapped.
+* A forked child gets a file of its own (session.py) and rebinds this routine to it.
+* An uncaught KeyboardInterrupt makes plain Python die of SIGINT after finalization; the
+  runner asks for that here, as the very last step.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+from typing import Any, Optional
+
+from .clock import now, thread_cpu_ns
+from .locks import OPEN
+from .registry import Agent
+from .writer import TraceWriter
+
+
+class ExitRoutine:
+    def __init__(self, agent: Agent, writer: TraceWriter) -> None:
+        self.agent = agent
+        self.writer = writer
+        self.reason = "exit"
+        # Known for the launched program (the runner sets it); unknown (null) in a child
+        # process that Python runs on its own.
+        self.code: Optional[int] = None
+        # Signal to die of once the end record is written (uncaught KeyboardInterrupt).
+        self.kill_signal: Optional[int] = None
+        self.done = False
+        self._installed = False
+        self._orig_os_exit: Any = None
+        self._sigterm_installed = False
+
+    def install(self) -> None:
+        self._installed = True
+        atexit.register(self.at_exit)
+        self._orig_os_exit = os._exit
+        os._exit = self._os_exit  # type: ignore[assignment]
+        try:
+            if (threading.current_thread() is threading.main_thread()
+                    and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+                signal.signal(signal.SIGTERM, self._on_sigterm)
+                self._sigterm_installed = True
+        except (ValueError, OSError, AttributeError):
+            pass
+
+    def uninstall(self) -> None:
+        self._installed = False
+        atexit.unregister(self.at_exit)
+        if os._exit == self._os_exit:
+            os._exit = self._orig_os_exit
+        if self._sigterm_installed and signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        self._sigterm_installed = False
+
+    def at_exit(self) -> None:
+        self.finish(self.reason, self.code)
+        sig = self.kill_signal
+        if sig is not None:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+
+    def _os_exit(self, code: int) -> None:
+        self.finish("os_exit", code)
+        self._orig_os_exit(code)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.finish("signal", -signum)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    def rebind(self, agent: Agent, writer: TraceWriter) -> None:
+        """In a forked child: end the child's own file instead of the parent's."""
+        self.agent = agent
+        self.writer = writer
+        self.reason = "exit"
+        self.code = None
+        self.kill_signal = None
+        self.done = False
+
+    def finish(self, reason: str, code: Optional[int]) -> None:
+        """Idempotent: the first way out writes the end; the others find it done."""
+        if self.done:
+            return
+        self.done = True
+        a = self.agent
+        if a.sampler is not None:
+            a.sampler.stop()
+        ts = now()
+        try:
+            for ident, (t0, obj, why, site, htid, hsite) in list(a.open_waits.items()):
+                a.emit(["W", t0, ts, a.tid(ident), a.oid(obj), why, site, htid, hsite, None, OPEN])
+        except Exception as e:
+            a.fail("exit routine: open waits", e)
+        try:
+            a.emit_counts(final=True)
+        except Exception as e:
+            a.fail("exit routine: acquisition counts", e)
+        try:
+            for ident, tid in list(a.tids.items()):
+                if ident in a.ended or ident in a.internal:
+                    continue
+                cpu = thread_cpu_ns(a.natives.get(ident))
+                if cpu is not None:
+                    a.emit(["C", ts, tid, cpu])
+        except Exception as e:
+            a.fail("exit routine: cpu clocks", e)
+        a.closed = True
+        self.writer.close(["Z", ts, reason, code, 0])

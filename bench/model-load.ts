@@ -1,75 +1,150 @@
 /**
- * Model load benchmark: writes a synthetic trace of N records (waits, samples, CPU readings
- * across 8 threads) and measures how long the reader and model take, and the peak heap.
+ * Model load benchmark: writes synthetic traces of 1M and 10M records (or the counts given)
+ * and measures how long `loadTrace` takes and how much memory it needs. Not part of
+ * `npm test`: it prints numbers.
  *
- *   node scripts/build.mjs && node --expose-gc dist/bench-model-load.js [records=1000000] [dir]
+ *   node scripts/build.mjs && node dist/bench-model-load.js [--files N] [--parallel auto|always|never] [counts...]
  *
- * A benchmark, not a test: it prints numbers.
+ * The trace looks like the agent's output at scale: 16 threads per process sharing 16 locks,
+ * 60 % waits (written when they end, so not in begin order, with holders, wakers and sites),
+ * 30 % stack samples, 10 % CPU readings, plus definitions. With --files N the records are split
+ * over N process files (the case where piscina workers parse in parallel).
+ *
+ * Each load runs in a fresh child process, so its peak RSS is its own; peak heap is sampled
+ * while the load runs (between file reads). Typed-array columns live outside the JS heap, so
+ * both are reported.
  */
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadTrace } from '../runtime/src/model/build-model';
+import type { Parallelism } from '../runtime/src/model/parser-pool';
 
-async function writeTrace(dir: string, n: number): Promise<string> {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'weft-1-0.jsonl');
+const THREADS = 16;
+
+async function writeProcessFile(file: string, pid: number, n: number): Promise<void> {
   const out = createWriteStream(file);
   const write = (s: string): Promise<void> | void => {
     if (!out.write(s)) return new Promise((r) => out.once('drain', () => r()));
   };
-  const t0 = 1_000_000_000;
-  await write(`${JSON.stringify({ format: 'weft-trace', version: 1, agent: 'bench', pid: 1, ppid: 0, serial: 0, python: '3.11.7', implementation: 'cpython', gil: true, platform: 'linux', clock: 'CLOCK_MONOTONIC', startNs: t0, wallNs: 0, argv: ['synthetic.py'], cwd: '/', executable: 'python3', startMethod: 'main', sampleHz: 1000 })}\n`);
-  let lines: string[] = [];
+  const t0 = 1_000_000_000_000;
+  const headerLine = {
+    format: 'weft-trace', version: 1, agent: 'bench', pid, ppid: pid === 1000 ? 1 : 1000, serial: 0, python: '3.11.7',
+    implementation: 'cpython', gil: true, platform: 'linux', clock: 'CLOCK_MONOTONIC', startNs: t0, wallNs: 0,
+    argv: ['synthetic.py'], cwd: '/app', executable: 'python3', startMethod: pid === 1000 ? 'main' : 'fork', sampleHz: 1000,
+  };
+  let lines: string[] = [JSON.stringify(headerLine)];
+  let written = 0;
   const push = async (s: string): Promise<void> => {
     lines.push(s);
-    if (lines.length >= 10_000) {
+    written++;
+    if (lines.length >= 20_000) {
       const chunk = `${lines.join('\n')}\n`;
       lines = [];
       await write(chunk);
     }
   };
-  for (let t = 1; t <= 8; t++) await push(`["T",${t0},${t},${100 + t},"worker-${t}",0,null,null]`);
-  for (let s = 1; s <= 64; s++) await push(`["S",${s},"/app/module_${s % 8}.py",${10 + s},"func_${s}"]`);
+  for (let t = 1; t <= THREADS; t++) await push(`["T",${t0},${t},${pid * 100 + t},"worker-${t}",0,${t === 1 ? 'null' : 1},null]`);
+  for (let s = 1; s <= 256; s++) await push(`["S",${s},"/app/module_${s % 16}.py",${10 + s},"func_${s}"]`);
   for (let o = 1; o <= 16; o++) await push(`["O",${o},"lock","lock_${o}",${o},null,null]`);
-  for (let f = 1; f <= 64; f++) await push(`["F",${f},${f > 8 ? f - 8 : 'null'},${f}]`);
+  for (let f = 1; f <= 256; f++) await push(`["F",${f},${f > 16 ? f - 16 : 'null'},${f}]`);
   let ts = t0;
-  for (let i = 0; i < n; i++) {
+  const body = n - written;
+  for (let i = 0; i < body; i++) {
     ts += 1000;
-    const tid = (i % 8) + 1;
+    const tid = (i % THREADS) + 1;
     const k = i % 10;
-    if (k < 6) await push(`["W",${ts},${ts + 500 + (i % 97) * 10},${tid},${(i % 16) + 1},"lock",${(i % 64) + 1},${((i + 1) % 8) + 1},${(i % 64) + 1},${((i + 1) % 8) + 1},0]`);
-    else if (k < 9) await push(`["K",${ts},${tid},${(i % 64) + 1},${i % 2}]`);
-    else await push(`["C",${ts},${tid},${i * 100}]`);
+    if (k < 6) {
+      // Written at its end: begins are up to ~100 µs earlier and out of order.
+      const dur = 500 + ((i * 7919) % 97) * 1000;
+      const other = ((i + 3) % THREADS) + 1;
+      await push(`["W",${ts - dur},${ts},${tid},${(i % 16) + 1},"lock",${(i % 256) + 1},${other},${((i + 5) % 256) + 1},${other},0]`);
+    } else if (k < 9) {
+      await push(`["K",${ts},${tid},${(i % 256) + 1},${i % 2}]`);
+    } else {
+      await push(`["C",${ts},${tid},${i * 100}]`);
+    }
   }
-  await push(`["Z",${ts + 1},"exit",0,${n + 8 + 64 + 16 + 64}]`);
+  await push(`["Z",${ts + 1},"exit",0,${written}]`);
   await write(`${lines.join('\n')}\n`);
   await new Promise<void>((r) => out.end(() => r()));
-  return file;
+}
+
+async function ensureTrace(n: number, files: number): Promise<string> {
+  const dir = path.join(tmpdir(), `weft-bench-${n}-x${files}`);
+  if (existsSync(path.join(dir, 'done'))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const t = Date.now();
+  for (let f = 0; f < files; f++) await writeProcessFile(path.join(dir, `weft-${1000 + f}-0.jsonl`), 1000 + f, Math.floor(n / files));
+  createWriteStream(path.join(dir, 'done')).end();
+  process.stderr.write(`generated ${dir} in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  return dir;
+}
+
+interface Measure {
+  seconds: number;
+  /** CPU time of the whole process (all threads, workers included). */
+  cpuSeconds: number;
+  peakHeapMB: number;
+  maxRssMB: number;
+  arrayBuffersMB: number;
+  waits: number;
+  samples: number;
+  parser: string;
+}
+
+/** The child side: load once and print the measurements as JSON. */
+async function measure(dir: string, parallel: Parallelism): Promise<void> {
+  let peakHeap = process.memoryUsage().heapUsed;
+  let peakBuffers = process.memoryUsage().arrayBuffers;
+  const timer = setInterval(() => {
+    const u = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, u.heapUsed);
+    peakBuffers = Math.max(peakBuffers, u.arrayBuffers);
+  }, 20);
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  const model = await loadTrace(dir, { parallel });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(timer);
+  const u = process.memoryUsage();
+  const result: Measure = {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakHeapMB: Math.max(peakHeap, u.heapUsed) / 1e6,
+    maxRssMB: process.resourceUsage().maxRSS / 1e3,
+    arrayBuffersMB: Math.max(peakBuffers, u.arrayBuffers) / 1e6,
+    waits: model.waits.count,
+    samples: model.samples.count,
+    parser: model.warnings.join('; ') || parallel,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 1_000_000);
-  const dir = process.argv[3] ?? path.join(tmpdir(), `weft-bench-${n}`);
-  const tw = Date.now();
-  const file = await writeTrace(dir, n);
-  const size = statSync(file).size;
-  console.error(`wrote ${n} records (${(size / 1e6).toFixed(0)} MB) in ${((Date.now() - tw) / 1000).toFixed(1)} s`);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heap0 = process.memoryUsage().heapUsed;
-  let peak = heap0;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-  }, 50);
-  const t0 = process.hrtime.bigint();
-  const model = await loadTrace(dir);
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
-  gc?.();
-  const retained = process.memoryUsage().heapUsed - heap0;
-  console.log(`| ${n.toLocaleString('en-US')} | ${(size / 1e6).toFixed(0)} MB | ${secs.toFixed(1)} s | ${((size / 1e6) / secs).toFixed(0)} MB/s | ${(peak / 1e6).toFixed(0)} MB | ${(retained / 1e6).toFixed(0)} MB | ${model.waits.count.toLocaleString('en-US')} waits, ${model.samples.count.toLocaleString('en-US')} samples |`);
+  const args = process.argv.slice(2);
+  const parallel = (args.includes('--parallel') ? args[args.indexOf('--parallel') + 1] : 'auto') as Parallelism;
+  if (args[0] === '--measure') {
+    await measure(args[1] as string, parallel);
+    return;
+  }
+  const files = args.includes('--files') ? Number(args[args.indexOf('--files') + 1]) : 1;
+  const counts = args.filter((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--files').map(Number);
+  console.log('| records | files | size | load (wall) | CPU time | throughput | peak JS heap | peak array buffers | peak RSS |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const n of counts.length > 0 ? counts : [1_000_000, 10_000_000]) {
+    const dir = await ensureTrace(n, files);
+    const bytes = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).reduce((s, f) => s + statSync(path.join(dir, f)).size, 0);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', __filename, '--measure', dir, '--parallel', parallel], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.log(`| ${n.toLocaleString('en-US')} | ${files} | failed: ${r.stderr.trim().split('\n').pop()} |`);
+      continue;
+    }
+    const m = JSON.parse(r.stdout) as Measure;
+    console.log(`| ${n.toLocaleString('en-US')} | ${files} | ${(bytes / 1e6).toFixed(0)} MB | ${m.seconds.toFixed(1)} s | ${m.cpuSeconds.toFixed(1)} s | ${((bytes / 1e6) / m.seconds).toFixed(0)} MB/s | ${m.peakHeapMB.toFixed(0)} MB | ${m.arrayBuffersMB.toFixed(0)} MB | ${m.maxRssMB.toFixed(0)} MB |`);
+  }
 }
 
 void main();

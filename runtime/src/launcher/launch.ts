@@ -1,134 +1,146 @@
 /**
- * Starts a Python program under the agent: argument arrays only (never a shell), explicit
- * interpreter choice, and the agent found next to the bundle (dist/ and runtime/python/ are
- * siblings both in the repository and in the packaged extension).
+ * Starts a Python program under the agent and waits for it.
+ *
+ * - An argument array, never a shell: a script path or argument with spaces or quotes
+ *   reaches Python unchanged.
+ * - The environment gains the agent's directory at the front of PYTHONPATH and the WEFT_*
+ *   settings (which the agent also passes on to child processes).
+ * - stdio is inherited by default, so the program's input and output are the user's; the
+ *   editor passes "pipe" and reads them itself.
+ * - run.json records the command, working directory and, at the end, the exit status.
+ * - stop() ends the whole process tree: with `detached` the program leads its own process
+ *   group and the group gets SIGTERM (the agent then writes its end record), and SIGKILL
+ *   after a grace period. The trace files stay; a killed process's file is read as cut short.
  */
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILE, type RunInfo } from '../format/spec';
-
-/** Directory holding the `weft` Python package. */
-export function agentPath(fromDir: string = __dirname): string {
-  for (const candidate of [
-    path.join(fromDir, '..', 'runtime', 'python'),
-    path.join(fromDir, '..', '..', 'python'),
-    path.join(fromDir, '..', 'python'),
-  ]) {
-    if (existsSync(path.join(candidate, 'weft', '__main__.py'))) return path.resolve(candidate);
-  }
-  throw new Error(`the Weft Python agent was not found near ${fromDir}; reinstall Weft.`);
-}
-
-export class LaunchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LaunchError';
-  }
-}
-
-/** Picks the interpreter: explicit choice, then WEFT_PYTHON, then python3, then python. */
-export function resolvePython(explicit?: string, env: NodeJS.ProcessEnv = process.env): { path: string; version: string } {
-  const candidates = explicit ? [explicit] : [env.WEFT_PYTHON, 'python3', 'python'].filter((c): c is string => !!c);
-  for (const c of candidates) {
-    const r = spawnSync(c, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8', timeout: 15000 });
-    if (r.status === 0) {
-      const version = r.stdout.trim();
-      const [maj, min] = version.split('.').map(Number);
-      if ((maj ?? 0) < 3 || ((maj ?? 0) === 3 && (min ?? 0) < 9)) {
-        throw new LaunchError(`${c} is Python ${version}; Weft needs Python 3.9 or newer. Use --python to choose another interpreter.`);
-      }
-      return { path: c, version };
-    }
-  }
-  throw new LaunchError(explicit
-    ? `no Python found at "${explicit}" (it did not run). Check the path given to --python.`
-    : 'no Python found: neither python3 nor python is on PATH. Install Python 3.9+ or pass --python PATH.');
-}
+import { agentPath } from './agent-path';
+import { ProgressWatcher, type RunProgress } from './progress';
+import { LaunchError, type PythonInfo } from './python';
 
 export interface LaunchOptions {
-  python: string;
+  /** The interpreter: from resolvePython(), or a command the caller has already checked. */
+  python: PythonInfo | string;
   outDir: string;
-  /** Script and its arguments, or `-m module args`. */
+  /** `script.py args...` or `-m module args...`. */
   target: string[];
   sampleHz?: number;
   flushMs?: number;
   cwd?: string;
+  /** Base environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   stdio?: StdioOptions;
-  /** Start the program in its own process group so stop() can end the whole tree. */
+  /** Start the program as the leader of its own process group, so stop() reaches its children. */
   detached?: boolean;
+  /** Called while the program runs (every `progressIntervalMs`) and once at its end. */
+  onProgress?: (p: RunProgress) => void;
+  progressIntervalMs?: number;
+  /** Override of the agent directory (tests). */
+  agentDir?: string;
 }
 
-/** The agent command line for a target. */
-export function agentCommand(opts: LaunchOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  const agent = agentPath();
-  const base = opts.env ?? process.env;
-  const env: NodeJS.ProcessEnv = {
-    ...base,
-    PYTHONPATH: base.PYTHONPATH ? `${agent}${path.delimiter}${base.PYTHONPATH}` : agent,
-    WEFT_OUT: path.resolve(opts.outDir),
-    WEFT_SAMPLE_HZ: String(opts.sampleHz ?? 100),
-    WEFT_FLUSH_MS: String(opts.flushMs ?? 100),
-  };
-  const args = ['-m', 'weft', '--out', path.resolve(opts.outDir), '--sample-hz', String(opts.sampleHz ?? 100),
-    '--flush-ms', String(opts.flushMs ?? 100), '--', ...opts.target];
-  return { command: opts.python, args, env };
+export interface ExitStatus {
+  /** The exit code, or null when a signal ended the process. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface RunningProgram {
   child: ChildProcess;
-  /** Resolves when the program has exited and run.json is written. */
-  done: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
-  /** Ends the whole process tree: SIGTERM, then SIGKILL after `graceMs`. The trace stays. */
+  outDir: string;
+  /** Resolves when the program has exited and run.json has its exit status. */
+  done: Promise<ExitStatus>;
+  /** Ends the program and its children: SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): void;
 }
 
+/** The agent's command line and environment for a target (no side effects). */
+export function agentCommand(opts: LaunchOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const agent = opts.agentDir ?? agentPath();
+  const base = opts.env ?? process.env;
+  const out = path.resolve(opts.cwd ?? process.cwd(), opts.outDir);
+  const sampleHz = String(opts.sampleHz ?? 100);
+  const flushMs = String(opts.flushMs ?? 100);
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    PYTHONPATH: base.PYTHONPATH ? `${agent}${path.delimiter}${base.PYTHONPATH}` : agent,
+    WEFT_OUT: out,
+    WEFT_SAMPLE_HZ: sampleHz,
+    WEFT_FLUSH_MS: flushMs,
+  };
+  const args = ['-m', 'weft', '--out', out, '--sample-hz', sampleHz, '--flush-ms', flushMs, '--', ...opts.target];
+  const command = typeof opts.python === 'string' ? opts.python : opts.python.executable;
+  return { command, args, env };
+}
+
+/** The shell-free spawn, run.json bookkeeping, progress and stop(). */
 export function launch(opts: LaunchOptions): RunningProgram {
-  mkdirSync(opts.outDir, { recursive: true });
   const { command, args, env } = agentCommand(opts);
-  const started = Date.now();
-  const child = spawn(command, args, {
-    cwd: opts.cwd, env, stdio: opts.stdio ?? 'inherit', detached: opts.detached ?? false, shell: false,
-  });
+  const outDir = path.resolve(opts.cwd ?? process.cwd(), opts.outDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new LaunchError(`cannot create the trace directory ${outDir}: ${(e as Error).message}. Choose another with --out.`);
+  }
   const run: RunInfo = {
     format: 'weft-run', version: 1, command: [command, ...args], cwd: opts.cwd ?? process.cwd(),
-    python: command, startWallMs: started,
+    python: typeof opts.python === 'string' ? '' : opts.python.version, startWallMs: Date.now(),
   };
   const writeRun = (): void => {
     try {
-      writeFileSync(path.join(opts.outDir, RUN_FILE), JSON.stringify(run, null, 2));
+      writeFileSync(path.join(outDir, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
     } catch {
-      // The trace is still readable without run.json.
+      // The trace stays readable without run.json; only the root's exit status is lost.
     }
   };
   writeRun();
-  const done = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', (e) => reject(new LaunchError(`could not start ${command}: ${e.message}`)));
-    child.on('exit', (code, signal) => {
+  const child = spawn(command, args, {
+    cwd: opts.cwd, env, stdio: opts.stdio ?? 'inherit', detached: opts.detached ?? false, shell: false, windowsHide: true,
+  });
+  const watcher = opts.onProgress ? new ProgressWatcher(outDir, opts.onProgress, opts.progressIntervalMs) : null;
+  watcher?.start();
+  let exited = false;
+  const done = new Promise<ExitStatus>((resolve, reject) => {
+    child.once('error', (e) => {
+      void watcher?.stop();
+      reject(new LaunchError(`could not start ${command}: ${e.message}. Check the interpreter given to --python.`));
+    });
+    child.once('exit', (code, signal) => {
+      exited = true;
       run.endWallMs = Date.now();
       run.exitCode = code;
       run.signal = signal;
       writeRun();
-      resolve({ exitCode: code, signal });
+      const finish = (): void => resolve({ exitCode: code, signal });
+      if (watcher !== null) watcher.stop().then(finish, finish);
+      else finish();
     });
   });
   const kill = (sig: NodeJS.Signals): void => {
+    if (child.pid === undefined) return;
     try {
-      if (opts.detached && child.pid) process.kill(-child.pid, sig);
-      else child.kill(sig);
+      // The group may outlive its leader (children still running), so signal it even after exit.
+      if (opts.detached && process.platform !== 'win32') process.kill(-child.pid, sig);
+      else if (!exited) child.kill(sig);
     } catch {
       // Already gone.
     }
   };
   return {
     child,
+    outDir,
     done,
-    stop(graceMs = 2000) {
+    stop(graceMs = 3000) {
       kill('SIGTERM');
       const t = setTimeout(() => kill('SIGKILL'), graceMs);
       t.unref();
-      void done.then(() => clearTimeout(t), () => clearTimeout(t));
+      const clear = (): void => {
+        // The leader is gone; children in its group get the rest of the grace period.
+        if (!opts.detached) clearTimeout(t);
+      };
+      done.then(clear, clear);
     },
   };
 }

@@ -1,339 +1,184 @@
 /**
- * Builds the frozen TraceModel from a trace directory.
+ * Builds the frozen TraceModel of a trace directory (or of one process file).
  *
- * Two stages. Ingest: one `FileIngest` per process file re-keys the file's local ids (sites,
- * objects, frames, threads) into model-wide indexes and appends rows to typed-array columns,
- * O(1) per record and no object per wait or sample. Aggregate: small pure functions in
- * aggregations.ts, one concern each (thread times, lock statistics, hotspots, unblock flows,
- * diagnostics), run over the finished columns.
+ * Stage 1, per file (file-handlers.ts, possibly in worker threads): the reader streams the
+ * records into small record handlers that fill typed-array columns keyed by the file's ids.
+ * Stage 2, here: model handlers (handlers/) take the parsed files one by one in a fixed
+ * order, re-key their ids into model-wide indexes and merge them, then finalize in
+ * dependency order: thread times, lock statistics, hotspots, flows and diagnostics read the
+ * merged waits and samples. The result is frozen; views only read it.
  */
-import {
-  WAIT_REASONS, type Ns, type TraceHeader, type TraceRecord, type WaitReason, type RunInfo,
-} from '../format/spec';
-import { listTraceFiles, readProcessFile, type FileSink } from '../reader/read-trace';
-import { F64Column, I32Column, U8Column, permuteF64, permuteI32, permuteU8, sortOrder } from './columns';
-import {
-  computeDiagnostics, computeHotspots, computeLockStats, computeThreadTimes, computeUnblockFlows,
-} from './aggregations';
-import type {
-  Flow, FrameNode, Lane, ProcessInfo, SourceSite, SyncObject, TraceModel, WorkSpan,
-} from './types';
+import type { Ns, RunInfo } from '../format/spec';
+import { FORMAT_VERSION } from '../format/spec';
+import { listTraceFiles, TraceError, type ReadOptions } from '../reader/read-trace';
+import { IdMap } from './columns';
+import type { ParsedFile } from './parsed-file';
+import { createParser, type Parallelism, type TraceFileParser } from './parser-pool';
+import { CountersHandler } from './handlers/counters';
+import { DiagnosticsHandler } from './handlers/diagnostics';
+import { FlowsHandler } from './handlers/flows';
+import type { FileContext, ModelHandler } from './handlers/handler';
+import { HotspotsHandler } from './handlers/hotspots';
+import { InterningHandler } from './handlers/interning';
+import { LanesHandler } from './handlers/lanes';
+import { LockStatsHandler } from './handlers/lock-stats';
+import { ProcessesHandler } from './handlers/processes';
+import { SamplesHandler } from './handlers/samples';
+import { ThreadTimesHandler } from './handlers/thread-times';
+import { WaitsHandler } from './handlers/waits';
+import type { TraceModel } from './types';
 
-const REASON_INDEX = new Map<string, number>(WAIT_REASONS.map((r, i) => [r, i]));
+/** Merges parsed files into a model. Files must be added in a stable order (pid, serial). */
+export class ModelAssembler {
+  private readonly warnings: string[] = [];
+  private formatVersion = 0;
+  private readonly processes: ProcessesHandler;
+  private readonly interning = new InterningHandler();
+  private readonly lanes = new LanesHandler();
+  private readonly waits = new WaitsHandler();
+  private readonly samples: SamplesHandler;
+  private readonly flows: FlowsHandler;
+  private readonly threadTimes: ThreadTimesHandler;
+  private readonly locks: LockStatsHandler;
+  private readonly hotspots: HotspotsHandler;
+  private readonly diagnostics: DiagnosticsHandler;
+  private readonly counters = new CountersHandler();
+  /** In dependency order: each handler's constructor arguments come earlier in this list. */
+  private readonly ordered: ModelHandler<unknown>[];
 
-/** Mutable state shared by the ingest of every file; becomes the model in `finish()`. */
-export class ModelBuilder {
-  readonly warnings: string[] = [];
-  readonly processes: ProcessInfo[] = [];
-  readonly lanes: Lane[] = [];
-  readonly sites: SourceSite[] = [];
-  private readonly siteKeys = new Map<string, number>();
-  readonly objects: SyncObject[] = [];
-  readonly frames: FrameNode[] = [];
-  readonly spans: WorkSpan[] = [];
-  readonly flows: Flow[] = [];
-  /** Acquisition counts per model object (from `A` records). */
-  readonly acquisitions = new Map<number, number>();
-  /** Last CPU clock reading per lane (ns), and the first one. */
-  readonly cpuLast = new Map<number, number>();
-  readonly cpuFirst = new Map<number, number>();
-  /** Child process records (`P`/`Q`) by pid, to link parents and exit codes. */
-  readonly childExit = new Map<number, number>();
-  readonly childParent = new Map<number, number>();
-
-  readonly w = {
-    begin: new F64Column(), end: new F64Column(), lane: new I32Column(), object: new I32Column(),
-    reason: new U8Column(), site: new I32Column(), holderLane: new I32Column(),
-    holderSite: new I32Column(), wakerLane: new I32Column(), flags: new U8Column(),
-  };
-  readonly s = {
-    ts: new F64Column(), lane: new I32Column(), site: new I32Column(), frame: new I32Column(),
-    state: new U8Column(),
-  };
-  startNs = Number.POSITIVE_INFINITY;
-  endNs = Number.NEGATIVE_INFINITY;
-  formatVersion = 0;
-
-  internSite(file: string, line: number, func: string): number {
-    const key = `${file}\u0000${line}\u0000${func}`;
-    let idx = this.siteKeys.get(key);
-    if (idx === undefined) {
-      idx = this.sites.length;
-      this.sites.push({ index: idx, file, line, func });
-      this.siteKeys.set(key, idx);
-    }
-    return idx;
-  }
-
-  seeTime(ts: number): void {
-    if (ts < this.startNs) this.startNs = ts;
-    if (ts > this.endNs) this.endNs = ts;
-  }
-
-  finish(run: RunInfo | null): TraceModel {
-    // Waits sorted by begin, samples by time: views scan them by time.
-    const w = this.w;
-    const wb = w.begin.finish();
-    const wo = sortOrder(wb);
-    const waits = {
-      count: wb.length,
-      begin: permuteF64(wb, wo), end: permuteF64(w.end.finish(), wo),
-      lane: permuteI32(w.lane.finish(), wo), object: permuteI32(w.object.finish(), wo),
-      reason: permuteU8(w.reason.finish(), wo), site: permuteI32(w.site.finish(), wo),
-      holderLane: permuteI32(w.holderLane.finish(), wo), holderSite: permuteI32(w.holderSite.finish(), wo),
-      wakerLane: permuteI32(w.wakerLane.finish(), wo), flags: permuteU8(w.flags.finish(), wo),
-    };
-    const s = this.s;
-    const st = s.ts.finish();
-    const so = sortOrder(st);
-    const samples = {
-      count: st.length, ts: permuteF64(st, so), lane: permuteI32(s.lane.finish(), so),
-      site: permuteI32(s.site.finish(), so), frame: permuteI32(s.frame.finish(), so),
-      state: permuteU8(s.state.finish(), so),
-    };
-    // Parentage and exit codes from the parents' P/Q records and run.json.
-    const byPid = new Map<number, number>();
-    for (const p of this.processes) byPid.set(p.pid, p.index);
-    for (const p of this.processes) {
-      const parent = byPid.get(p.ppid);
-      p.parent = parent !== undefined && parent !== p.index ? parent : null;
-      const q = this.childExit.get(p.pid);
-      if (q !== undefined && p.exitCode === null) p.exitCode = q;
-    }
-    if (run && this.processes.length > 0) {
-      const root = this.processes.find((p) => p.parent === null && p.startMethod === 'main');
-      if (root && typeof run.exitCode === 'number') root.exitCode = run.exitCode;
-    }
-    if (!Number.isFinite(this.startNs)) {
-      this.startNs = 0;
-      this.endNs = 0;
-    }
-    const base: TraceModel = {
-      formatVersion: this.formatVersion,
-      warnings: this.warnings,
-      startNs: this.startNs as Ns,
-      endNs: this.endNs as Ns,
-      processes: this.processes,
-      lanes: this.lanes,
-      sites: this.sites,
-      objects: this.objects,
-      frames: this.frames,
-      waits,
-      samples,
-      spans: this.spans,
-      flows: this.flows,
-      threadTimes: [],
-      locks: [],
-      hotspots: [],
-      diagnostics: [],
-    };
-    // A loop, not push(...spread): a big trace has millions of flows (beyond the argument limit).
-    for (const f of computeUnblockFlows(base)) base.flows.push(f);
-    base.threadTimes = computeThreadTimes(base, this.cpuFirst, this.cpuLast);
-    base.locks = computeLockStats(base, this.acquisitions);
-    base.hotspots = computeHotspots(base);
-    base.diagnostics = computeDiagnostics(base);
-    return deepFreeze(base);
-  }
-}
-
-/** Ingests one process file into the builder, translating the file's local ids. */
-export class FileIngest implements FileSink {
-  private readonly proc: ProcessInfo;
-  private readonly siteMap = new Map<number, number>();
-  private readonly objMap = new Map<number, number>();
-  private readonly frameMap = new Map<number, number>();
-  private readonly laneMap = new Map<number, number>();
-
-  constructor(private readonly b: ModelBuilder, header: TraceHeader) {
-    b.formatVersion = Math.max(b.formatVersion, header.version);
-    this.proc = {
-      index: b.processes.length, pid: header.pid, ppid: header.ppid, serial: header.serial,
-      argv: header.argv, python: header.python, startMethod: header.startMethod,
-      startNs: header.startNs as Ns, endNs: header.startNs as Ns, complete: false,
-      exitCode: null, endReason: null, parent: null, sampleHz: header.sampleHz,
-    };
-    b.processes.push(this.proc);
-    b.seeTime(header.startNs);
-  }
-
-  private site(local: number | null): number {
-    if (local === null) return -1;
-    return this.siteMap.get(local) ?? -1;
-  }
-
-  private lane(tid: number | null, ts: number): number {
-    if (tid === null) return -1;
-    let idx = this.laneMap.get(tid);
-    if (idx === undefined) {
-      // A thread referred to before its T record (should not happen; repair, do not throw).
-      idx = this.addLane(tid, 0, `thread ${tid}`, false, ts, null, null);
-    }
-    return idx;
-  }
-
-  private addLane(tid: number, nativeId: number, name: string, daemon: boolean, ts: number,
-    parentLane: number | null, startSite: number | null): number {
-    const b = this.b;
-    const idx = b.lanes.length;
-    b.lanes.push({
-      index: idx, id: `p${this.proc.pid}.${this.proc.serial}/t${tid}`, kind: 'thread',
-      process: this.proc.index, tid, nativeId, name, daemon, startNs: ts as Ns, endNs: ts as Ns,
-      parentLane, startSite,
+  constructor(run: RunInfo | null = null, warnings: readonly string[] = []) {
+    this.warnings.push(...warnings);
+    this.processes = new ProcessesHandler(run);
+    const objects = () => this.interning.data().objects;
+    const frames = () => this.interning.data().frames;
+    const sites = () => this.interning.data().sites;
+    const lanes = () => this.lanes.data().lanes;
+    const waits = () => this.waits.data();
+    this.samples = new SamplesHandler(frames);
+    this.flows = new FlowsHandler(waits, () => this.lanes.data(), () => this.processes.data());
+    this.threadTimes = new ThreadTimesHandler(lanes, waits);
+    this.locks = new LockStatsHandler(objects, waits);
+    this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
+    this.diagnostics = new DiagnosticsHandler({
+      processes: () => this.processes.data().processes, lanes, sites, objects, waits,
+      locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(),
     });
-    this.laneMap.set(tid, idx);
-    return idx;
+    this.ordered = [
+      this.processes, this.interning, this.lanes, this.waits, this.samples, this.flows, this.threadTimes,
+      this.locks, this.hotspots, this.diagnostics, this.counters,
+    ];
+    for (const h of this.ordered) h.reset();
   }
 
-  private touch(laneIdx: number, ts: number): void {
-    const lane = this.b.lanes[laneIdx];
-    if (lane && ts > lane.endNs) lane.endNs = ts as Ns;
-    if (ts > this.proc.endNs) this.proc.endNs = ts as Ns;
-    this.b.seeTime(ts);
+  addFile(f: ParsedFile): void {
+    this.formatVersion = Math.max(this.formatVersion, f.header.version);
+    this.warnings.push(...f.warnings);
+    for (const m of f.messages) this.warnings.push(`agent in process ${f.header.pid} (${m.level}): ${m.message}`);
+    const empty = new IdMap(0);
+    const ctx: FileContext = { header: f.header, process: -1, sites: empty, objects: empty, frames: empty, lanes: empty };
+    for (const h of this.ordered) h.handleFile(f, ctx);
   }
 
-  record(rec: TraceRecord): void {
-    const b = this.b;
-    switch (rec[0]) {
-      case 'S':
-        this.siteMap.set(rec[1], b.internSite(rec[2], rec[3], rec[4]));
-        return;
-      case 'O': {
-        const idx = b.objects.length;
-        b.objects.push({
-          index: idx, process: this.proc.index, kind: rec[2], name: rec[3], site: rec[4] === null ? null : this.site(rec[4]),
-          parent: rec[5] === null ? null : (this.objMap.get(rec[5]) ?? null), role: rec[6],
-        });
-        this.objMap.set(rec[1], idx);
-        return;
-      }
-      case 'F': {
-        const idx = b.frames.length;
-        b.frames.push({ parent: rec[2] === null ? -1 : (this.frameMap.get(rec[2]) ?? -1), site: this.site(rec[3]) });
-        this.frameMap.set(rec[1], idx);
-        return;
-      }
-      case 'T': {
-        const existing = this.laneMap.get(rec[2]);
-        const parentLane = rec[6] === null ? null : (this.laneMap.get(rec[6]) ?? null);
-        const startSite = rec[7] === null ? null : this.site(rec[7]);
-        if (existing !== undefined) {
-          const lane = b.lanes[existing] as Lane;
-          lane.name = rec[4];
-          lane.nativeId = rec[3];
-        } else {
-          this.addLane(rec[2], rec[3], rec[4], rec[5] === 1, rec[1], parentLane, startSite);
-        }
-        this.touch(this.laneMap.get(rec[2]) as number, rec[1]);
-        return;
-      }
-      case 'N': {
-        const l = this.lane(rec[2], rec[1]);
-        (b.lanes[l] as Lane).name = rec[3];
-        return;
-      }
-      case 'E': {
-        const l = this.lane(rec[2], rec[1]);
-        this.touch(l, rec[1]);
-        return;
-      }
-      case 'W': {
-        const [, t0, t1, tid, oid, reason, site, holder, hsite, waker, flags] = rec;
-        const l = this.lane(tid, t0);
-        const w = b.w;
-        w.begin.push(t0);
-        w.end.push(Math.max(t0, t1));
-        w.lane.push(l);
-        w.object.push(this.objMap.get(oid) ?? -1);
-        w.reason.push(REASON_INDEX.get(reason) ?? 0);
-        w.site.push(this.site(site));
-        w.holderLane.push(holder === null ? -1 : this.lane(holder, t0));
-        w.holderSite.push(this.site(hsite));
-        w.wakerLane.push(waker === null ? -1 : this.lane(waker, t1));
-        w.flags.push(flags);
-        this.touch(l, t1);
-        return;
-      }
-      case 'A': {
-        const o = this.objMap.get(rec[2]);
-        if (o !== undefined) b.acquisitions.set(o, (b.acquisitions.get(o) ?? 0) + rec[3]);
-        return;
-      }
-      case 'K': {
-        const l = this.lane(rec[2], rec[1]);
-        const frame = rec[3] === null ? -1 : (this.frameMap.get(rec[3]) ?? -1);
-        const s = b.s;
-        s.ts.push(rec[1]);
-        s.lane.push(l);
-        s.frame.push(frame);
-        s.site.push(frame >= 0 ? (b.frames[frame] as FrameNode).site : -1);
-        s.state.push(rec[4]);
-        this.touch(l, rec[1]);
-        return;
-      }
-      case 'C': {
-        const l = this.lane(rec[2], rec[1]);
-        if (!b.cpuFirst.has(l)) b.cpuFirst.set(l, rec[3]);
-        b.cpuLast.set(l, rec[3]);
-        return;
-      }
-      case 'P':
-        b.childParent.set(rec[2], this.proc.pid);
-        return;
-      case 'Q':
-        b.childExit.set(rec[2], rec[3]);
-        return;
-      case 'L':
-        // Flow ends are paired across processes by key in a later stage (processes issue).
-        return;
-      case 'X': {
-        const l = this.lane(rec[3], rec[1]);
-        b.spans.push({ begin: rec[1] as Ns, end: rec[2] as Ns, lane: l, kind: rec[4], label: rec[5], site: rec[6] === null ? null : this.site(rec[6]) });
-        this.touch(l, rec[2]);
-        return;
-      }
-      case 'V':
-        return;
-      case '!':
-        b.warnings.push(`agent (pid ${this.proc.pid}) ${rec[2]}: ${rec[3]}`);
-        return;
-      case 'Z':
-        this.proc.complete = true;
-        this.proc.endReason = rec[2];
-        this.proc.exitCode = rec[3];
-        if (rec[1] > this.proc.endNs) this.proc.endNs = rec[1] as Ns;
-        b.seeTime(rec[1]);
-        return;
-      default:
-        assertUnreachable(rec);
+  addWarning(message: string): void {
+    this.warnings.push(message);
+  }
+
+  finish(): TraceModel {
+    for (const h of this.ordered) h.finalize();
+    const { processes } = this.processes.data();
+    const { sites, objects, frames } = this.interning.data();
+    const { lanes } = this.lanes.data();
+    const flows = this.flows.data();
+    let startNs = Infinity;
+    let endNs = -Infinity;
+    for (const p of processes) {
+      startNs = Math.min(startNs, p.startNs);
+      endNs = Math.max(endNs, p.endNs);
     }
+    for (const l of lanes) endNs = Math.max(endNs, l.endNs);
+    if (!Number.isFinite(startNs)) {
+      startNs = 0;
+      endNs = 0;
+    }
+    const model: TraceModel = {
+      formatVersion: this.formatVersion || FORMAT_VERSION,
+      warnings: this.warnings,
+      startNs: startNs as Ns,
+      endNs: endNs as Ns,
+      processes,
+      lanes,
+      sites,
+      objects,
+      frames,
+      waits: this.waits.data(),
+      samples: this.samples.data(),
+      spans: flows.spans,
+      flows: flows.flows,
+      threadTimes: this.threadTimes.data(),
+      locks: this.locks.data(),
+      hotspots: this.hotspots.data(),
+      diagnostics: this.diagnostics.data(),
+      counters: this.counters.data(),
+    };
+    return freezeTables(model);
   }
-}
-
-export function assertUnreachable(x: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(x)}`);
 }
 
 /**
- * Freezes the model and its tables (arrays and column objects), not each row: freezing
- * millions of rows one by one cost more than building them. Rows are read-only by contract.
+ * Freezes the model and each of its tables (arrays and column objects), not every row:
+ * freezing millions of rows one by one cost more than building them. Rows are read-only by
+ * contract.
  */
-function deepFreeze<T>(o: T): T {
-  Object.freeze(o);
-  for (const v of Object.values(o as object)) {
-    if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) Object.freeze(v);
+function freezeTables<T extends object>(o: T): T {
+  for (const v of Object.values(o)) {
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) Object.freeze(v);
   }
-  return o;
+  return Object.freeze(o);
 }
 
-/** Reads a trace directory (or one process file) into a frozen model. */
-export async function loadTrace(target: string): Promise<TraceModel> {
-  const { files, run } = await listTraceFiles(target);
-  const b = new ModelBuilder();
-  for (const file of files) {
-    await readProcessFile(file, (h) => new FileIngest(b, h), b.warnings);
-  }
-  return b.finish(run);
+export interface LoadOptions extends ReadOptions {
+  /** Worker threads for parsing: "auto" (default) uses them when two or more files are big. */
+  parallel?: Parallelism;
+  /** Use this parser instead of choosing one (tests). The caller closes it. */
+  parser?: TraceFileParser;
 }
 
-export type { WaitReason };
+/**
+ * Reads a trace directory (or one process file) into a frozen model. Files are parsed in
+ * parallel when the parser allows and merged in pid order, so the model does not depend on
+ * which worker finished first. A file that is empty or not a trace is skipped with a warning
+ * when other files are readable; when none is, its error is thrown.
+ */
+export async function loadTrace(target: string, opts: LoadOptions = {}): Promise<TraceModel> {
+  const listing = await listTraceFiles(target);
+  const parser = opts.parser ?? (await createParser(listing.files, opts));
+  try {
+    const assembler = new ModelAssembler(listing.run, listing.warnings);
+    const settle = (file: string): Promise<{ parsed: ParsedFile | null; error: unknown }> => parser.parse(file).then(
+      (parsed) => ({ parsed, error: null }),
+      (error: unknown) => ({ parsed: null, error }),
+    );
+    // Workers: every file at once (the pool queues them). In-process: one at a time, so
+    // only one parsed file waits in memory for the merge.
+    const pending = parser.kind === 'workers' ? listing.files.map((f) => settle(f.path)) : null;
+    let loaded = 0;
+    let firstError: unknown = null;
+    for (let i = 0; i < listing.files.length; i++) {
+      const { parsed, error } = await (pending?.[i] ?? settle((listing.files[i] as { path: string }).path));
+      if (parsed !== null) {
+        assembler.addFile(parsed);
+        loaded++;
+      } else if (error instanceof TraceError) {
+        firstError ??= error;
+        assembler.addWarning(`${error.message} (skipped)`);
+      } else {
+        throw error;
+      }
+    }
+    if (loaded === 0) throw firstError;
+    for (const w of parser.warnings) assembler.addWarning(w);
+    return assembler.finish();
+  } finally {
+    if (opts.parser === undefined) await parser.close();
+  }
+}

@@ -109,6 +109,10 @@ export interface SampleColumns {
   frame: Int32Array;
   /** SampleState: 0 running, 1 waiting. */
   state: Uint8Array;
+  /** The thread's CPU clock (ns) read with this sample (the agent writes a `C` record with the
+   * same ts after each `K`); NaN when none came. Lets views estimate, per sample interval,
+   * whether a RUNNING thread was actually on the CPU. Optional: older models lack it. */
+  cpu?: Float64Array;
 }
 
 /** Stack frame prefix tree, model-wide. */
@@ -129,6 +133,8 @@ export interface WorkSpan {
 
 /** An arrow between two lanes: a hand-off, an unblock, a message. */
 export interface Flow {
+  /** "unblock" (from waits), "spawn" (a thread started a child process), or the kind of an
+   * `L` flow ("queue", "pipe", "task", "future"). */
   kind: string;
   fromLane: number;
   fromNs: Ns;
@@ -188,6 +194,14 @@ export interface Diagnostic {
   process: number | null;
 }
 
+/** A counter over time (`V` records): queue depth, event-loop lag. Added for v1 models. */
+export interface CounterSeries {
+  process: number;
+  name: string;
+  ts: Float64Array;
+  value: Float64Array;
+}
+
 export interface TraceModel {
   formatVersion: number;
   /** Reader and model warnings: truncated files, unknown records, repaired invariants. */
@@ -207,4 +221,7 @@ export interface TraceModel {
   locks: LockStat[];
   hotspots: Hotspot[];
   diagnostics: Diagnostic[];
+  /** Counter series by process and name. Optional so that hand-built models (tests, older
+   * code) stay valid; the loader always sets it. */
+  counters?: CounterSeries[];
 }

@@ -1,120 +1,204 @@
 /**
- * The JSON summary printed by `weft summary DIR --json`: a stable, documented schema for CI
- * and scripts. Versioning: `schemaVersion` is bumped only when a field changes meaning or is
- * removed; new fields may be added at any time (consumers must ignore unknown fields).
- * Times are milliseconds (floats) in this schema only, because that is what people read.
+ * The JSON summary printed by `weft summary DIR --json` (and built by `buildSummary`): a
+ * stable, documented schema for CI checks and scripts.
+ *
+ * Versioning: `schemaVersion` is bumped only when a field is removed or changes meaning.
+ * Fields are added without a bump, so consumers must ignore fields they do not know.
+ * Units: times are milliseconds as floats (rounded to the microsecond) in this schema only,
+ * because people read them; the trace and the model keep integer nanoseconds.
+ * Every type below documents its fields; SUMMARY_JSON_SCHEMA says the same for tools, and a
+ * test validates real summaries against it.
+ *
+ * History: v1 (Weft 0.1): first version.
  */
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
+/** A line of source code. */
 export interface SiteRef {
-  /** Source file as recorded (absolute, or relative to the program's cwd). */
+  /** Absolute path of the file (relative names in the trace are resolved against the
+   * process's working directory); pseudo-files such as "<frozen runpy>" as Python names them. */
   file: string;
+  /** 1-based line number. */
   line: number;
+  /** Qualified name of the function, e.g. "Account.transfer" or "<module>". */
   func: string;
 }
 
 export interface ThreadSummary {
+  /** The thread's last name. */
   name: string;
-  /** Per-process thread id of the trace (1 = main thread). */
+  /** Per-process thread id used in the trace: 1 is the main thread, then in order of start. */
   tid: number;
+  /** The OS thread id (Linux TID); 0 when unknown. */
   nativeId: number;
   daemon: boolean;
-  /** Wall time the thread was alive in the trace. */
+  /** Wall time the thread was alive in the trace: from its start (or the agent's) to its end
+   * (or its process's). runMs = cpuMs + sum(waitMs) + gilWaitEstimateMs, up to rounding. */
   runMs: number;
-  /** CPU time from the thread's CPU clock; null where the platform has none. */
+  /** CPU time from the thread's own CPU clock; null where the platform offers none. */
   cpuMs: number | null;
-  /** Time inside recorded waits, by reason (lock, condition, queue_get, sleep, join, ...). */
+  /** Time inside recorded waits, by reason ("lock", "condition", "queue_get", "sleep", "join",
+   * ...; see WAIT_REASONS in format/spec.ts). Overlapping waits are counted once. Reasons with
+   * no wait are absent. */
   waitMs: Record<string, number>;
-  /** ESTIMATE: alive, not in a recorded wait and not on the CPU (mostly GIL wait). */
+  /** ESTIMATE: alive, not in a recorded wait and not on the CPU: runnable but not running,
+   * which on CPython is mostly waiting for the GIL. Null when cpuMs is null. */
   gilWaitEstimateMs: number | null;
 }
 
 export interface ProcessSummary {
   pid: number;
   ppid: number;
+  /** "main" for the launched program, else how it began: "fork", "spawn", "forkserver",
+   * "subprocess", "exec". */
   startMethod: string;
+  /** Exit status; null when unknown or killed by a signal (see endReason). */
   exitCode: number | null;
+  /** "exit", "signal", "os_exit", "exec", "killed by SIGKILL", ...; null when unknown. */
+  endReason: string | null;
+  /** The program's argv as Python saw it (sys.argv). */
   argv: string[];
-  /** False when the process file had no end record (killed or crashed). */
+  /** False when the process's trace has no end record (killed or crashed). */
   complete: boolean;
+  /** Wall time from the agent's start in the process to its last event. */
+  durationMs: number;
   threads: ThreadSummary[];
 }
 
-export interface LockSummary {
-  /** Object kind: lock, rlock, condition, semaphore, event, barrier, queue, ... */
-  kind: string;
-  /** Readable name from the creation line, or "" when none. */
-  name: string;
-  pid: number;
-  /** Creation site, or null when created before the agent loaded. */
+/** One thread's part in a contended object's waits. */
+export interface ThreadStat {
+  /** Thread name. */
+  thread: string;
+  /** Holders: the line the holder was executing when the waiter began to wait (for a lock
+   * held across a slow call, that call). Waiters: the line where the thread waited. Null when
+   * unknown (for conditions, events and queues the releasing thread's line is not recorded). */
   site: SiteRef | null;
-  /** Acquisitions seen (at least the number of contentions). */
+  /** Number of waits attributed to this thread at this line. */
+  waits: number;
+  /** Their total duration. */
+  waitMs: number;
+}
+
+export interface LockSummary {
+  /** Object kind: "lock", "rlock", "condition", "semaphore", "bounded_semaphore", "event",
+   * "barrier", "queue", ... (OBJECT_KINDS in format/spec.ts). Waits on a primitive's internal
+   * locks and conditions count for the primitive. */
+  kind: string;
+  /** Readable name (the variable or attribute it was assigned to at creation), or "". */
+  name: string;
+  /** The process the object lives in. */
+  pid: number;
+  /** Creation site, or null when it was created before the agent loaded. */
+  site: SiteRef | null;
+  /** Acquisitions seen, contended or not (at least `contentions`). For locks and rlocks, the
+   * acquire calls; for other kinds, the acquisitions of their internal lock (a rough count of
+   * operations on the object). */
   acquisitions: number;
-  /** Waits on this object (waits on its internal locks and conditions included). */
+  /** Waits on the object: acquisitions that blocked, and blocking gets, puts, waits. */
   contentions: number;
+  /** Total time threads waited on it. */
   waitMs: number;
   maxWaitMs: number;
+  /** Nearest-rank percentiles of single wait durations. */
   p50WaitMs: number;
   p95WaitMs: number;
-  /** Time during which somebody waited on the object (union of waits). */
+  /** Time during which at least one thread waited on it (union of the waits). */
   contendedHoldMs: number;
-  /** Threads holding (or releasing) it while others waited, with the holder's line. */
-  holders: { thread: string; site: SiteRef | null; waits: number; waitMs: number }[];
-  /** Threads that waited, with the line where they waited. */
-  waiters: { thread: string; site: SiteRef | null; waits: number; waitMs: number }[];
+  /** Who made the waiting, most first: for locks the thread holding it when each wait began,
+   * with the line it held it at; for conditions, events, queues and semaphores the thread
+   * whose release, notify, set or put let the waiter go. */
+  holders: ThreadStat[];
+  /** Who waited, and where, most first. */
+  waiters: ThreadStat[];
 }
 
 export interface HotspotSummary {
+  /** The innermost line of the user's code in sampled stacks (library frames skipped). */
   file: string;
   line: number;
   func: string;
-  /** Sampled time running on this line (samples x period): an estimate. */
+  /** ESTIMATE from samples (samples x achieved sampling period): time spent running (or
+   * runnable) with this line innermost. */
   cpuMs: number;
-  /** Sampled time waiting on this line. */
+  /** ESTIMATE from samples: time spent inside a recorded wait called from this line. */
   waitMs: number;
+  /** Number of samples behind the two estimates. */
+  samples: number;
+}
+
+export interface DiagnosticSummary {
+  severity: 'info' | 'warning' | 'error';
+  /** One sentence a person can act on, with the line to look at. */
+  message: string;
+  /** The line the finding is about, or null. */
+  site: SiteRef | null;
+  /** The process it is about, or null. */
+  pid: number | null;
 }
 
 export interface Summary {
   schemaVersion: number;
+  /** Version of the trace format that was read (format/spec.ts). */
+  formatVersion: number;
+  /** From the first event to the last, over all processes. */
   durationMs: number;
+  /** In trace order (by pid, then start). */
   processes: ProcessSummary[];
+  /** Synchronisation objects that made threads wait, by total wait, most first (at most
+   * `limits.locks`; see `omitted`). */
   locks: LockSummary[];
+  /** Lines by sampled time, most first (at most `limits.hotspots`). Empty when sampling was
+   * off. */
   hotspots: HotspotSummary[];
-  diagnostics: { severity: string; message: string; site: SiteRef | null }[];
+  diagnostics: DiagnosticSummary[];
+  /** Problems reading the trace: processes cut short, skipped records, agent warnings. */
   warnings: string[];
+  /** How many locks and hotspots were left out of the lists above by the limits. */
+  omitted: { locks: number; hotspots: number };
 }
 
 const siteRef = {
   anyOf: [
     { type: 'null' },
-    { type: 'object', required: ['file', 'line', 'func'], properties: { file: { type: 'string' }, line: { type: 'integer' }, func: { type: 'string' } } },
+    {
+      type: 'object', required: ['file', 'line', 'func'],
+      properties: { file: { type: 'string' }, line: { type: 'integer' }, func: { type: 'string' } },
+    },
   ],
-};
-const num = { type: 'number' };
+} as const;
+const num = { type: 'number', minimum: 0 } as const;
+const nullableNum = { anyOf: [{ type: 'null' }, num] } as const;
 const threadStat = {
   type: 'object', required: ['thread', 'site', 'waits', 'waitMs'],
-  properties: { thread: { type: 'string' }, site: siteRef, waits: { type: 'integer' }, waitMs: num },
-};
+  properties: { thread: { type: 'string' }, site: siteRef, waits: { type: 'integer', minimum: 0 }, waitMs: num },
+} as const;
 
-/** JSON Schema (draft 2020-12 subset) of {@link Summary}, checked by the tests. */
+/**
+ * JSON Schema (draft 2020-12) of {@link Summary}. Only the keywords type, required,
+ * properties, items, anyOf, enum, minimum and additionalProperties (as a schema) are used,
+ * so a small validator can check it.
+ */
 export const SUMMARY_JSON_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://weft.dev/schemas/summary-v1.json',
   title: 'Weft summary',
   type: 'object',
-  required: ['schemaVersion', 'durationMs', 'processes', 'locks', 'hotspots', 'diagnostics', 'warnings'],
+  required: ['schemaVersion', 'formatVersion', 'durationMs', 'processes', 'locks', 'hotspots', 'diagnostics', 'warnings', 'omitted'],
   properties: {
-    schemaVersion: { type: 'integer' },
+    schemaVersion: { type: 'integer', enum: [SUMMARY_SCHEMA_VERSION] },
+    formatVersion: { type: 'integer' },
     durationMs: num,
     processes: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['pid', 'ppid', 'startMethod', 'exitCode', 'argv', 'complete', 'threads'],
+        required: ['pid', 'ppid', 'startMethod', 'exitCode', 'endReason', 'argv', 'complete', 'durationMs', 'threads'],
         properties: {
           pid: { type: 'integer' }, ppid: { type: 'integer' }, startMethod: { type: 'string' },
           exitCode: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
-          argv: { type: 'array', items: { type: 'string' } }, complete: { type: 'boolean' },
+          endReason: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+          argv: { type: 'array', items: { type: 'string' } }, complete: { type: 'boolean' }, durationMs: num,
           threads: {
             type: 'array',
             items: {
@@ -122,10 +206,9 @@ export const SUMMARY_JSON_SCHEMA = {
               required: ['name', 'tid', 'nativeId', 'daemon', 'runMs', 'cpuMs', 'waitMs', 'gilWaitEstimateMs'],
               properties: {
                 name: { type: 'string' }, tid: { type: 'integer' }, nativeId: { type: 'integer' },
-                daemon: { type: 'boolean' }, runMs: num,
-                cpuMs: { anyOf: [{ type: 'null' }, num] },
+                daemon: { type: 'boolean' }, runMs: num, cpuMs: nullableNum,
                 waitMs: { type: 'object', additionalProperties: num },
-                gilWaitEstimateMs: { anyOf: [{ type: 'null' }, num] },
+                gilWaitEstimateMs: nullableNum,
               },
             },
           },
@@ -139,7 +222,7 @@ export const SUMMARY_JSON_SCHEMA = {
         required: ['kind', 'name', 'pid', 'site', 'acquisitions', 'contentions', 'waitMs', 'maxWaitMs', 'p50WaitMs', 'p95WaitMs', 'contendedHoldMs', 'holders', 'waiters'],
         properties: {
           kind: { type: 'string' }, name: { type: 'string' }, pid: { type: 'integer' }, site: siteRef,
-          acquisitions: { type: 'integer' }, contentions: { type: 'integer' }, waitMs: num,
+          acquisitions: { type: 'integer', minimum: 0 }, contentions: { type: 'integer', minimum: 0 }, waitMs: num,
           maxWaitMs: num, p50WaitMs: num, p95WaitMs: num, contendedHoldMs: num,
           holders: { type: 'array', items: threadStat }, waiters: { type: 'array', items: threadStat },
         },
@@ -148,14 +231,27 @@ export const SUMMARY_JSON_SCHEMA = {
     hotspots: {
       type: 'array',
       items: {
-        type: 'object', required: ['file', 'line', 'func', 'cpuMs', 'waitMs'],
-        properties: { file: { type: 'string' }, line: { type: 'integer' }, func: { type: 'string' }, cpuMs: num, waitMs: num },
+        type: 'object', required: ['file', 'line', 'func', 'cpuMs', 'waitMs', 'samples'],
+        properties: {
+          file: { type: 'string' }, line: { type: 'integer' }, func: { type: 'string' }, cpuMs: num, waitMs: num,
+          samples: { type: 'integer', minimum: 0 },
+        },
       },
     },
     diagnostics: {
       type: 'array',
-      items: { type: 'object', required: ['severity', 'message', 'site'], properties: { severity: { type: 'string' }, message: { type: 'string' }, site: siteRef } },
+      items: {
+        type: 'object', required: ['severity', 'message', 'site', 'pid'],
+        properties: {
+          severity: { type: 'string', enum: ['info', 'warning', 'error'] }, message: { type: 'string' }, site: siteRef,
+          pid: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
+        },
+      },
     },
     warnings: { type: 'array', items: { type: 'string' } },
+    omitted: {
+      type: 'object', required: ['locks', 'hotspots'],
+      properties: { locks: { type: 'integer', minimum: 0 }, hotspots: { type: 'integer', minimum: 0 } },
+    },
   },
 } as const;

@@ -1,0 +1,205 @@
+/**
+ * Command-line parsing for `weft`, pure (no I/O) so every rule is unit-tested.
+ *
+ * `weft run` takes its own options only before the script: everything from the script (or
+ * `-m module`) on belongs to the program, exactly as with `python3 [options] script.py args`.
+ * So `weft run app.py --help` passes --help to app.py. `--` ends Weft's options explicitly.
+ */
+
+export const VERSION = '0.1.0';
+
+export const HELP = {
+  main: `weft ${VERSION}: a concurrency profiler for Python
+
+usage: weft <command> [options]
+
+commands:
+  run       run a Python program under Weft, then print a summary
+  summary   print the summary of a saved trace (readable text, or --json)
+  export    convert a saved trace to Chrome Trace Event JSON (Perfetto, chrome://tracing)
+
+options:
+  -h, --help     show help (also "weft <command> --help")
+  -V, --version  print the version
+
+Exit status: the program's own for "run" (128+N when signal N ended it); 0 for the other
+commands; 2 for a usage error, a missing script, no suitable Python, or a trace that cannot
+be read.
+`,
+  run: `usage: weft run [options] script.py [args...]
+       weft run [options] -m module [args...]
+
+Runs the program as "python3 script.py args" would (same input, output, arguments, working
+directory and exit status), records its threads, locks and waits, and prints a summary to
+stderr when it ends (stdout stays the program's).
+
+options (before the script; everything after it belongs to the program):
+  --out DIR        where to write the trace
+                   (default: .weft/<script>-<YYYYMMDD-HHMMSS> under the current directory)
+  --python PATH    Python interpreter to run (default: $WEFT_PYTHON, then python3, then
+                   python; it must be Python 3.9 or newer)
+  --sample-hz N    stack samples per second, 0 to 1000 (default 100; 0 turns sampling off)
+  --no-summary     do not print the summary
+  --               end of Weft's options (for a script whose name starts with "-")
+  -h, --help       show this help
+
+Then: weft summary DIR, weft export DIR --format chrome -o trace.json
+`,
+  summary: `usage: weft summary DIR [--json]
+
+Prints what the trace in DIR (a directory written by "weft run", or one weft-*.jsonl file)
+shows: contended locks with their holders and waiters and the lines involved, each thread's
+time split into running, waiting (by reason) and estimated GIL wait, sampled hotspots,
+findings and warnings.
+
+options:
+  --json       print the summary as JSON instead: a stable schema documented in
+               runtime/src/summary/schema.ts (schemaVersion 1; fields are only added)
+  -h, --help   show this help
+`,
+  export: `usage: weft export DIR [--format chrome] -o FILE
+
+Converts the trace in DIR to Chrome Trace Event JSON (FILE "-" writes to stdout): waits and
+spans become slices with their object, holder and lines; process and thread names become
+metadata; unblock and hand-off arrows become flow events. Open FILE in https://ui.perfetto.dev
+or chrome://tracing.
+
+options:
+  --format chrome   output format (chrome is the only one)
+  -o, --output FILE where to write
+  -h, --help        show this help
+`,
+} as const;
+
+export type HelpTopic = keyof typeof HELP;
+
+export class UsageError extends Error {
+  constructor(message: string, readonly topic: HelpTopic = 'main') {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type Command =
+  | { kind: 'help'; topic: HelpTopic }
+  | { kind: 'version' }
+  | { kind: 'run'; out: string | null; python: string | null; sampleHz: number; summary: boolean; target: string[] }
+  | { kind: 'summary'; dir: string; json: boolean }
+  | { kind: 'export'; dir: string; format: 'chrome'; out: string };
+
+const isHelp = (a: string): boolean => a === '-h' || a === '--help';
+
+/** Splits `--name=value` into name and value; other arguments are returned as they are. */
+function splitEq(a: string): [string, string | undefined] {
+  if (a.startsWith('--')) {
+    const eq = a.indexOf('=');
+    if (eq > 2) return [a.slice(0, eq), a.slice(eq + 1)];
+  }
+  return [a, undefined];
+}
+
+function intArg(name: string, v: string | undefined, min: number, max: number, topic: HelpTopic): number {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} needs a whole number from ${min} to ${max}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`, topic);
+  }
+  return n;
+}
+
+function parseRun(rest: string[]): Command {
+  let out: string | null = null;
+  let python: string | null = null;
+  let sampleHz = 100;
+  let summary = true;
+  let i = 0;
+  const value = (name: string, inline: string | undefined): string => {
+    const v = inline ?? rest[++i];
+    if (v === undefined || (inline === undefined && v.startsWith('-') && v !== '-')) throw new UsageError(`${name} needs a value`, 'run');
+    return v;
+  };
+  for (; i < rest.length; i++) {
+    const [a, inline] = splitEq(rest[i] as string);
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a === '-m' || !a.startsWith('-') || a === '-') break;
+    if (isHelp(a)) return { kind: 'help', topic: 'run' };
+    if (a === '--out') out = value(a, inline);
+    else if (a === '--python') python = value(a, inline);
+    else if (a === '--sample-hz') sampleHz = intArg(a, inline ?? rest[++i], 0, 1000, 'run');
+    else if (a === '--no-summary' && inline === undefined) summary = false;
+    else throw new UsageError(`unknown option ${rest[i]} for "weft run" (options go before the script)`, 'run');
+  }
+  const target = rest.slice(i);
+  if (target.length === 0) throw new UsageError('"weft run" needs a script (or -m module) to run', 'run');
+  if (target[0] === '-m' && (target.length < 2 || (target[1] as string) === '')) throw new UsageError('-m needs a module name', 'run');
+  return { kind: 'run', out, python, sampleHz, summary, target };
+}
+
+function parseSummary(rest: string[]): Command {
+  let json = false;
+  let dir: string | null = null;
+  for (const a of rest) {
+    if (isHelp(a)) return { kind: 'help', topic: 'summary' };
+    if (a === '--json') json = true;
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a} for "weft summary"`, 'summary');
+    else if (dir === null) dir = a;
+    else throw new UsageError(`"weft summary" takes one trace directory, got ${JSON.stringify(dir)} and ${JSON.stringify(a)}`, 'summary');
+  }
+  if (dir === null) throw new UsageError('"weft summary" needs a trace directory (the --out of "weft run")', 'summary');
+  return { kind: 'summary', dir, json };
+}
+
+function parseExport(rest: string[]): Command {
+  let out: string | null = null;
+  let dir: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const [a, inline] = splitEq(rest[i] as string);
+    if (isHelp(a)) return { kind: 'help', topic: 'export' };
+    if (a === '-o' || a === '--output' || a === '--out') {
+      out = inline ?? rest[++i] ?? null;
+      if (out === null) throw new UsageError(`${a} needs a file name`, 'export');
+    } else if (a === '--format') {
+      const f = inline ?? rest[++i];
+      if (f !== 'chrome') throw new UsageError(`unknown export format ${JSON.stringify(f ?? '')}; the supported format is chrome`, 'export');
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${rest[i]} for "weft export"`, 'export');
+    else if (dir === null) dir = a;
+    else throw new UsageError(`"weft export" takes one trace directory, got ${JSON.stringify(dir)} and ${JSON.stringify(a)}`, 'export');
+  }
+  if (dir === null) throw new UsageError('"weft export" needs a trace directory', 'export');
+  if (out === null) throw new UsageError('"weft export" needs -o FILE (or -o - for stdout)', 'export');
+  return { kind: 'export', dir, format: 'chrome', out };
+}
+
+export function parseArgs(argv: readonly string[]): Command {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || isHelp(cmd)) return { kind: 'help', topic: 'main' };
+  if (cmd === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) return { kind: 'help', topic: 'main' };
+    if (topic in HELP) return { kind: 'help', topic: topic as HelpTopic };
+    throw new UsageError(`no help for ${JSON.stringify(topic)}: the commands are run, summary and export`);
+  }
+  if (cmd === '--version' || cmd === '-V') return { kind: 'version' };
+  switch (cmd) {
+    case 'run':
+      return parseRun(rest);
+    case 'summary':
+      return parseSummary(rest);
+    case 'export':
+      return parseExport(rest);
+    default:
+      throw new UsageError(cmd.startsWith('-') ? `unknown option ${cmd}` : `unknown command ${JSON.stringify(cmd)}: the commands are run, summary and export`);
+  }
+}
+
+/** Default trace directory of `weft run`: .weft/<script stem>-<YYYYMMDD-HHMMSS>. */
+export function defaultOutDir(target: readonly string[], now: Date = new Date()): string {
+  const raw = target[0] === '-m' ? (target[1] ?? 'module') : (target[0] ?? 'program');
+  const base = raw.split(/[\\/]/).pop() ?? raw;
+  const stem = base.replace(/\.pyw?$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'program';
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return `.weft/${stem}-${stamp}`;
+}

@@ -1,0 +1,486 @@
+/**
+ * Per-file record handlers: the first stage of building the model, run wherever a file is
+ * parsed (a piscina worker, or in-process for small traces and tests).
+ *
+ * Each handler owns one concern and sees only the record types it lists in `codes`, in file
+ * order, through the DevTools-style life cycle `reset(header)`, `handleRecord(rec)`,
+ * `finalize()`, `data()`. Work per record is O(1) and appends to typed-array columns; no
+ * handler keeps the record array itself (the reader reuses it). Ids stay the file's own:
+ * re-keying needs every file, so it happens later, in model/handlers/.
+ *
+ * Nothing here imports Node.
+ */
+import { WAIT_REASONS, type RecordCode, type TraceHeader, type TraceRecord } from '../format/spec';
+import type { RecordSink } from '../reader/read-trace';
+import { F64Column, I32Column, U8Column } from './columns';
+import type {
+  AgentMessage, ChildExit, ChildStart, CounterTable, CpuRange, FlowEnd, FrameTable, ObjectDef,
+  ParsedFile, SampleTable, SiteDef, SpanDef, ThreadDef, WaitTable,
+} from './parsed-file';
+
+export interface RecordHandler<T> {
+  /** The record types this handler wants; the parser routes only these to it. */
+  readonly codes: readonly RecordCode[];
+  reset(header: TraceHeader): void;
+  handleRecord(rec: TraceRecord): void;
+  finalize(): void;
+  data(): T;
+}
+
+const REASON_INDEX = new Map<string, number>(WAIT_REASONS.map((r, i) => [r, i]));
+const nullId = (v: number | null): number => (v === null ? -1 : v);
+
+/** `S`, `O`, `F`: the interned definitions (sites, synchronisation objects, stack frames). */
+export class DefinitionsHandler implements RecordHandler<{ sites: SiteDef[]; objects: ObjectDef[]; frames: FrameTable }> {
+  readonly codes = ['S', 'O', 'F'] as const;
+  private sites: SiteDef[] = [];
+  private objects: ObjectDef[] = [];
+  private frameId = new I32Column();
+  private frameParent = new I32Column();
+  private frameSite = new I32Column();
+  private frames: FrameTable | null = null;
+
+  reset(): void {
+    this.sites = [];
+    this.objects = [];
+    this.frameId = new I32Column();
+    this.frameParent = new I32Column();
+    this.frameSite = new I32Column();
+    this.frames = null;
+  }
+  handleRecord(rec: TraceRecord): void {
+    switch (rec[0]) {
+      case 'S':
+        this.sites.push({ id: rec[1], file: rec[2], line: rec[3], func: rec[4] });
+        return;
+      case 'O':
+        this.objects.push({ id: rec[1], kind: rec[2], name: rec[3], site: rec[4], parent: rec[5], role: rec[6] });
+        return;
+      case 'F':
+        this.frameId.push(rec[1]);
+        this.frameParent.push(nullId(rec[2]));
+        this.frameSite.push(rec[3]);
+        return;
+      default:
+        return;
+    }
+  }
+  finalize(): void {
+    this.frames = {
+      count: this.frameId.length, id: this.frameId.finish(), parent: this.frameParent.finish(), site: this.frameSite.finish(),
+    };
+  }
+  data(): { sites: SiteDef[]; objects: ObjectDef[]; frames: FrameTable } {
+    if (this.frames === null) throw new Error('DefinitionsHandler.data() before finalize()');
+    return { sites: this.sites, objects: this.objects, frames: this.frames };
+  }
+}
+
+/**
+ * Threads: `T`, `N`, `E`, plus every record that names a thread, to know when each thread was
+ * last seen (a thread that never ended in the trace lasts until its last event). A thread
+ * named before its `T` record is repaired into a placeholder, not rejected.
+ */
+export class ThreadsHandler implements RecordHandler<ThreadDef[]> {
+  readonly codes = ['T', 'N', 'E', 'W', 'K', 'C', 'X', 'L', 'P'] as const;
+  private threads: ThreadDef[] = [];
+  /** Index into `threads` by tid (tids are small and dense). */
+  private byTid: (ThreadDef | undefined)[] = [];
+
+  reset(): void {
+    this.threads = [];
+    this.byTid = [];
+  }
+  private get(tid: number, ts: number): ThreadDef {
+    let t = tid >= 0 && tid < 1 << 20 ? this.byTid[tid] : this.threads.find((x) => x.tid === tid);
+    if (t === undefined) {
+      t = {
+        tid, nativeId: 0, name: `thread ${tid}`, daemon: false, startNs: ts, endedNs: null, lastNs: ts,
+        parentTid: null, startSite: null, declared: false,
+      };
+      this.threads.push(t);
+      if (tid >= 0 && tid < 1 << 20) this.byTid[tid] = t;
+    }
+    return t;
+  }
+  private seen(tid: number, ts: number): void {
+    const t = this.get(tid, ts);
+    if (ts > t.lastNs) t.lastNs = ts;
+  }
+  handleRecord(rec: TraceRecord): void {
+    switch (rec[0]) {
+      case 'T': {
+        const t = this.get(rec[2], rec[1]);
+        if (!t.declared) {
+          t.startNs = Math.min(t.startNs, rec[1]);
+          t.declared = true;
+        }
+        t.nativeId = rec[3];
+        t.name = rec[4];
+        t.daemon = rec[5] === 1;
+        t.parentTid = rec[6];
+        t.startSite = rec[7];
+        if (rec[1] > t.lastNs) t.lastNs = rec[1];
+        return;
+      }
+      case 'N': {
+        const t = this.get(rec[2], rec[1]);
+        t.name = rec[3];
+        if (rec[1] > t.lastNs) t.lastNs = rec[1];
+        return;
+      }
+      case 'E': {
+        const t = this.get(rec[2], rec[1]);
+        t.endedNs = rec[1];
+        if (rec[1] > t.lastNs) t.lastNs = rec[1];
+        return;
+      }
+      case 'W':
+        this.seen(rec[3], rec[2]);
+        if (rec[7] !== null) this.seen(rec[7], rec[1]);
+        if (rec[9] !== null) this.seen(rec[9], rec[2]);
+        return;
+      case 'K':
+        this.seen(rec[2], rec[1]);
+        return;
+      case 'C': {
+        // A CPU reading comes right after a thread's end record: it must not extend the thread.
+        const t = this.get(rec[2], rec[1]);
+        if (t.endedNs === null && rec[1] > t.lastNs) t.lastNs = rec[1];
+        return;
+      }
+      case 'X':
+        this.seen(rec[3], rec[2]);
+        return;
+      case 'L':
+        this.seen(rec[2], rec[1]);
+        return;
+      case 'P':
+        this.seen(rec[5], rec[1]);
+        return;
+      default:
+        return;
+    }
+  }
+  finalize(): void {
+    for (const t of this.threads) {
+      if (t.endedNs !== null) t.lastNs = Math.max(t.endedNs, t.startNs);
+    }
+  }
+  data(): ThreadDef[] {
+    return this.threads;
+  }
+}
+
+/** `W`: completed (or still open) waits, as columns. */
+export class WaitsHandler implements RecordHandler<WaitTable> {
+  readonly codes = ['W'] as const;
+  private c = WaitsHandler.columns();
+  private table: WaitTable | null = null;
+  private static columns() {
+    return {
+      begin: new F64Column(), end: new F64Column(), tid: new I32Column(), object: new I32Column(), reason: new U8Column(),
+      site: new I32Column(), holder: new I32Column(), holderSite: new I32Column(), waker: new I32Column(), flags: new U8Column(),
+    };
+  }
+  reset(): void {
+    this.c = WaitsHandler.columns();
+    this.table = null;
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] !== 'W') return;
+    const c = this.c;
+    c.begin.push(rec[1]);
+    // An end before the begin cannot happen on one monotonic clock; clamp rather than
+    // produce a negative duration.
+    c.end.push(rec[2] >= rec[1] ? rec[2] : rec[1]);
+    c.tid.push(rec[3]);
+    c.object.push(rec[4]);
+    c.reason.push(REASON_INDEX.get(rec[5]) ?? 0);
+    c.site.push(nullId(rec[6]));
+    c.holder.push(nullId(rec[7]));
+    c.holderSite.push(nullId(rec[8]));
+    c.waker.push(nullId(rec[9]));
+    c.flags.push(rec[10]);
+  }
+  finalize(): void {
+    const c = this.c;
+    this.table = {
+      count: c.begin.length, begin: c.begin.finish(), end: c.end.finish(), tid: c.tid.finish(), object: c.object.finish(),
+      reason: c.reason.finish(), site: c.site.finish(), holder: c.holder.finish(), holderSite: c.holderSite.finish(),
+      waker: c.waker.finish(), flags: c.flags.finish(),
+    };
+    this.c = WaitsHandler.columns();
+  }
+  data(): WaitTable {
+    if (this.table === null) throw new Error('WaitsHandler.data() before finalize()');
+    return this.table;
+  }
+}
+
+/**
+ * `K`: stack samples, as columns. The sampler writes a `C` reading of the same thread with
+ * the same timestamp right after each sample; it is kept with the sample (NaN when none
+ * came) so views can tell, per sample interval, whether a RUNNING thread was on the CPU.
+ */
+export class SamplesHandler implements RecordHandler<SampleTable> {
+  readonly codes = ['K', 'C'] as const;
+  private ts = new F64Column();
+  private tid = new I32Column();
+  private frame = new I32Column();
+  private state = new U8Column();
+  private cpu = new F64Column();
+  private table: SampleTable | null = null;
+  reset(): void {
+    this.ts = new F64Column();
+    this.tid = new I32Column();
+    this.frame = new I32Column();
+    this.state = new U8Column();
+    this.cpu = new F64Column();
+    this.table = null;
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] === 'K') {
+      this.ts.push(rec[1]);
+      this.tid.push(rec[2]);
+      this.frame.push(nullId(rec[3]));
+      this.state.push(rec[4]);
+      this.cpu.push(Number.NaN);
+    } else if (rec[0] === 'C') {
+      const last = this.ts.length - 1;
+      if (last >= 0 && this.ts.data[last] === rec[1] && this.tid.data[last] === rec[2]) this.cpu.data[last] = rec[3];
+    }
+  }
+  finalize(): void {
+    this.table = {
+      count: this.ts.length, ts: this.ts.finish(), tid: this.tid.finish(), frame: this.frame.finish(), state: this.state.finish(),
+      cpu: this.cpu.finish(),
+    };
+  }
+  data(): SampleTable {
+    if (this.table === null) throw new Error('SamplesHandler.data() before finalize()');
+    return this.table;
+  }
+}
+
+/** `C`: the first and last reading of each thread's CPU clock (all the model needs). */
+export class CpuHandler implements RecordHandler<CpuRange[]> {
+  readonly codes = ['C'] as const;
+  private ranges: CpuRange[] = [];
+  private byTid = new Map<number, CpuRange>();
+  reset(): void {
+    this.ranges = [];
+    this.byTid = new Map();
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] !== 'C') return;
+    const r = this.byTid.get(rec[2]);
+    if (r === undefined) {
+      const fresh = { tid: rec[2], firstTs: rec[1], firstNs: rec[3], lastTs: rec[1], lastNs: rec[3], readings: 1 };
+      this.byTid.set(rec[2], fresh);
+      this.ranges.push(fresh);
+      return;
+    }
+    r.readings++;
+    if (rec[1] >= r.lastTs) {
+      r.lastTs = rec[1];
+      r.lastNs = rec[3];
+    }
+  }
+  finalize(): void {}
+  data(): CpuRange[] {
+    return this.ranges;
+  }
+}
+
+/** `A`: acquisition counts per object, summed. */
+export class AcquisitionsHandler implements RecordHandler<{ object: number; count: number }[]> {
+  readonly codes = ['A'] as const;
+  private counts = new Map<number, number>();
+  reset(): void {
+    this.counts = new Map();
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] === 'A') this.counts.set(rec[2], (this.counts.get(rec[2]) ?? 0) + rec[3]);
+  }
+  finalize(): void {}
+  data(): { object: number; count: number }[] {
+    return [...this.counts].map(([object, count]) => ({ object, count }));
+  }
+}
+
+export interface ProcessPart {
+  complete: boolean;
+  endReason: string | null;
+  exitCode: number | null;
+  endNs: number | null;
+  children: ChildStart[];
+  childExits: ChildExit[];
+  messages: AgentMessage[];
+}
+
+/** `P`, `Q`, `!`, `Z`: what the process did as a whole: children, agent messages, its end. */
+export class ProcessHandler implements RecordHandler<ProcessPart> {
+  readonly codes = ['P', 'Q', '!', 'Z'] as const;
+  private part: ProcessPart = ProcessHandler.empty();
+  private static empty(): ProcessPart {
+    return { complete: false, endReason: null, exitCode: null, endNs: null, children: [], childExits: [], messages: [] };
+  }
+  reset(): void {
+    this.part = ProcessHandler.empty();
+  }
+  handleRecord(rec: TraceRecord): void {
+    const p = this.part;
+    switch (rec[0]) {
+      case 'P':
+        p.children.push({ ts: rec[1], pid: rec[2], how: rec[3], argv: rec[4], tid: rec[5], site: rec[6] });
+        return;
+      case 'Q':
+        p.childExits.push({ ts: rec[1], pid: rec[2], code: rec[3] });
+        return;
+      case '!':
+        p.messages.push({ ts: rec[1], level: rec[2], message: rec[3] });
+        return;
+      case 'Z':
+        // The first end record counts; a second one (a forked child that inherited the
+        // writer?) would only repeat it.
+        if (p.complete) return;
+        p.complete = true;
+        p.endReason = rec[2];
+        p.exitCode = rec[3];
+        p.endNs = rec[1];
+        return;
+      default:
+        return;
+    }
+  }
+  finalize(): void {}
+  data(): ProcessPart {
+    return this.part;
+  }
+}
+
+/** `L` flow ends and `X` spans: work that moves between lanes or is not a wait. */
+export class FlowsHandler implements RecordHandler<{ flowEnds: FlowEnd[]; spans: SpanDef[] }> {
+  readonly codes = ['L', 'X'] as const;
+  private flowEnds: FlowEnd[] = [];
+  private spans: SpanDef[] = [];
+  reset(): void {
+    this.flowEnds = [];
+    this.spans = [];
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] === 'L') {
+      this.flowEnds.push({ ts: rec[1], tid: rec[2], key: rec[3], phase: rec[4], kind: rec[5], object: rec[6], size: rec[7] });
+    } else if (rec[0] === 'X') {
+      this.spans.push({ begin: rec[1], end: Math.max(rec[1], rec[2]), tid: rec[3], kind: rec[4], label: rec[5], site: rec[6] });
+    }
+  }
+  finalize(): void {}
+  data(): { flowEnds: FlowEnd[]; spans: SpanDef[] } {
+    return { flowEnds: this.flowEnds, spans: this.spans };
+  }
+}
+
+/** `V`: counter series (queue depth, loop lag), one column pair per name. */
+export class CountersHandler implements RecordHandler<CounterTable[]> {
+  readonly codes = ['V'] as const;
+  private series = new Map<string, { ts: F64Column; value: F64Column }>();
+  private tables: CounterTable[] = [];
+  reset(): void {
+    this.series = new Map();
+    this.tables = [];
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] !== 'V') return;
+    let s = this.series.get(rec[2]);
+    if (s === undefined) {
+      s = { ts: new F64Column(16), value: new F64Column(16) };
+      this.series.set(rec[2], s);
+    }
+    s.ts.push(rec[1]);
+    s.value.push(rec[3]);
+  }
+  finalize(): void {
+    this.tables = [...this.series].map(([name, s]) => ({ name, count: s.ts.length, ts: s.ts.finish(), value: s.value.finish() }));
+  }
+  data(): CounterTable[] {
+    return this.tables;
+  }
+}
+
+/**
+ * The sink the reader feeds: routes each record to the handlers that listed its code, and
+ * assembles their data into a {@link ParsedFile}.
+ */
+export class FileParser implements RecordSink {
+  private readonly definitions = new DefinitionsHandler();
+  private readonly threads = new ThreadsHandler();
+  private readonly waits = new WaitsHandler();
+  private readonly samples = new SamplesHandler();
+  private readonly cpu = new CpuHandler();
+  private readonly acquisitions = new AcquisitionsHandler();
+  private readonly process = new ProcessHandler();
+  private readonly flows = new FlowsHandler();
+  private readonly counters = new CountersHandler();
+  private readonly all: RecordHandler<unknown>[] = [
+    this.definitions, this.threads, this.waits, this.samples, this.cpu, this.acquisitions, this.process, this.flows, this.counters,
+  ];
+  private readonly routes = new Map<string, RecordHandler<unknown>[]>();
+  private header: TraceHeader | null = null;
+
+  constructor() {
+    for (const h of this.all) {
+      for (const code of h.codes) {
+        const list = this.routes.get(code) ?? [];
+        list.push(h);
+        this.routes.set(code, list);
+      }
+    }
+  }
+
+  begin(header: TraceHeader): void {
+    this.header = header;
+    for (const h of this.all) h.reset(header);
+  }
+
+  record(rec: TraceRecord): void {
+    const handlers = this.routes.get(rec[0]);
+    if (handlers === undefined) return;
+    for (let i = 0; i < handlers.length; i++) (handlers[i] as RecordHandler<unknown>).handleRecord(rec);
+  }
+
+  /** Finalizes every handler and returns the file's tables. */
+  finish(info: { path: string; bytes: number; records: number; lastNs: number; warnings: string[] }): ParsedFile {
+    if (this.header === null) throw new Error('FileParser.finish() before begin()');
+    for (const h of this.all) h.finalize();
+    const defs = this.definitions.data();
+    const proc = this.process.data();
+    const flows = this.flows.data();
+    return {
+      path: info.path,
+      bytes: info.bytes,
+      header: this.header,
+      records: info.records,
+      complete: proc.complete,
+      endReason: proc.endReason,
+      exitCode: proc.exitCode,
+      endNs: Math.max(proc.endNs ?? info.lastNs, info.lastNs),
+      warnings: info.warnings,
+      sites: defs.sites,
+      objects: defs.objects,
+      frames: defs.frames,
+      threads: this.threads.data(),
+      waits: this.waits.data(),
+      samples: this.samples.data(),
+      cpu: this.cpu.data(),
+      acquisitions: this.acquisitions.data(),
+      children: proc.children,
+      childExits: proc.childExits,
+      flowEnds: flows.flowEnds,
+      spans: flows.spans,
+      counters: this.counters.data(),
+      messages: proc.messages,
+    };
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Diagnostics: the findings worth a user's attention, each with the line to look at.
+ *
+ * - contended objects: total wait, how many waits, p95, and the holder (or releaser) that
+ *   made most of the waiting, at its line;
+ * - waits still open when a process ended: a deadlock or a hang, with who held the object;
+ * - threads that spent a large share of their life runnable but not running (estimated GIL
+ *   wait);
+ * - processes killed by a signal.
+ *
+ * Paths in messages are shown relative to the process's working directory, as the user
+ * typed them; the `site` field carries the full location for tools.
+ */
+import { WaitFlags, WAIT_REASONS } from '../../format/spec';
+import type { ParsedFile } from '../parsed-file';
+import type { Diagnostic, Lane, LockStat, ProcessInfo, SourceSite, SyncObject, ThreadTime, WaitColumns } from '../types';
+import { ready, type FileContext, type ModelHandler } from './handler';
+
+/** Thresholds, in one place so tests and docs agree. */
+export const DIAGNOSTIC_THRESHOLDS = {
+  /** A contended object is reported when its waits total at least this... */
+  lockWaitNs: 10e6,
+  /** ...or this share of the run. */
+  lockShare: 0.05,
+  /** Above this share of the run, a contended object is a warning rather than info. */
+  lockWarnShare: 0.2,
+  /** A thread's estimated GIL wait is reported above this share of its life and this time. */
+  gilShare: 0.25,
+  gilNs: 50e6,
+  /** ...and called GIL wait when the process's other threads used at least this share of it
+   * as CPU time (someone must have held the GIL). */
+  gilOthersShare: 0.5,
+} as const;
+
+/** Objects one thread holds while others wait: waiting on them is contention. */
+const EXCLUSIVE_KINDS = new Set(['lock', 'rlock', 'semaphore', 'bounded_semaphore', 'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore']);
+
+export function formatDuration(ns: number): string {
+  if (ns >= 10e9) return `${(ns / 1e9).toFixed(1)} s`;
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (ns >= 10e6) return `${(ns / 1e6).toFixed(0)} ms`;
+  return `${(ns / 1e6).toFixed(2)} ms`;
+}
+
+export interface DiagnosticsDeps {
+  processes: () => ProcessInfo[];
+  lanes: () => Lane[];
+  sites: () => SourceSite[];
+  objects: () => SyncObject[];
+  waits: () => WaitColumns;
+  locks: () => LockStat[];
+  threadTimes: () => ThreadTime[];
+}
+
+export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
+  private cwd: string[] = [];
+  private result: Diagnostic[] | null = null;
+
+  constructor(private readonly deps: DiagnosticsDeps) {}
+
+  reset(): void {
+    this.cwd = [];
+    this.result = null;
+  }
+
+  handleFile(f: ParsedFile, ctx: FileContext): void {
+    this.cwd[ctx.process] = f.header.cwd;
+  }
+
+  finalize(): void {
+    const d = this.deps;
+    const processes = d.processes();
+    const lanes = d.lanes();
+    const sites = d.sites();
+    const objects = d.objects();
+    const out: Diagnostic[] = [];
+    const start = Math.min(...processes.map((p) => p.startNs));
+    const end = Math.max(...processes.map((p) => p.endNs));
+    const duration = Math.max(1, end - start);
+    const where = (site: number | null, process: number): string => {
+      const s = site === null || site < 0 ? undefined : sites[site];
+      if (s === undefined) return '';
+      const cwd = this.cwd[process] ?? '';
+      const file = cwd !== '' && s.file.startsWith(`${cwd}/`) ? s.file.slice(cwd.length + 1) : s.file;
+      return ` at ${file}:${s.line}`;
+    };
+    // With several processes, "MainThread" alone does not say which.
+    const laneName = (l: number): string => {
+      const name = `"${lanes[l]?.name ?? `lane ${l}`}"`;
+      return processes.length > 1 ? `${name} (pid ${processes[lanes[l]?.process ?? -1]?.pid ?? '?'})` : name;
+    };
+    const objLabel = (o: SyncObject): string => {
+      const created = where(o.site, o.process);
+      return `${o.kind}${o.name ? ` "${o.name}"` : ''}${created === '' ? '' : ` (created${created})`}`;
+    };
+    const T = DIAGNOSTIC_THRESHOLDS;
+
+    for (const l of d.locks()) {
+      const obj = objects[l.object];
+      if (obj === undefined || l.contentions === 0) continue;
+      const share = l.waitNs / duration;
+      if (l.waitNs < T.lockWaitNs && share < T.lockShare) continue;
+      const top = l.holders[0];
+      const waiters = new Set(l.waiters.map((x) => x.lane)).size;
+      const by = `${l.contentions} wait${l.contentions === 1 ? '' : 's'} by ${waiters} thread${waiters === 1 ? '' : 's'}, p95 ${formatDuration(l.p95WaitNs)}, longest ${formatDuration(l.maxWaitNs)}`;
+      let message: string;
+      let severity: Diagnostic['severity'];
+      if (EXCLUSIVE_KINDS.has(obj.kind)) {
+        // Waiting for a lock or semaphore is contention: another thread holds what this one needs.
+        message = `${objLabel(obj)} made threads wait ${formatDuration(l.waitNs)} in total (${by})`;
+        // Locks name their holder; for semaphores the agent knows who released the slot.
+        const verb = obj.kind.includes('semaphore') ? 'released mostly by' : 'held mostly by';
+        if (top !== undefined) message += `; ${verb} thread ${laneName(top.lane)}${where(top.site, obj.process)} (${formatDuration(top.waitNs)} of the waiting)`;
+        severity = share > T.lockWarnShare ? 'warning' : 'info';
+      } else {
+        // Waiting on a condition, event, queue or barrier is often the design (an idle
+        // consumer, back-pressure): worth knowing, not a warning by itself.
+        message = `threads waited ${formatDuration(l.waitNs)} in total on ${objLabel(obj)} (${by})`;
+        if (top !== undefined) message += `; released mostly by thread ${laneName(top.lane)} (${formatDuration(top.waitNs)} of the waiting)`;
+        severity = 'info';
+      }
+      out.push({ severity, message, site: obj.site, process: obj.process });
+    }
+
+    // Open waits: the process ended (or was killed) while the thread still waited.
+    const w = d.waits();
+    const seen = new Set<string>();
+    for (let i = 0; i < w.count; i++) {
+      if (((w.flags[i] as number) & WaitFlags.OPEN) === 0) continue;
+      const lane = w.lane[i] as number;
+      const object = w.object[i] as number;
+      const key = `${lane}:${object}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const process = lanes[lane]?.process ?? 0;
+      const obj = objects[object];
+      const reason = WAIT_REASONS[w.reason[i] as number] ?? 'wait';
+      const holder = w.holderLane[i] as number;
+      let message = `thread ${laneName(lane)} was still waiting${where(w.site[i] as number, process)} (${reason}) on ${obj ? objLabel(obj) : 'an unknown object'} when its process ended, after ${formatDuration((w.end[i] as number) - (w.begin[i] as number))}`;
+      if (holder >= 0) message += `; it was held by thread ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
+      message += '. A deadlock, or a wait nobody would end?';
+      out.push({ severity: 'warning', message, site: (w.site[i] as number) >= 0 ? (w.site[i] as number) : null, process });
+    }
+
+    // Time neither on the CPU nor in a recorded wait is GIL wait only if other threads of the
+    // process were running Python meanwhile (one of them held the GIL); otherwise the thread
+    // was blocked in a call Weft does not record (I/O, select, a C extension).
+    const threadTimes = d.threadTimes();
+    const processCpu = new Map<number, number>();
+    for (const t of threadTimes) {
+      const p = lanes[t.lane]?.process;
+      if (p !== undefined && t.cpuNs !== null) processCpu.set(p, (processCpu.get(p) ?? 0) + t.cpuNs);
+    }
+    for (const t of threadTimes) {
+      const g = t.gilWaitEstimateNs;
+      if (g === null || g < T.gilNs || t.wallNs <= 0 || g / t.wallNs < T.gilShare) continue;
+      const lane = lanes[t.lane];
+      // multiprocessing's own helpers (resource tracker, fork server) idle by design.
+      if (processes[lane?.process ?? -1]?.startMethod === 'helper') continue;
+      const others = (processCpu.get(lane?.process ?? -1) ?? 0) - (t.cpuNs ?? 0);
+      const share = `${formatDuration(g)} (${Math.round((100 * g) / t.wallNs)}% of its life; an estimate)`;
+      const message = others >= g * T.gilOthersShare
+        ? `thread ${laneName(t.lane)} was runnable but not running for about ${share}: most likely waiting for the GIL while other threads ran Python code (${formatDuration(others)} of CPU).`
+        : `thread ${laneName(t.lane)} spent about ${share} neither on the CPU nor in a recorded wait, while the other threads of its process used little CPU: blocked in a call Weft does not record (I/O, select, a C extension), not waiting for the GIL.`;
+      out.push({ severity: 'info', message, site: lane?.startSite ?? null, process: lane?.process ?? null });
+    }
+
+    for (const p of processes) {
+      if (p.endReason !== null && p.endReason.startsWith('killed')) {
+        out.push({ severity: 'warning', message: `process ${p.pid} (${p.argv.join(' ')}) was ${p.endReason}.`, site: null, process: p.index });
+      }
+    }
+    this.result = out;
+  }
+
+  data(): Diagnostic[] {
+    return ready(this.result, 'DiagnosticsHandler');
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Processes: one per file, linked to their parents and given an exit code.
+ *
+ * Parentage prefers the parent's own `P` record (which thread started the child, when, from
+ * which line) and falls back to the header's ppid. Exit codes come from the process's end
+ * record, then from its parent's `Q` record (the only witness when the child was killed), and
+ * for the launched process from the launcher's run.json, which saw the real exit status.
+ * A pid can be reused within a run, so a `P`/`Q` is matched to the process of that pid
+ * closest in time.
+ */
+import type { Ns, RunInfo } from '../../format/spec';
+import type { ChildExit, ChildStart, ParsedFile } from '../parsed-file';
+import type { ProcessInfo } from '../types';
+import { ready, type FileContext, type ModelHandler } from './handler';
+
+/** How a process was started, as seen by its parent. */
+export interface StartLink {
+  /** Parent process index. */
+  process: number;
+  tid: number;
+  ts: number;
+  /** Site index in the parent's file ids (re-keyed by the flows handler). */
+  site: number | null;
+  how: string;
+}
+
+export interface ProcessesData {
+  processes: ProcessInfo[];
+  /** Per process: the `P` record that started it, when one was found. */
+  startedBy: (StartLink | null)[];
+}
+
+export class ProcessesHandler implements ModelHandler<ProcessesData> {
+  private processes: ProcessInfo[] = [];
+  private starts: { from: number; rec: ChildStart }[] = [];
+  private exits: { from: number; rec: ChildExit }[] = [];
+  private result: ProcessesData | null = null;
+
+  constructor(private readonly run: RunInfo | null = null) {}
+
+  reset(): void {
+    this.processes = [];
+    this.starts = [];
+    this.exits = [];
+    this.result = null;
+  }
+
+  handleFile(f: ParsedFile, ctx: FileContext): void {
+    const h = f.header;
+    const index = this.processes.length;
+    ctx.process = index;
+    this.processes.push({
+      index, pid: h.pid, ppid: h.ppid, serial: h.serial, argv: h.argv, python: h.python, startMethod: h.startMethod,
+      startNs: h.startNs as Ns, endNs: Math.max(h.startNs, f.endNs) as Ns, complete: f.complete,
+      exitCode: f.complete ? f.exitCode : null, endReason: f.complete ? f.endReason : null, parent: null, sampleHz: h.sampleHz,
+    });
+    for (const rec of f.children) this.starts.push({ from: index, rec });
+    for (const rec of f.childExits) this.exits.push({ from: index, rec });
+  }
+
+  finalize(): void {
+    const byPid = new Map<number, ProcessInfo[]>();
+    for (const p of this.processes) {
+      const list = byPid.get(p.pid) ?? [];
+      list.push(p);
+      byPid.set(p.pid, list);
+    }
+    const closest = (pid: number, ts: number, exclude: number): ProcessInfo | undefined => {
+      let best: ProcessInfo | undefined;
+      for (const p of byPid.get(pid) ?? []) {
+        if (p.index === exclude) continue;
+        if (best === undefined || Math.abs(p.startNs - ts) < Math.abs(best.startNs - ts)) best = p;
+      }
+      return best;
+    };
+    const startedBy: (StartLink | null)[] = this.processes.map(() => null);
+    for (const { from, rec } of this.starts) {
+      const child = closest(rec.pid, rec.ts, from);
+      if (child === undefined || startedBy[child.index] !== null) continue;
+      startedBy[child.index] = { process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how };
+      child.parent = from;
+    }
+    for (const p of this.processes) {
+      if (p.parent !== null) continue;
+      // The ppid's process alive when this one started (pids are reused only after exit).
+      const candidates = (byPid.get(p.ppid) ?? []).filter((q) => q.index !== p.index && q.startNs <= p.startNs);
+      const parent = candidates.sort((a, b) => b.startNs - a.startNs)[0];
+      if (parent !== undefined) p.parent = parent.index;
+    }
+    for (const { rec } of this.exits) {
+      const child = closest(rec.pid, rec.ts, -1);
+      if (child === undefined || child.exitCode !== null || child.startNs > rec.ts) continue;
+      if (rec.code >= 0) {
+        child.exitCode = rec.code;
+        if (child.endReason === null) child.endReason = 'exit';
+      } else if (child.endReason === null) {
+        child.endReason = `killed by signal ${-rec.code}`;
+      }
+    }
+    const run = this.run;
+    if (run !== null) {
+      const root = this.processes.find((p) => p.parent === null && p.startMethod === 'main');
+      if (root !== undefined) {
+        if (typeof run.exitCode === 'number') root.exitCode = run.exitCode;
+        else if (run.signal) {
+          root.exitCode = null;
+          root.endReason = `killed by ${run.signal}`;
+        }
+      }
+    }
+    this.result = { processes: this.processes, startedBy };
+  }
+
+  data(): ProcessesData {
+    return ready(this.result, 'ProcessesHandler');
+  }
+}

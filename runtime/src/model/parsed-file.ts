@@ -1,0 +1,182 @@
+/**
+ * What one process file becomes after parsing: its records sorted into plain tables and
+ * typed-array columns, still keyed by the file's own ids (sites, objects, frames, threads).
+ *
+ * This is the unit of parallel work: a parse worker builds it from a file and sends it back
+ * to the main thread with its typed arrays transferred, not copied. Then the model handlers
+ * (model/handlers/) re-key the ids into model-wide indexes and merge the files. Everything
+ * here is structured-clonable data: no classes, no functions.
+ *
+ * Times are integer ns as in the file; -1 stands for a null id in the columns.
+ */
+import type { TraceHeader } from '../format/spec';
+
+export interface SiteDef {
+  id: number;
+  file: string;
+  line: number;
+  func: string;
+}
+
+export interface ObjectDef {
+  id: number;
+  kind: string;
+  name: string;
+  site: number | null;
+  parent: number | null;
+  role: string | null;
+}
+
+export interface ThreadDef {
+  tid: number;
+  nativeId: number;
+  name: string;
+  daemon: boolean;
+  /** The `T` record's time (or the first record that mentioned the thread). */
+  startNs: number;
+  /** The `E` record's time, or null when the thread did not end in the trace. */
+  endedNs: number | null;
+  /** Latest time any record of this thread refers to. */
+  lastNs: number;
+  parentTid: number | null;
+  startSite: number | null;
+  /** False when the thread was referred to but had no `T` record (repaired). */
+  declared: boolean;
+}
+
+export interface WaitTable {
+  count: number;
+  begin: Float64Array;
+  end: Float64Array;
+  tid: Int32Array;
+  object: Int32Array;
+  /** Index into WAIT_REASONS. */
+  reason: Uint8Array;
+  site: Int32Array;
+  holder: Int32Array;
+  holderSite: Int32Array;
+  waker: Int32Array;
+  flags: Uint8Array;
+}
+
+export interface SampleTable {
+  count: number;
+  ts: Float64Array;
+  tid: Int32Array;
+  frame: Int32Array;
+  state: Uint8Array;
+  /** The thread's CPU clock read with the sample (the `C` of the same tick), NaN if none. */
+  cpu: Float64Array;
+}
+
+export interface FrameTable {
+  count: number;
+  id: Int32Array;
+  parent: Int32Array;
+  site: Int32Array;
+}
+
+/** First and last reading of a thread's CPU clock. */
+export interface CpuRange {
+  tid: number;
+  firstTs: number;
+  firstNs: number;
+  lastTs: number;
+  lastNs: number;
+  readings: number;
+}
+
+export interface ChildStart {
+  ts: number;
+  pid: number;
+  how: string;
+  argv: string[];
+  tid: number;
+  site: number | null;
+}
+
+export interface ChildExit {
+  ts: number;
+  pid: number;
+  code: number;
+}
+
+/** One end of an `L` flow. */
+export interface FlowEnd {
+  ts: number;
+  tid: number;
+  key: string;
+  phase: 's' | 't' | 'f';
+  kind: string;
+  object: number | null;
+  size: number | null;
+}
+
+export interface SpanDef {
+  begin: number;
+  end: number;
+  tid: number;
+  kind: string;
+  label: string;
+  site: number | null;
+}
+
+export interface CounterTable {
+  name: string;
+  count: number;
+  ts: Float64Array;
+  value: Float64Array;
+}
+
+export interface AgentMessage {
+  ts: number;
+  level: string;
+  message: string;
+}
+
+export interface ParsedFile {
+  path: string;
+  bytes: number;
+  header: TraceHeader;
+  /** Records read (the header not included). */
+  records: number;
+  complete: boolean;
+  /** From the end record; null when there is none. */
+  endReason: string | null;
+  exitCode: number | null;
+  /** The end record's time, else the latest time read. */
+  endNs: number;
+  /** Reader warnings for this file (cut short, unknown records, ...). */
+  warnings: string[];
+  sites: SiteDef[];
+  objects: ObjectDef[];
+  frames: FrameTable;
+  threads: ThreadDef[];
+  waits: WaitTable;
+  samples: SampleTable;
+  cpu: CpuRange[];
+  /** Acquisitions per object id, summed over the file's `A` records. */
+  acquisitions: { object: number; count: number }[];
+  children: ChildStart[];
+  childExits: ChildExit[];
+  flowEnds: FlowEnd[];
+  spans: SpanDef[];
+  counters: CounterTable[];
+  messages: AgentMessage[];
+}
+
+/** The ArrayBuffers of a parsed file, to transfer rather than copy between threads. */
+export function transferables(f: ParsedFile): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView): void => {
+    if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  };
+  const { waits: w, samples: s, frames: fr } = f;
+  for (const a of [w.begin, w.end, w.tid, w.object, w.reason, w.site, w.holder, w.holderSite, w.waker, w.flags]) add(a);
+  for (const a of [s.ts, s.tid, s.frame, s.state, s.cpu, fr.id, fr.parent, fr.site]) add(a);
+  for (const c of f.counters) {
+    add(c.ts);
+    add(c.value);
+  }
+  return [...out];
+}

@@ -1,0 +1,79 @@
+/** Parsing of the weft command line (pure; the commands themselves run in test/contract). */
+import { describe, expect, it } from 'vitest';
+import { defaultOutDir, HELP, parseArgs, UsageError } from '../../../runtime/src/cli/args';
+
+const usage = (argv: string[]): string => {
+  try {
+    parseArgs(argv);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error(`no usage error for ${argv.join(' ')}`);
+};
+
+describe('weft run arguments', () => {
+  it('takes Weft options only before the script; the rest is the program\'s', () => {
+    expect(parseArgs(['run', '--sample-hz', '50', '--out', 'd', 'a.py', '--out', 'x', '-v'])).toEqual({
+      kind: 'run', out: 'd', python: null, sampleHz: 50, summary: true, target: ['a.py', '--out', 'x', '-v'],
+    });
+    expect(parseArgs(['run', 'a.py', '--help'])).toMatchObject({ kind: 'run', target: ['a.py', '--help'] });
+    expect(parseArgs(['run', '--no-summary', '--python=/opt/py', '--out=o', '-m', 'pkg.mod', '-x'])).toEqual({
+      kind: 'run', out: 'o', python: '/opt/py', sampleHz: 100, summary: false, target: ['-m', 'pkg.mod', '-x'],
+    });
+    expect(parseArgs(['run', '--', '-weird.py'])).toMatchObject({ target: ['-weird.py'] });
+  });
+
+  it('rejects what it cannot run, saying why', () => {
+    expect(usage(['run'])).toMatch(/needs a script \(or -m module\)/);
+    expect(usage(['run', '-m'])).toMatch(/-m needs a module name/);
+    expect(usage(['run', '--sample-hz', '5000', 'a.py'])).toMatch(/--sample-hz needs a whole number from 0 to 1000, got "5000"/);
+    expect(usage(['run', '--sample-hz', 'fast', 'a.py'])).toMatch(/got "fast"/);
+    expect(usage(['run', '--out'])).toMatch(/--out needs a value/);
+    expect(usage(['run', '--out', '--python', 'p', 'a.py'])).toMatch(/--out needs a value/);
+    expect(usage(['run', '--verbose', 'a.py'])).toMatch(/unknown option --verbose for "weft run" \(options go before the script\)/);
+  });
+
+  it('defaults the trace directory to .weft/<script>-<date>-<time>', () => {
+    const at = new Date(2025, 0, 2, 3, 4, 5);
+    expect(defaultOutDir(['src/my app.py', 'x'], at)).toBe('.weft/my_app-20250102-030405');
+    expect(defaultOutDir(['-m', 'pkg.tool'], at)).toBe('.weft/pkg.tool-20250102-030405');
+  });
+});
+
+describe('weft summary and export arguments', () => {
+  it('parses summary', () => {
+    expect(parseArgs(['summary', 'd', '--json'])).toEqual({ kind: 'summary', dir: 'd', json: true });
+    expect(parseArgs(['summary', 'd'])).toEqual({ kind: 'summary', dir: 'd', json: false });
+    expect(usage(['summary'])).toMatch(/needs a trace directory/);
+    expect(usage(['summary', 'a', 'b'])).toMatch(/takes one trace directory/);
+    expect(usage(['summary', 'd', '--yaml'])).toMatch(/unknown option --yaml for "weft summary"/);
+  });
+
+  it('parses export', () => {
+    expect(parseArgs(['export', 'd', '--format', 'chrome', '-o', 't.json'])).toEqual({ kind: 'export', dir: 'd', format: 'chrome', out: 't.json' });
+    expect(parseArgs(['export', '--output=-', 'd'])).toMatchObject({ out: '-' });
+    expect(usage(['export', 'd'])).toMatch(/needs -o FILE/);
+    expect(usage(['export', 'd', '--format', 'pprof', '-o', 'x'])).toMatch(/unknown export format "pprof"; the supported format is chrome/);
+  });
+});
+
+describe('help and version', () => {
+  it('every command has help, from --help anywhere before a script', () => {
+    expect(parseArgs([])).toEqual({ kind: 'help', topic: 'main' });
+    expect(parseArgs(['--help'])).toEqual({ kind: 'help', topic: 'main' });
+    expect(parseArgs(['help', 'export'])).toEqual({ kind: 'help', topic: 'export' });
+    for (const c of ['run', 'summary', 'export'] as const) {
+      expect(parseArgs([c, '--help'])).toEqual({ kind: 'help', topic: c });
+      expect(parseArgs([c, '-h'])).toEqual({ kind: 'help', topic: c });
+      expect(HELP[c]).toMatch(new RegExp(`^usage: weft ${c}`));
+    }
+    expect(parseArgs(['-V'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['--version'])).toEqual({ kind: 'version' });
+  });
+
+  it('unknown commands and options are usage errors', () => {
+    expect(usage(['profile'])).toMatch(/unknown command "profile": the commands are run, summary and export/);
+    expect(usage(['--fast'])).toMatch(/unknown option --fast/);
+  });
+});

@@ -1,0 +1,595 @@
+/**
+ * View data: what the webview and the HTML report draw, built from a TraceModel by pure
+ * functions. Nothing here imports Node, the DOM or VS Code.
+ *
+ * Shape. Everything with one row per event (waits, segments, flows) is a set of typed-array
+ * columns: a big trace has millions of rows, and columns cross `postMessage` as ArrayBuffers
+ * (VS Code copies them without encoding each element) and serialize to base64 for the report
+ * (see codec.ts). Small tables (processes, lanes, sites, objects, locks, hotspots) are plain
+ * objects.
+ *
+ * Time. Every time here is in *view ns*: integer nanoseconds since `originNs`, the trace ns
+ * (CLOCK_MONOTONIC) of the first event of the run. Converting once, here, keeps numbers small
+ * and lets the webview ignore the clock. Durations are ns.
+ *
+ * Segments. Each lane is cut into consecutive, non-overlapping segments that cover its life:
+ * one per recorded wait (state by what it waited on) and "running" for the gaps between them.
+ * Samples refine the gaps: where two consecutive RUNNING samples of a thread show that its
+ * CPU clock advanced for less than half the time in between, that interval becomes
+ * OFF_CPU_ESTIMATE, labelled an estimate everywhere it is shown (runnable but not on the CPU:
+ * mostly waiting for the GIL, or blocked in native code Weft does not record).
+ */
+import { WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
+import { visibleObject } from '../model/aggregations';
+import type { LaneKind, TraceModel } from '../model/types';
+
+/** Bumped when the meaning of a field changes; the webview refuses other versions. */
+export const VIEW_DATA_VERSION = 1;
+
+/** Segment states. Values are stored in `SegmentTable.state`; keep them stable. */
+export const SegmentState = {
+  RUNNING: 0,
+  /** Estimated: samples say running, the CPU clock says mostly not on a CPU. */
+  OFF_CPU_ESTIMATE: 1,
+  LOCK: 2,
+  /** Condition, semaphore, event, barrier. */
+  SYNC: 3,
+  /** Queue get/put/join, pipes. */
+  QUEUE: 4,
+  /** Thread or process join, future result. */
+  JOIN: 5,
+  SLEEP: 6,
+  /** select and other I/O waits. */
+  IO: 7,
+} as const;
+export type SegmentStateValue = (typeof SegmentState)[keyof typeof SegmentState];
+export const STATE_COUNT = 8;
+
+export interface StateInfo {
+  state: SegmentStateValue;
+  /** Short key used in CSS variable names (`--weft-state-<key>`) and tests. */
+  key: string;
+  label: string;
+  /** One sentence for the legend's tooltip. */
+  description: string;
+  /** True for states inferred rather than recorded; views must say "estimated". */
+  estimated: boolean;
+}
+
+export const STATE_INFO: readonly StateInfo[] = [
+  { state: 0, key: 'running', label: 'Running', estimated: false,
+    description: 'Alive and not in any recorded wait: running Python, native code or waiting for the GIL.' },
+  { state: 1, key: 'offcpu', label: 'Not on CPU (estimated)', estimated: true,
+    description: 'Estimated from samples and the thread CPU clock: runnable but on a CPU less than half the time (mostly GIL wait, or blocking native code).' },
+  { state: 2, key: 'lock', label: 'Lock wait', estimated: false,
+    description: 'Blocked acquiring a Lock or RLock (threading or multiprocessing).' },
+  { state: 3, key: 'sync', label: 'Condition / event / semaphore', estimated: false,
+    description: 'Waiting on a Condition, Event, Semaphore or Barrier.' },
+  { state: 4, key: 'queue', label: 'Queue / pipe', estimated: false,
+    description: 'Waiting to get from or put into a queue, or to receive from a pipe.' },
+  { state: 5, key: 'join', label: 'Join / future', estimated: false,
+    description: 'Waiting for a thread or process to finish, or for a future\'s result.' },
+  { state: 6, key: 'sleep', label: 'Sleep', estimated: false,
+    description: 'In time.sleep.' },
+  { state: 7, key: 'io', label: 'I/O wait', estimated: false,
+    description: 'Waiting in select or another recorded I/O wait.' },
+];
+
+/** The segment state of each wait reason (index = index into WAIT_REASONS). */
+const REASON_STATE: Readonly<Record<WaitReason, SegmentStateValue>> = {
+  lock: SegmentState.LOCK, rlock: SegmentState.LOCK, mp_lock: SegmentState.LOCK,
+  condition: SegmentState.SYNC, semaphore: SegmentState.SYNC, event: SegmentState.SYNC,
+  barrier: SegmentState.SYNC, mp_semaphore: SegmentState.SYNC,
+  queue_get: SegmentState.QUEUE, queue_put: SegmentState.QUEUE, queue_join: SegmentState.QUEUE,
+  mp_queue_get: SegmentState.QUEUE, mp_queue_put: SegmentState.QUEUE, pipe_recv: SegmentState.QUEUE,
+  join: SegmentState.JOIN, future: SegmentState.JOIN, process_join: SegmentState.JOIN,
+  sleep: SegmentState.SLEEP,
+  select: SegmentState.IO,
+};
+
+export function stateOfReason(reasonIndex: number): SegmentStateValue {
+  const r = WAIT_REASONS[reasonIndex];
+  return r === undefined ? SegmentState.SYNC : REASON_STATE[r];
+}
+
+/**
+ * Below this share of CPU time between two RUNNING samples, the interval is shown as
+ * OFF_CPU_ESTIMATE. Half, because a thread sharing the GIL with one other CPU-bound thread
+ * gets about half of each interval; "mostly not on a CPU" is the claim we can stand by.
+ */
+export const OFF_CPU_SHARE = 0.5;
+
+export interface ViewProcess {
+  index: number;
+  pid: number;
+  ppid: number;
+  serial: number;
+  argv: string[];
+  python: string;
+  startMethod: string;
+  startNs: number;
+  endNs: number;
+  complete: boolean;
+  exitCode: number | null;
+  endReason: string | null;
+  parent: number | null;
+  sampleHz: number;
+}
+
+export interface ViewLane {
+  index: number;
+  /** Stable id ("p<pid>.<serial>/t<tid>"): selection and saved state refer to lanes by it. */
+  id: string;
+  kind: LaneKind;
+  process: number;
+  tid: number;
+  name: string;
+  daemon: boolean;
+  startNs: number;
+  endNs: number;
+  parentLane: number | null;
+  startSite: number | null;
+  wallNs: number;
+  cpuNs: number | null;
+  /** Time inside recorded waits (overlaps merged). */
+  waitNs: number;
+  /** wall − CPU − waits, an estimate (null without CPU clock). */
+  gilWaitEstimateNs: number | null;
+}
+
+export interface ViewSite {
+  file: string;
+  line: number;
+  func: string;
+}
+
+export interface ViewObject {
+  kind: string;
+  name: string;
+  site: number | null;
+  parent: number | null;
+  role: string | null;
+  process: number;
+}
+
+/** Waits, as in the model but in view ns, with the user-visible object resolved. */
+export interface WaitTable {
+  count: number;
+  begin: Float64Array;
+  end: Float64Array;
+  lane: Int32Array;
+  /** The user-visible object (a Queue rather than its internal Condition); -1 unknown. */
+  object: Int32Array;
+  /** The object the agent recorded (may be internal); -1 unknown. */
+  rawObject: Int32Array;
+  /** Index into WAIT_REASONS. */
+  reason: Uint8Array;
+  site: Int32Array;
+  holderLane: Int32Array;
+  holderSite: Int32Array;
+  wakerLane: Int32Array;
+  flags: Uint8Array;
+}
+
+/**
+ * Segments of all lanes, grouped by lane (CSR layout): the segments of lane L are rows
+ * `laneOffsets[L]` to `laneOffsets[L+1] - 1`, sorted by begin and not overlapping.
+ */
+export interface SegmentTable {
+  count: number;
+  laneOffsets: Uint32Array;
+  begin: Float64Array;
+  end: Float64Array;
+  state: Uint8Array;
+  /** Row in WaitTable for wait segments, -1 for running and estimated segments. */
+  wait: Int32Array;
+  /** Share of the segment's sampled time the thread was on a CPU (0..1), from the thread CPU
+   * clock; NaN where unknown (no samples or a wait segment). */
+  cpuShare: Float32Array;
+}
+
+export const FLOW_KINDS = ['unblock', 'queue', 'pipe', 'task', 'future'] as const;
+
+/** Arrows between lanes. For unblock flows `wait` is the wait the arrow ended. */
+export interface FlowTable {
+  count: number;
+  /** Index into `ViewData.flowKinds`. */
+  kind: Uint8Array;
+  fromLane: Int32Array;
+  fromNs: Float64Array;
+  toLane: Int32Array;
+  toNs: Float64Array;
+  object: Int32Array;
+  wait: Int32Array;
+}
+
+export interface LockPeer {
+  lane: number;
+  site: number | null;
+  waits: number;
+  waitNs: number;
+}
+
+export interface LockRow {
+  /** Stable across live updates: process, kind, name, creation site and an ordinal. */
+  key: string;
+  object: number;
+  name: string;
+  kind: string;
+  site: number | null;
+  acquisitions: number;
+  contentions: number;
+  waitNs: number;
+  maxWaitNs: number;
+  p50WaitNs: number;
+  p95WaitNs: number;
+  contendedHoldNs: number;
+  holders: LockPeer[];
+  waiters: LockPeer[];
+}
+
+export interface HotspotRow {
+  site: number;
+  /** Estimated from samples (samples × period), like every sampled figure. */
+  cpuNs: number;
+  waitNs: number;
+  samples: number;
+}
+
+export interface ViewDiagnostic {
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  site: number | null;
+}
+
+export interface ViewData {
+  version: typeof VIEW_DATA_VERSION;
+  /** What ran: the root process's argv. */
+  title: string;
+  /** Trace ns of view time 0. */
+  originNs: number;
+  /** View ns of the last event (the run's length). */
+  durationNs: number;
+  processes: ViewProcess[];
+  lanes: ViewLane[];
+  sites: ViewSite[];
+  objects: ViewObject[];
+  waits: WaitTable;
+  segments: SegmentTable;
+  flowKinds: string[];
+  flows: FlowTable;
+  locks: LockRow[];
+  hotspots: HotspotRow[];
+  diagnostics: ViewDiagnostic[];
+  /** Reader and model warnings (truncated files and the like), shown in a banner. */
+  warnings: string[];
+}
+
+/** Growable parallel columns for segments (amortised O(1) push). */
+class SegmentBuilder {
+  begin = new Float64Array(1024);
+  end = new Float64Array(1024);
+  state = new Uint8Array(1024);
+  wait = new Int32Array(1024);
+  cpuShare = new Float32Array(1024);
+  length = 0;
+
+  private grow(): void {
+    const n = this.begin.length * 2;
+    const g = <T extends Float64Array | Uint8Array | Int32Array | Float32Array>(a: T, make: (n: number) => T): T => {
+      const next = make(n);
+      next.set(a);
+      return next;
+    };
+    this.begin = g(this.begin, (k) => new Float64Array(k));
+    this.end = g(this.end, (k) => new Float64Array(k));
+    this.state = g(this.state, (k) => new Uint8Array(k));
+    this.wait = g(this.wait, (k) => new Int32Array(k));
+    this.cpuShare = g(this.cpuShare, (k) => new Float32Array(k));
+  }
+
+  /** Appends a segment, merging it into the previous one when both are the same non-wait
+   * state and touch (so a run of estimated intervals is one segment). */
+  push(b: number, e: number, state: number, wait: number, share: number, laneStart: number): void {
+    if (e <= b) return;
+    const last = this.length - 1;
+    if (last >= laneStart && wait < 0 && this.wait[last] === -1 && this.state[last] === state && this.end[last] === b) {
+      const prevShare = this.cpuShare[last] as number;
+      const pb = this.begin[last] as number;
+      // Time-weighted share over the parts that have one.
+      if (!Number.isNaN(share) || !Number.isNaN(prevShare)) {
+        const a = Number.isNaN(prevShare) ? 0 : prevShare * (b - pb);
+        const aw = Number.isNaN(prevShare) ? 0 : b - pb;
+        const c = Number.isNaN(share) ? 0 : share * (e - b);
+        const cw = Number.isNaN(share) ? 0 : e - b;
+        this.cpuShare[last] = (a + c) / (aw + cw);
+      }
+      this.end[last] = e;
+      return;
+    }
+    if (this.length === this.begin.length) this.grow();
+    const i = this.length++;
+    this.begin[i] = b;
+    this.end[i] = e;
+    this.state[i] = state;
+    this.wait[i] = wait;
+    this.cpuShare[i] = share;
+  }
+}
+
+/** An interval of a lane classified from two consecutive RUNNING samples. */
+interface CpuInterval {
+  begin: number;
+  end: number;
+  share: number;
+}
+
+/**
+ * Sample intervals of one lane with their CPU share. `waitRows` are the lane's waits (rows
+ * of the model's wait columns, sorted by begin), so that the wall time of an interval does
+ * not count time spent in a recorded wait.
+ */
+function cpuIntervals(model: TraceModel, sampleRows: number[], waitRows: number[]): CpuInterval[] {
+  const s = model.samples;
+  const cpu = s.cpu;
+  const out: CpuInterval[] = [];
+  if (!cpu) return out;
+  const w = model.waits;
+  let wi = 0;
+  for (let k = 1; k < sampleRows.length; k++) {
+    const i = sampleRows[k - 1] as number;
+    const j = sampleRows[k] as number;
+    if (s.state[i] !== 0 || s.state[j] !== 0) continue;
+    const c0 = cpu[i] as number;
+    const c1 = cpu[j] as number;
+    if (Number.isNaN(c0) || Number.isNaN(c1)) continue;
+    const t0 = s.ts[i] as number;
+    const t1 = s.ts[j] as number;
+    if (t1 <= t0) continue;
+    // Waits that overlap [t0, t1]: the lane's waits are sorted by begin and do not overlap
+    // much, so advance a cursor past those that ended before t0.
+    while (wi < waitRows.length && (w.end[waitRows[wi] as number] as number) <= t0) wi++;
+    let waited = 0;
+    for (let q = wi; q < waitRows.length; q++) {
+      const r = waitRows[q] as number;
+      const b = w.begin[r] as number;
+      if (b >= t1) break;
+      waited += Math.max(0, Math.min(t1, w.end[r] as number) - Math.max(t0, b));
+    }
+    const wall = t1 - t0 - waited;
+    if (wall <= 0) continue;
+    out.push({ begin: t0, end: t1, share: Math.min(1, Math.max(0, (c1 - c0) / wall)) });
+  }
+  return out;
+}
+
+/** Adds the running time [a, b] of a lane, split where the CPU intervals classify it. */
+function pushRunning(seg: SegmentBuilder, a: number, b: number, ivs: CpuInterval[], cursor: { i: number }, laneStart: number): void {
+  let t = a;
+  while (cursor.i < ivs.length && (ivs[cursor.i] as CpuInterval).end <= t) cursor.i++;
+  for (let k = cursor.i; k < ivs.length && t < b; k++) {
+    const iv = ivs[k] as CpuInterval;
+    if (iv.begin >= b) break;
+    if (iv.begin > t) {
+      seg.push(t, iv.begin, SegmentState.RUNNING, -1, Number.NaN, laneStart);
+      t = iv.begin;
+    }
+    const e = Math.min(b, iv.end);
+    if (e > t) {
+      const state = iv.share < OFF_CPU_SHARE ? SegmentState.OFF_CPU_ESTIMATE : SegmentState.RUNNING;
+      seg.push(t, e, state, -1, iv.share, laneStart);
+      t = e;
+    }
+  }
+  if (t < b) seg.push(t, b, SegmentState.RUNNING, -1, Number.NaN, laneStart);
+}
+
+function processKey(model: TraceModel, p: number): string {
+  const proc = model.processes[p];
+  return proc ? `${proc.pid}.${proc.serial}` : '?';
+}
+
+/** Builds the view data of a model. O(waits + samples + lanes); allocates columns only. */
+export function buildViewData(model: TraceModel): ViewData {
+  const origin = model.startNs as number;
+  const rel = (ns: number): number => ns - origin;
+  const nLanes = model.lanes.length;
+  const w = model.waits;
+
+  // Waits and samples of each lane, in time order (the model's rows are sorted by time).
+  const laneWaits: number[][] = model.lanes.map(() => []);
+  for (let i = 0; i < w.count; i++) laneWaits[w.lane[i] as number]?.push(i);
+  const laneSamples: number[][] = model.lanes.map(() => []);
+  const s = model.samples;
+  for (let i = 0; i < s.count; i++) laneSamples[s.lane[i] as number]?.push(i);
+
+  const seg = new SegmentBuilder();
+  const laneOffsets = new Uint32Array(nLanes + 1);
+  const waitNsByLane = new Float64Array(nLanes);
+  for (let l = 0; l < nLanes; l++) {
+    const lane = model.lanes[l];
+    laneOffsets[l] = seg.length;
+    if (!lane) continue;
+    const start = seg.length;
+    const rows = laneWaits[l] as number[];
+    const ivs = cpuIntervals(model, laneSamples[l] as number[], rows);
+    const cursor = { i: 0 };
+    const firstWait = rows.length > 0 ? (w.begin[rows[0] as number] as number) : Number.POSITIVE_INFINITY;
+    let t = Math.min(lane.startNs, firstWait);
+    for (const r of rows) {
+      const b = Math.max(w.begin[r] as number, t);
+      const e = w.end[r] as number;
+      // A wait inside an earlier one (never written by the agent, but repair, do not
+      // draw twice): its time is already covered.
+      if (e <= b) continue;
+      if (b > t) pushRunning(seg, t, b, ivs, cursor, start);
+      seg.push(b, e, stateOfReason(w.reason[r] as number), r, Number.NaN, start);
+      waitNsByLane[l] = (waitNsByLane[l] as number) + (e - b);
+      t = e;
+    }
+    if (lane.endNs > t) pushRunning(seg, t, lane.endNs, ivs, cursor, start);
+  }
+  laneOffsets[nLanes] = seg.length;
+  const n = seg.length;
+  const begin = seg.begin.slice(0, n);
+  const end = seg.end.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    begin[i] = rel(begin[i] as number);
+    end[i] = rel(end[i] as number);
+  }
+  // Segments point at wait rows, which keep the model's order.
+  const segments: SegmentTable = {
+    count: n, laneOffsets, begin, end,
+    state: seg.state.slice(0, n), wait: seg.wait.slice(0, n), cpuShare: seg.cpuShare.slice(0, n),
+  };
+
+  const waits: WaitTable = {
+    count: w.count,
+    begin: new Float64Array(w.count),
+    end: new Float64Array(w.count),
+    lane: w.lane.slice(),
+    object: new Int32Array(w.count),
+    rawObject: w.object.slice(),
+    reason: w.reason.slice(),
+    site: w.site.slice(),
+    holderLane: w.holderLane.slice(),
+    holderSite: w.holderSite.slice(),
+    wakerLane: w.wakerLane.slice(),
+    flags: w.flags.slice(),
+  };
+  for (let i = 0; i < w.count; i++) {
+    waits.begin[i] = rel(w.begin[i] as number);
+    waits.end[i] = rel(w.end[i] as number);
+    const o = w.object[i] as number;
+    waits.object[i] = o >= 0 ? visibleObject(model, o) : -1;
+  }
+
+  const flows = buildFlows(model, rel);
+
+  const threadTime = new Map(model.threadTimes.map((t) => [t.lane, t]));
+  const lanes: ViewLane[] = model.lanes.map((l) => {
+    const tt = threadTime.get(l.index);
+    return {
+      index: l.index, id: l.id, kind: l.kind, process: l.process, tid: l.tid, name: l.name,
+      daemon: l.daemon, startNs: rel(l.startNs), endNs: rel(l.endNs), parentLane: l.parentLane,
+      startSite: l.startSite, wallNs: Math.max(0, l.endNs - l.startNs), cpuNs: tt?.cpuNs ?? null,
+      waitNs: waitNsByLane[l.index] ?? 0, gilWaitEstimateNs: tt?.gilWaitEstimateNs ?? null,
+    };
+  });
+
+  const processes: ViewProcess[] = model.processes.map((p) => ({
+    index: p.index, pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv], python: p.python,
+    startMethod: p.startMethod, startNs: rel(p.startNs), endNs: rel(p.endNs), complete: p.complete,
+    exitCode: p.exitCode, endReason: p.endReason, parent: p.parent, sampleHz: p.sampleHz,
+  }));
+
+  const root = model.processes.find((p) => p.parent === null) ?? model.processes[0];
+  return {
+    version: VIEW_DATA_VERSION,
+    title: root ? root.argv.join(' ') : '(empty trace)',
+    originNs: origin,
+    durationNs: Math.max(0, (model.endNs as number) - origin),
+    processes,
+    lanes,
+    sites: model.sites.map((x) => ({ file: x.file, line: x.line, func: x.func })),
+    objects: model.objects.map((o) => ({ kind: o.kind, name: o.name, site: o.site, parent: o.parent, role: o.role, process: o.process })),
+    waits,
+    segments,
+    flowKinds: [...FLOW_KINDS],
+    flows,
+    locks: buildLockRows(model),
+    hotspots: model.hotspots.map((h) => ({ site: h.site, cpuNs: h.cpuNs, waitNs: h.waitNs, samples: h.samples })),
+    diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site })),
+    warnings: [...model.warnings],
+  };
+}
+
+/**
+ * Unblock arrows come from the waits themselves, so each arrow knows the wait it ended (the
+ * same rule as the model's computeUnblockFlows: a waker other than the waiter, and the wait
+ * did not time out). Other flows (hand-offs through queues, pipes) come from the model.
+ */
+function buildFlows(model: TraceModel, rel: (ns: number) => number): FlowTable {
+  const w = model.waits;
+  const rows: number[] = [];
+  for (let i = 0; i < w.count; i++) {
+    const from = w.wakerLane[i] as number;
+    if (from < 0 || from === w.lane[i] || ((w.flags[i] as number) & WaitFlags.TIMED_OUT) !== 0) continue;
+    rows.push(i);
+  }
+  const others = model.flows.filter((f) => f.kind !== 'unblock');
+  const count = rows.length + others.length;
+  const t: FlowTable = {
+    count, kind: new Uint8Array(count), fromLane: new Int32Array(count), fromNs: new Float64Array(count),
+    toLane: new Int32Array(count), toNs: new Float64Array(count), object: new Int32Array(count), wait: new Int32Array(count),
+  };
+  let k = 0;
+  for (const i of rows) {
+    const e = rel(w.end[i] as number);
+    t.kind[k] = 0;
+    t.fromLane[k] = w.wakerLane[i] as number;
+    t.fromNs[k] = e;
+    t.toLane[k] = w.lane[i] as number;
+    t.toNs[k] = e;
+    const o = w.object[i] as number;
+    t.object[k] = o >= 0 ? visibleObject(model, o) : -1;
+    t.wait[k] = i;
+    k++;
+  }
+  for (const f of others) {
+    const kind = (FLOW_KINDS as readonly string[]).indexOf(f.kind);
+    t.kind[k] = kind >= 0 ? kind : 0;
+    t.fromLane[k] = f.fromLane;
+    t.fromNs[k] = rel(f.fromNs);
+    t.toLane[k] = f.toLane;
+    t.toNs[k] = rel(f.toNs);
+    t.object[k] = f.object ?? -1;
+    t.wait[k] = -1;
+    k++;
+  }
+  return t;
+}
+
+function buildLockRows(model: TraceModel): LockRow[] {
+  const seen = new Map<string, number>();
+  return model.locks.map((l) => {
+    const o = model.objects[l.object];
+    const site = o?.site ?? null;
+    const sx = site !== null ? model.sites[site] : undefined;
+    const base = `${processKey(model, o?.process ?? -1)}:${o?.kind ?? '?'}:${o?.name ?? ''}:${sx ? `${sx.file}:${sx.line}` : ''}`;
+    // Two unnamed locks made on one line (a list comprehension) differ by an ordinal.
+    const nth = seen.get(base) ?? 0;
+    seen.set(base, nth + 1);
+    return {
+      key: nth === 0 ? base : `${base}#${nth}`,
+      object: l.object,
+      name: o?.name ?? '',
+      kind: o?.kind ?? 'lock',
+      site,
+      acquisitions: l.acquisitions,
+      contentions: l.contentions,
+      waitNs: l.waitNs,
+      maxWaitNs: l.maxWaitNs,
+      p50WaitNs: l.p50WaitNs,
+      p95WaitNs: l.p95WaitNs,
+      contendedHoldNs: l.contendedHoldNs,
+      holders: l.holders.map((h) => ({ lane: h.lane, site: h.site, waits: h.waits, waitNs: h.waitNs })),
+      waiters: l.waiters.map((h) => ({ lane: h.lane, site: h.site, waits: h.waits, waitNs: h.waitNs })),
+    };
+  });
+}
+
+/** A readable name of an object: its name, else "<kind> at file:line". */
+export function objectLabel(data: ViewData, object: number): string {
+  const o = data.objects[object];
+  if (!o) return 'unknown object';
+  if (o.name) return o.name;
+  const s = o.site !== null ? data.sites[o.site] : undefined;
+  return s ? `${o.kind} at ${baseName(s.file)}:${s.line}` : o.kind;
+}
+
+/** The last path component, for display ("examples/bank.py" → "bank.py"). */
+export function baseName(file: string): string {
+  const i = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return i >= 0 ? file.slice(i + 1) : file;
+}

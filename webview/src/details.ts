@@ -1,0 +1,144 @@
+/**
+ * The details pane: what is selected, in full. For a wait: the object (kind, name, creation
+ * site), where the thread waited, who held it and on which line, who woke it, how long; for a
+ * running segment its CPU share; for a lock its statistics and holders. Every location has a
+ * "Go to source" button (`data-action="go-to-source"`, the e2e tests' handle); for a lock the
+ * first one is its creation site.
+ */
+import { SegmentState, STATE_INFO, objectLabel, type LockRow, type ViewData, type ViewSite } from '../../runtime/src/view/view-data';
+import { describeWait, laneName, laneOfSegment, site, siteLong, siteShort, stateKeyOfKind, stateLabel } from './describe';
+import { clear, h } from './dom';
+import { formatDuration, formatPercent } from './format';
+import type { SourceRef } from './protocol';
+
+export interface DetailsHost {
+  openSource(ref: SourceRef): void;
+  selectLane(lane: number): void;
+  zoomTo(startNs: number, endNs: number): void;
+  stateColor(key: string): string;
+  clearSelection(): void;
+}
+
+export class DetailsPane {
+  readonly root = h('aside', { className: 'weft-details', attrs: { hidden: true, 'aria-label': 'Details', 'aria-live': 'polite' } });
+
+  constructor(private readonly host: DetailsHost) {}
+
+  hide(): void {
+    clear(this.root);
+    this.root.hidden = true;
+  }
+
+  private heading(text: string, stateKey: string | null, estimated = false): HTMLElement {
+    const sw = h('span', { className: `weft-swatch${estimated ? ' estimated' : ''}` });
+    if (stateKey) sw.style.backgroundColor = this.host.stateColor(stateKey);
+    return h('h3', {}, [stateKey ? sw : null, text, h('span', { className: 'weft-spacer' }),
+      h('button', { className: 'weft-link', text: '✕', title: 'Clear the selection (Esc)', attrs: { 'aria-label': 'Clear selection' }, on: { click: () => this.host.clearSelection() } })]);
+  }
+
+  private goButton(s: ViewSite | null, label = 'Go to source'): HTMLElement | null {
+    if (!s) return null;
+    return h('button', {
+      className: 'weft-button',
+      text: label,
+      title: `${s.file}:${s.line}`,
+      data: { action: 'go-to-source', file: s.file, line: s.line },
+      on: { click: () => this.host.openSource({ file: s.file, line: s.line }) },
+    });
+  }
+
+  /** A location with its own Go-to-source button. */
+  private loc(s: ViewSite | null): HTMLElement {
+    if (!s) return h('span', { className: 'muted', text: 'unknown' });
+    return h('span', {}, [h('span', { className: 'loc', text: siteLong(s), title: s.file }), ' ', this.goButton(s, 'Go')]);
+  }
+
+  private laneLink(d: ViewData, lane: number): HTMLElement {
+    if (lane < 0) return h('span', { className: 'muted', text: 'unknown' });
+    return h('button', { className: 'weft-link', text: laneName(d, lane), title: 'Show this thread', on: { click: () => this.host.selectLane(lane) } });
+  }
+
+  showSegment(d: ViewData, seg: number): void {
+    clear(this.root);
+    this.root.hidden = false;
+    const s = d.segments;
+    const state = s.state[seg] as number;
+    const info = STATE_INFO[state];
+    const lane = laneOfSegment(d, seg);
+    const begin = s.begin[seg] as number;
+    const end = s.end[seg] as number;
+    const wait = s.wait[seg] as number;
+    if (wait >= 0) {
+      const w = describeWait(d, wait);
+      const isLock = ['lock', 'rlock', 'mp_lock'].includes(w.reason);
+      // A sleep has no holder and no waker; its "object" is the clock.
+      const isSleep = w.reason === 'sleep';
+      this.root.append(
+        this.heading(w.title, info?.key ?? null),
+        h('div', { className: 'actions' }, [this.goButton(w.waitSite, 'Go to waiting line'), this.goButton(w.holderSite, isLock ? 'Go to holder\'s line' : 'Go to holder line')]),
+        h('dl', {}, [
+          h('dt', { text: 'Thread' }), h('dd', {}, [this.laneLink(d, lane)]),
+          ...(isSleep ? [] : [
+            h('dt', { text: 'Object' }), h('dd', { text: `${w.objectKind} ${w.objectText}` }),
+            h('dt', { text: 'Created at' }), h('dd', {}, [this.loc(w.creationSite)]),
+          ]),
+          h('dt', { text: 'Waiting at' }), h('dd', {}, [this.loc(w.waitSite)]),
+          ...(isSleep ? [] : [
+            h('dt', { text: isLock ? 'Held by' : 'Holder' }),
+            h('dd', {}, w.holderLane >= 0 ? [this.laneLink(d, w.holderLane), ' at ', this.loc(w.holderSite)] : [h('span', { className: 'muted', text: isLock ? 'unknown' : 'not recorded for this kind of wait' })]),
+            h('dt', { text: 'Woken by' }),
+            h('dd', {}, w.wakerLane >= 0 && w.wakerLane !== lane ? [this.laneLink(d, w.wakerLane), h('span', { className: 'muted', text: ' (arrow on the timeline)' })] : [h('span', { className: 'muted', text: 'not recorded' })]),
+          ]),
+          h('dt', { text: 'Reason' }), h('dd', { text: w.reason }),
+          h('dt', { text: 'Began' }), h('dd', { className: 'loc', text: formatDuration(w.beginNs) }),
+          h('dt', { text: 'Duration' }), h('dd', { text: formatDuration(w.durationNs) }),
+        ]),
+        ...w.notes.map((n) => h('div', { className: 'note', text: n })),
+      );
+    } else {
+      const share = s.cpuShare[seg] as number;
+      this.root.append(
+        this.heading(`${stateLabel(state)} · ${formatDuration(end - begin)}`, info?.key ?? null, state === SegmentState.OFF_CPU_ESTIMATE),
+        h('dl', {}, [
+          h('dt', { text: 'Thread' }), h('dd', {}, [this.laneLink(d, lane)]),
+          h('dt', { text: 'Began' }), h('dd', { className: 'loc', text: formatDuration(begin) }),
+          h('dt', { text: 'Duration' }), h('dd', { text: formatDuration(end - begin) }),
+          h('dt', { text: 'On a CPU' }), h('dd', { text: Number.isNaN(share) ? 'not sampled' : `${formatPercent(share)} of the sampled time (thread CPU clock)` }),
+        ]),
+        h('div', { className: 'note', text: info?.description ?? '' }),
+      );
+    }
+    this.root.append(h('div', { className: 'actions' }, [h('button', { className: 'weft-button', text: 'Zoom to this', on: { click: () => {
+      const pad = Math.max((end - begin) * 0.25, 1000);
+      this.host.zoomTo(begin - pad, end + pad);
+    } } })]));
+  }
+
+  showLock(d: ViewData, r: LockRow): void {
+    clear(this.root);
+    this.root.hidden = false;
+    const created = site(d, r.site);
+    this.root.append(
+      this.heading(`${r.kind} ${r.name || objectLabel(d, r.object)}`, stateKeyOfKind(r.kind)),
+      h('div', { className: 'actions' }, [this.goButton(created, 'Go to source')]),
+      h('dl', {}, [
+        h('dt', { text: 'Created at' }), h('dd', { className: 'loc', text: created ? siteLong(created) : 'unknown' }),
+        h('dt', { text: 'Acquired' }), h('dd', { text: `${r.acquisitions} times` }),
+        h('dt', { text: 'Waits' }), h('dd', { text: `${r.contentions} (${formatDuration(r.waitNs)} in total)` }),
+        h('dt', { text: 'p50 / p95 / max' }), h('dd', { text: `${formatDuration(r.p50WaitNs)} / ${formatDuration(r.p95WaitNs)} / ${formatDuration(r.maxWaitNs)}` }),
+        h('dt', { text: 'Contended hold' }), h('dd', { text: formatDuration(r.contendedHoldNs) }),
+      ]),
+      h('div', { className: 'note', text: 'Its waits are outlined on the timeline; everything else is dimmed.' }),
+    );
+    const peers = (title: string, list: LockRow['holders']): void => {
+      if (list.length === 0) return;
+      this.root.append(h('h3', { text: title }), h('ol', {}, list.slice(0, 8).map((p) => {
+        const s = site(d, p.site);
+        return h('li', {}, [this.laneLink(d, p.lane), s ? ` at ${siteShort(s)} ` : ' ', this.goButton(s, 'Go'),
+          h('span', { className: 'muted', text: ` ${p.waits} wait${p.waits === 1 ? '' : 's'}, ${formatDuration(p.waitNs)}` })]);
+      })));
+    };
+    peers(r.kind === 'lock' || r.kind === 'rlock' ? 'Holders that made others wait' : 'Threads that released waiters', r.holders);
+    peers('Waiters', r.waiters);
+  }
+}

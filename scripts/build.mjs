@@ -10,6 +10,7 @@ const entries = [
   { in: 'runtime/src/cli/main.ts', out: 'dist/cli.js', platform: 'node' },
   { in: 'runtime/src/worker/parse-worker.ts', out: 'dist/parse-worker.js', platform: 'node' },
   { in: 'extension/src/extension.ts', out: 'dist/extension.js', platform: 'node', external: ['vscode'] },
+  { in: 'extension/src/view-worker.ts', out: 'dist/view-worker.js', platform: 'node' },
   { in: 'extension/src/server/server.ts', out: 'dist/server.js', platform: 'node' },
   { in: 'bench/model-load.ts', out: 'dist/bench-model-load.js', platform: 'node' },
   // Browser entries (webview and the self-contained HTML report).
@@ -30,7 +31,9 @@ await Promise.all(
         target: e.platform === 'node' ? 'node20' : 'es2022',
         sourcemap: !production,
         minify: production,
-        external: e.external ?? [],
+        // piscina stays a runtime require: its pool starts its own worker.js next to its
+        // index.js (__dirname), which a bundle would move; installed with the dependencies.
+        external: [...(e.external ?? []), ...(e.platform === 'node' ? ['piscina'] : [])],
         logLevel: 'warning',
       }),
     ),

@@ -158,8 +158,23 @@ describe('weft summary, export, help and version', () => {
     expect(JSON.parse(s.stdout)).toEqual(t);
   });
 
+  it('writes a self-contained HTML report of a trace, next to it by default', async () => {
+    const dir = tempDir();
+    for (const f of ['weft-200-0.jsonl']) {
+      writeFileSync(path.join(dir, f), readFileSync(path.join(ROOT, 'test/fixtures/contention', f)));
+    }
+    const r = await inProcess(['report', dir]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*report\.html \(\d+\.\d MB; open it in a browser\)/);
+    const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('id="weft-data"');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    const missing = await inProcess(['report', path.join(dir, 'nope')]);
+    expect(missing.status).toBe(2);
+  });
+
   it('prints help for every command and the version', async () => {
-    for (const args of [['--help'], ['run', '--help'], ['summary', '-h'], ['export', '--help']]) {
+    for (const args of [['--help'], ['run', '--help'], ['summary', '-h'], ['export', '--help'], ['report', '--help']]) {
       const r = await inProcess(args);
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^(weft \d|usage: weft)/);

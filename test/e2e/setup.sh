@@ -22,7 +22,11 @@ VSCODE_RIPGREP_VERSION=1.15.11
 RIPGREP_ASSET_VERSION=v13.0.0-10
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE="$HERE/.cache"
+# The installs live outside the clone, so every fresh clone on one machine (CI checks out a new
+# one each time) reuses them; WEFT_E2E_CACHE moves them. Only paths.json, which tells this
+# clone's run.mjs where they are, stays in test/e2e/.cache/.
+CACHE="${WEFT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/weft-e2e}"
+LOCAL="$HERE/.cache"
 CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 PW_DIR="$CACHE/playwright-core-$PLAYWRIGHT_VERSION"
 
@@ -202,7 +206,8 @@ for old in "$CACHE"/code-server-* "$CACHE"/playwright-core-*; do
 done
 
 # Tell run.mjs where everything is (it also finds them itself from the same versions).
-cat >"$CACHE/paths.json" <<EOF
+mkdir -p "$LOCAL"
+cat >"$LOCAL/paths.json" <<EOF
 {
   "codeServer": "$CS_DIR/node_modules/.bin/code-server",
   "codeServerVersion": "$CODE_SERVER_VERSION",

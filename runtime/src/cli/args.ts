@@ -17,6 +17,7 @@ commands:
   run       run a Python program under Weft, then print a summary
   summary   print the summary of a saved trace (readable text, or --json)
   export    convert a saved trace to Chrome Trace Event JSON (Perfetto, chrome://tracing)
+  report    write a saved trace as one self-contained HTML page (timeline, locks, hotspots)
 
 options:
   -h, --help     show help (also "weft <command> --help")
@@ -69,6 +70,17 @@ options:
   -o, --output FILE where to write
   -h, --help        show this help
 `,
+  report: `usage: weft report DIR [-o FILE]
+
+Writes the trace in DIR as one HTML file with the same views as the VS Code extension: the
+timeline (one lane per thread, grouped by process), lock contention and hotspots. The file
+holds its code and data and opens in any browser from disk, with no server and no network,
+so it can be attached to a bug report or a CI run.
+
+options:
+  -o, --output FILE  where to write (default: DIR/report.html)
+  -h, --help         show this help
+`,
 } as const;
 
 export type HelpTopic = keyof typeof HELP;
@@ -85,7 +97,8 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'run'; out: string | null; python: string | null; sampleHz: number; summary: boolean; target: string[] }
   | { kind: 'summary'; dir: string; json: boolean }
-  | { kind: 'export'; dir: string; format: 'chrome'; out: string };
+  | { kind: 'export'; dir: string; format: 'chrome'; out: string }
+  | { kind: 'report'; dir: string; out: string | null };
 
 const isHelp = (a: string): boolean => a === '-h' || a === '--help';
 
@@ -172,6 +185,23 @@ function parseExport(rest: string[]): Command {
   return { kind: 'export', dir, format: 'chrome', out };
 }
 
+function parseReport(rest: string[]): Command {
+  let out: string | null = null;
+  let dir: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const [a, inline] = splitEq(rest[i] as string);
+    if (isHelp(a)) return { kind: 'help', topic: 'report' };
+    if (a === '-o' || a === '--output' || a === '--out') {
+      out = inline ?? rest[++i] ?? null;
+      if (out === null || out === '') throw new UsageError(`${a} needs a file name`, 'report');
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${rest[i]} for "weft report"`, 'report');
+    else if (dir === null) dir = a;
+    else throw new UsageError(`"weft report" takes one trace directory, got ${JSON.stringify(dir)} and ${JSON.stringify(a)}`, 'report');
+  }
+  if (dir === null) throw new UsageError('"weft report" needs a trace directory (the --out of "weft run")', 'report');
+  return { kind: 'report', dir, out };
+}
+
 export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || isHelp(cmd)) return { kind: 'help', topic: 'main' };
@@ -179,7 +209,7 @@ export function parseArgs(argv: readonly string[]): Command {
     const topic = rest[0];
     if (topic === undefined) return { kind: 'help', topic: 'main' };
     if (topic in HELP) return { kind: 'help', topic: topic as HelpTopic };
-    throw new UsageError(`no help for ${JSON.stringify(topic)}: the commands are run, summary and export`);
+    throw new UsageError(`no help for ${JSON.stringify(topic)}: the commands are run, summary, export and report`);
   }
   if (cmd === '--version' || cmd === '-V') return { kind: 'version' };
   switch (cmd) {
@@ -189,8 +219,10 @@ export function parseArgs(argv: readonly string[]): Command {
       return parseSummary(rest);
     case 'export':
       return parseExport(rest);
+    case 'report':
+      return parseReport(rest);
     default:
-      throw new UsageError(cmd.startsWith('-') ? `unknown option ${cmd}` : `unknown command ${JSON.stringify(cmd)}: the commands are run, summary and export`);
+      throw new UsageError(cmd.startsWith('-') ? `unknown option ${cmd}` : `unknown command ${JSON.stringify(cmd)}: the commands are run, summary, export and report`);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The `weft` command line (bundled to dist/cli.js, started by bin/weft.js): run, summary,
  * export. Parsing is in args.ts; each command is a thin layer over the launcher, the model and
- * the summary. Expected failures (usage, missing script, no Python, unreadable trace) print
+ * the summary (and the report page). Expected failures (usage, missing script, no Python, unreadable trace) print
  * one clear line and exit 2; anything else is a bug and prints its stack with exit 70.
  */
 import { createWriteStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { PROCESS_FILE_PATTERN, RUN_FILE } from '../format/spec';
 import { buildSummary, formatSummary } from '../summary/summary';
 import { HELP, UsageError, VERSION, defaultOutDir, parseArgs, type Command } from './args';
 import { writeChromeTrace } from './export-chrome';
+import { ReportError, writeReport } from '../report/report';
 
 export { parseArgs, VERSION };
 
@@ -107,6 +108,20 @@ async function exportCommand(cmd: Extract<Command, { kind: 'export' }>, io: CliI
   return 0;
 }
 
+async function reportCommand(cmd: Extract<Command, { kind: 'report' }>, io: CliIo): Promise<number> {
+  const dir = path.resolve(io.cwd, cmd.dir);
+  const model = await loadTrace(dir);
+  const out = cmd.out === null
+    ? path.join(statSync(dir).isDirectory() ? dir : path.dirname(dir), 'report.html')
+    : path.resolve(io.cwd, cmd.out);
+  const { bytes } = await writeReport(model, out, { traceId: dir });
+  for (const w of model.warnings) io.stderr.write(`weft: warning: ${w}\n`);
+  const rel = path.relative(io.cwd, out);
+  const shown = rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? out : rel;
+  io.stderr.write(`wrote ${shown} (${(bytes / 1e6).toFixed(1)} MB; open it in a browser)\n`);
+  return 0;
+}
+
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
   try {
@@ -124,6 +139,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return await summaryCommand(cmd, io);
       case 'export':
         return await exportCommand(cmd, io);
+      case 'report':
+        return await reportCommand(cmd, io);
       default: {
         const never: never = cmd;
         throw new Error(`unhandled command ${JSON.stringify(never)}`);
@@ -134,7 +151,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       io.stderr.write(`weft: ${e.message}\nRun "weft ${e.topic === 'main' ? '' : `${e.topic} `}--help" for usage.\n`);
       return 2;
     }
-    if (e instanceof TraceError || e instanceof LaunchError) {
+    if (e instanceof TraceError || e instanceof LaunchError || e instanceof ReportError) {
       io.stderr.write(`weft: ${e.message}\n`);
       return 2;
     }

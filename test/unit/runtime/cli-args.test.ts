@@ -56,6 +56,14 @@ describe('weft summary and export arguments', () => {
     expect(usage(['export', 'd'])).toMatch(/needs -o FILE/);
     expect(usage(['export', 'd', '--format', 'pprof', '-o', 'x'])).toMatch(/unknown export format "pprof"; the supported format is chrome/);
   });
+
+  it('parses report, whose output defaults to a file in the trace directory', () => {
+    expect(parseArgs(['report', 'd', '-o', 'r.html'])).toEqual({ kind: 'report', dir: 'd', out: 'r.html' });
+    expect(parseArgs(['report', 'd'])).toEqual({ kind: 'report', dir: 'd', out: null });
+    expect(usage(['report'])).toMatch(/needs a trace directory/);
+    expect(usage(['report', 'd', '-o'])).toMatch(/-o needs a file name/);
+    expect(usage(['report', 'd', '--pdf'])).toMatch(/unknown option --pdf for "weft report"/);
+  });
 });
 
 describe('help and version', () => {
@@ -63,7 +71,7 @@ describe('help and version', () => {
     expect(parseArgs([])).toEqual({ kind: 'help', topic: 'main' });
     expect(parseArgs(['--help'])).toEqual({ kind: 'help', topic: 'main' });
     expect(parseArgs(['help', 'export'])).toEqual({ kind: 'help', topic: 'export' });
-    for (const c of ['run', 'summary', 'export'] as const) {
+    for (const c of ['run', 'summary', 'export', 'report'] as const) {
       expect(parseArgs([c, '--help'])).toEqual({ kind: 'help', topic: c });
       expect(parseArgs([c, '-h'])).toEqual({ kind: 'help', topic: c });
       expect(HELP[c]).toMatch(new RegExp(`^usage: weft ${c}`));
@@ -73,7 +81,7 @@ describe('help and version', () => {
   });
 
   it('unknown commands and options are usage errors', () => {
-    expect(usage(['profile'])).toMatch(/unknown command "profile": the commands are run, summary and export/);
+    expect(usage(['profile'])).toMatch(/unknown command "profile": the commands are run, summary, export and report/);
     expect(usage(['--fast'])).toMatch(/unknown option --fast/);
   });
 });

@@ -11,6 +11,7 @@ import { readSettings } from './config';
 import type { CommandFactories, Ctx } from './ctx';
 import { COMMANDS } from './manifest';
 import { ProfilingSession } from './profiling-session';
+import { isReportFile } from './trace-loader';
 
 export const commandFactories: CommandFactories = {
   profileCurrentFile: (ctx) => async (uri?: unknown) => {
@@ -89,14 +90,16 @@ export const commandFactories: CommandFactories = {
       target = picked?.[0]?.fsPath ?? null;
     }
     if (!target) return;
+    // The file type picks the format: .json for Perfetto / chrome://tracing, .html for the
+    // self-contained report (the same views as this panel, for people without VS Code).
     const out = await vscode.window.showSaveDialog({
-      title: 'Weft: Export Trace as Chrome Trace JSON',
+      title: 'Weft: Export Trace (Chrome trace JSON or HTML report)',
       saveLabel: 'Export',
       defaultUri: vscode.Uri.file(`${target.replace(/[\\/]+$/, '').replace(/\.jsonl$/, '')}.chrome.json`),
-      filters: { 'Chrome trace (Perfetto, chrome://tracing)': ['json'] },
+      filters: { 'Chrome trace (Perfetto, chrome://tracing)': ['json'], 'HTML report (any browser)': ['html'] },
     });
     if (!out) return;
-    await exportChrome(ctx, target, out.fsPath);
+    await exportTrace(ctx, target, out.fsPath);
   },
 
   showLog: (ctx) => () => ctx.log.show(),
@@ -175,11 +178,11 @@ async function defaultTraceFolder(): Promise<vscode.Uri | undefined> {
   }
 }
 
-async function exportChrome(ctx: Ctx, target: string, out: string): Promise<void> {
+async function exportTrace(ctx: Ctx, target: string, out: string): Promise<void> {
   try {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Weft: exporting ${path.basename(target)}` },
-      () => ctx.loader.exportChrome(target, out),
+      () => ctx.loader.exportTrace(target, out),
     );
   } catch (e) {
     const message = e instanceof TraceError ? e.message : `could not export ${target} to ${out}: ${(e as Error).message}`;
@@ -188,5 +191,7 @@ async function exportChrome(ctx: Ctx, target: string, out: string): Promise<void
     return;
   }
   ctx.log.info(`exported ${target} to ${out}`);
-  void vscode.window.showInformationMessage(`Weft: wrote ${out}. Open it in Perfetto UI (ui.perfetto.dev) or chrome://tracing.`);
+  void vscode.window.showInformationMessage(isReportFile(out)
+    ? `Weft: wrote ${out}. It opens in any browser, without a server.`
+    : `Weft: wrote ${out}. Open it in Perfetto UI (ui.perfetto.dev) or chrome://tracing.`);
 }

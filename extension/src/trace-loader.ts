@@ -12,6 +12,7 @@ import { writeChromeTrace } from '../../runtime/src/cli/export-chrome';
 import { RUN_FILE, type RunInfo } from '../../runtime/src/format/spec';
 import { loadTrace } from '../../runtime/src/model/build-model';
 import { TraceError, type TraceErrorCode } from '../../runtime/src/reader/read-trace';
+import { writeReport } from '../../runtime/src/report/report';
 import { buildViewData, type ViewData } from '../../runtime/src/view/view-data';
 
 export interface LoadedTrace {
@@ -29,8 +30,11 @@ export interface TraceLoader {
    * Throws the runtime's TraceError when the target is not a readable trace.
    */
   load(target: string, opts?: { live?: boolean }): Promise<LoadedTrace>;
-  /** Writes the trace as Chrome Trace Event JSON (Perfetto, chrome://tracing) to `out`. */
-  exportChrome(target: string, out: string): Promise<void>;
+  /**
+   * Writes the trace to `out`: the self-contained HTML report when `out` ends in `.html`,
+   * else Chrome Trace Event JSON (Perfetto, chrome://tracing).
+   */
+  exportTrace(target: string, out: string): Promise<void>;
   dispose(): void;
 }
 
@@ -84,9 +88,19 @@ export async function loadViewData(target: string, opts: { live?: boolean } = {}
   return { target, data, run };
 }
 
-/** Reads a trace and streams it to `out` as Chrome Trace Event JSON, in the calling thread. */
-export async function exportChromeTrace(target: string, out: string): Promise<void> {
+/** Whether an export to `out` writes the HTML report (else Chrome Trace Event JSON). */
+export const isReportFile = (out: string): boolean => /\.html?$/i.test(out);
+
+/**
+ * Reads a trace and writes it to `out`, in the calling thread: the HTML report for `.html`,
+ * else Chrome Trace Event JSON, streamed.
+ */
+export async function exportTraceFile(target: string, out: string): Promise<void> {
   const model = await loadTrace(target);
+  if (isReportFile(out)) {
+    await writeReport(model, out, { traceId: target });
+    return;
+  }
   const stream = createWriteStream(out);
   // Fail at once on an unwritable destination rather than wait for a 'drain' that never comes.
   await new Promise<void>((resolve, reject) => {
@@ -119,8 +133,8 @@ export class InProcessTraceLoader implements TraceLoader {
     return loadViewData(target, opts);
   }
 
-  exportChrome(target: string, out: string): Promise<void> {
-    return exportChromeTrace(target, out);
+  exportTrace(target: string, out: string): Promise<void> {
+    return exportTraceFile(target, out);
   }
 
   dispose(): void {
@@ -201,8 +215,8 @@ export class WorkerTraceLoader implements TraceLoader {
     return r;
   }
 
-  async exportChrome(target: string, out: string): Promise<void> {
-    if ((await this.inWorker({ kind: 'export', target, out })) === 'fallback') await this.fallback.exportChrome(target, out);
+  async exportTrace(target: string, out: string): Promise<void> {
+    if ((await this.inWorker({ kind: 'export', target, out })) === 'fallback') await this.fallback.exportTrace(target, out);
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { TraceError } from '../../runtime/src/reader/read-trace';
 import { assertUnreachable } from './assert';
-import { exportChromeTrace, loadViewData, viewDataTransferables, type WorkerReply, type WorkerTask } from './trace-loader';
+import { exportTraceFile, loadViewData, viewDataTransferables, type WorkerReply, type WorkerTask } from './trace-loader';
 
 export default async function run(task: WorkerTask): Promise<unknown> {
   try {
@@ -18,7 +18,7 @@ export default async function run(task: WorkerTask): Promise<unknown> {
         return move({ [transferableSymbol]: viewDataTransferables(loaded.data), [valueSymbol]: reply } as never);
       }
       case 'export':
-        await exportChromeTrace(task.target, task.out);
+        await exportTraceFile(task.target, task.out);
         return { ok: true, loaded: null } satisfies WorkerReply;
       default:
         return assertUnreachable(task);

@@ -48,7 +48,7 @@ describe('WorkerTraceLoader', () => {
 
   it('exports Chrome trace JSON in the worker: thread names and the 200 ms wait of the fixture', async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'weft-export-')), 'two.chrome.json');
-    await loader.exportChrome(path.join(FIX, 'two-threads'), out);
+    await loader.exportTrace(path.join(FIX, 'two-threads'), out);
     const json = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { ph: string; name: string; cat?: string; dur?: number; args?: { name?: string } }[] };
     const names = json.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
     expect(names).toEqual(['MainThread', 'holder', 'waiter']);
@@ -56,8 +56,16 @@ describe('WorkerTraceLoader', () => {
     expect(waits.map((e) => e.dur)).toEqual([200_000]);
   });
 
+  it('exports the self-contained HTML report in the worker when the file name ends in .html', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'weft-export-')), 'two.html');
+    await loader.exportTrace(path.join(FIX, 'two-threads'), out);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('id="weft-data"');
+  });
+
   it('an export to an unwritable place fails with the reason instead of hanging', async () => {
-    await expect(loader.exportChrome(path.join(FIX, 'two-threads'), path.join(ROOT, 'no', 'such', 'dir', 'x.json'))).rejects.toThrow(/ENOENT/);
+    await expect(loader.exportTrace(path.join(FIX, 'two-threads'), path.join(ROOT, 'no', 'such', 'dir', 'x.json'))).rejects.toThrow(/ENOENT/);
   });
 
   it('a foreign file is still a TraceError with its code and message', async () => {

@@ -272,7 +272,11 @@ class Agent:
             if self.defines(obj):
                 return obj._weft_oid  # type: ignore[no-any-return]
             o = next(self._oids)
-            self.emit(["O", o, obj._weft_kind, name, site, poid, getattr(obj, "_weft_role", None)])
+            rec = ["O", o, obj._weft_kind, name, site, poid, getattr(obj, "_weft_role", None)]
+            gkey = getattr(obj, "_weft_gkey", None)
+            if gkey is not None:  # shared with other processes (multiprocessing objects)
+                rec.append(gkey)
+            self.emit(rec)
             obj._weft_gen = self
             obj._weft_oid = o
         if hasattr(obj, "_n"):

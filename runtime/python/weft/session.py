@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import List, Optional
 
-from . import __version__, locks, primitives, processes, queues, registry, sampler, threads
+from . import __version__, locks, mp, primitives, processes, queues, registry, sampler, threads
 from .clock import now, wall_ns
 from .shutdown import ExitRoutine
 from .writer import TraceWriter
@@ -18,7 +18,7 @@ FORMAT_VERSION = 1
 
 # Install order matters: Condition must exist before Queue/Event objects can be made, and
 # uninstall runs in reverse.
-_THREAD_PATCHES = (locks, primitives, queues, threads)
+_THREAD_PATCHES = (locks, primitives, queues, threads, mp)
 
 # Processes that Python starts itself, whose sys.argv is not set yet when the agent starts.
 _NEW_INTERPRETERS = ("spawn", "subprocess", "helper", "forkserver")

@@ -39,6 +39,8 @@ class ExitRoutine:
         self._installed = False
         self._orig_os_exit: Any = None
         self._sigterm_installed = False
+        # A SIGTERM that arrived while the end record was being written (see _on_sigterm).
+        self.deferred_signal: Optional[int] = None
 
     def install(self) -> None:
         self._installed = True
@@ -64,6 +66,7 @@ class ExitRoutine:
 
     def at_exit(self) -> None:
         self.finish(self.reason, self.code)
+        self._resend_deferred()
         sig = self.kill_signal
         if sig is not None:
             for stream in (sys.stdout, sys.stderr):
@@ -76,12 +79,27 @@ class ExitRoutine:
 
     def _os_exit(self, code: int) -> None:
         self.finish("os_exit", code)
+        self._resend_deferred()
         self._orig_os_exit(code)
 
     def _on_sigterm(self, signum: int, frame: Any) -> None:
+        if self.done:
+            # The end is being written (os._exit or interpreter exit, interrupted by this signal
+            # in the same thread, e.g. a Pool worker that got its sentinel and then terminate()).
+            # Dying now would lose the file's last flush; the exit that is in progress sends the
+            # signal again once the file is complete, so the exit status is still the signal's.
+            self.deferred_signal = signum
+            return
         self.finish("signal", -signum)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
+
+    def _resend_deferred(self) -> None:
+        sig = self.deferred_signal
+        if sig is not None:
+            self.deferred_signal = None
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
 
     def rebind(self, agent: Agent, writer: TraceWriter) -> None:
         """In a forked child: end the child's own file instead of the parent's."""
@@ -90,6 +108,7 @@ class ExitRoutine:
         self.reason = "exit"
         self.code = None
         self.kill_signal = None
+        self.deferred_signal = None
         self.done = False
 
     def finish(self, reason: str, code: Optional[int]) -> None:

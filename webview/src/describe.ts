@@ -14,6 +14,95 @@ export function laneName(data: ViewData, lane: number): string {
   return l.name || `thread ${l.tid}`;
 }
 
+/** The lane's name with its process when the trace has several ("MainThread (pid 401)"):
+ * every worker's main thread has the same name. */
+export function laneInProcess(data: ViewData, lane: number): string {
+  const name = laneName(data, lane);
+  const l = data.lanes[lane];
+  if (!l || data.processes.length < 2) return name;
+  const pid = data.processes[l.process]?.pid;
+  return pid === undefined ? name : `${name} (pid ${pid})`;
+}
+
+/** "96 B", "1.5 KiB", "12.0 MiB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${Math.round(n)} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** A span's label and kind, and the work item it runs (every time in view ns, NaN unknown). */
+export interface SpanDescription {
+  label: string;
+  kind: string;
+  site: ViewSite | null;
+  beginNs: number;
+  endNs: number;
+  lane: number;
+  /** Row in WorkItemTable, -1 when the span is not a work item's run. */
+  workItem: number;
+  submitLane: number;
+  submitNs: number;
+  startNs: number;
+  queueWaitNs: number;
+  runNs: number;
+  resultLane: number;
+  resultNs: number;
+  size: number;
+  resultSize: number;
+}
+
+export function describeSpan(data: ViewData, span: number): SpanDescription {
+  const sp = data.spans;
+  const wi = sp.workItem[span] ?? -1;
+  const w = data.workItems;
+  const has = wi >= 0 && wi < w.count;
+  const at = (col: Float64Array): number => (has ? (col[wi] as number) : Number.NaN);
+  const lane = (col: Int32Array): number => (has ? (col[wi] as number) : -1);
+  const submitNs = at(w.submitNs);
+  const startNs = has ? (w.startNs[wi] as number) : (sp.begin[span] as number);
+  const endNs = has && !Number.isNaN(w.endNs[wi] as number) ? (w.endNs[wi] as number) : (sp.end[span] as number);
+  return {
+    label: data.strings[sp.label[span] as number] ?? '',
+    kind: data.strings[sp.kind[span] as number] ?? '',
+    site: site(data, sp.site[span]),
+    beginNs: sp.begin[span] as number,
+    endNs: sp.end[span] as number,
+    lane: sp.lane[span] as number,
+    workItem: has ? wi : -1,
+    submitLane: lane(w.submitLane),
+    submitNs,
+    startNs,
+    queueWaitNs: Math.max(0, startNs - submitNs),
+    runNs: endNs - startNs,
+    resultLane: lane(w.resultLane),
+    resultNs: at(w.resultNs),
+    size: at(w.size),
+    resultSize: at(w.resultSize),
+  };
+}
+
+/** Tooltip lines for a work item's run (or another span). */
+export function spanLines(data: ViewData, span: number): string[] {
+  const s = describeSpan(data, span);
+  const lines = [`${s.label || s.kind}${s.site ? ` at ${siteShort(s.site)}` : ''}`];
+  if (s.workItem < 0) {
+    lines.push(`${s.kind} span, ${formatDuration(s.endNs - s.beginNs)}`);
+    return lines;
+  }
+  const wait = Number.isNaN(s.queueWaitNs) ? 'queue wait unknown' : `queue wait ${formatDuration(s.queueWaitNs)}`;
+  lines.push(`${wait} · run ${formatDuration(s.runNs)}`);
+  if (s.submitLane >= 0) lines.push(`submitted by ${laneInProcess(data, s.submitLane)}`);
+  if (s.resultLane >= 0 && !Number.isNaN(s.resultNs)) {
+    lines.push(`result to ${laneInProcess(data, s.resultLane)} ${formatDuration(Math.max(0, s.resultNs - s.endNs))} after it returned`);
+  }
+  const sizes = [
+    Number.isNaN(s.size) ? '' : `arguments ${formatBytes(s.size)}`, Number.isNaN(s.resultSize) ? '' : `result ${formatBytes(s.resultSize)}`,
+  ].filter(Boolean);
+  if (sizes.length > 0) lines.push(sizes.join(' · '));
+  return lines;
+}
+
 export function site(data: ViewData, index: number | null | undefined): ViewSite | null {
   if (index === null || index === undefined || index < 0) return null;
   return data.sites[index] ?? null;
@@ -129,6 +218,7 @@ export function describeSegment(data: ViewData, seg: number): { title: string; l
   const state = s.state[seg] as number;
   const d = (s.end[seg] as number) - (s.begin[seg] as number);
   const wait = s.wait[seg] as number;
+  const span = s.span[seg] as number;
   if (wait >= 0) {
     const w = describeWait(data, wait);
     const lines = [`${w.objectKind} ${w.objectText}`];
@@ -136,10 +226,11 @@ export function describeSegment(data: ViewData, seg: number): { title: string; l
     if (w.holderText) lines.push(w.holderText);
     if (w.wakerText) lines.push(w.wakerText);
     lines.push(...w.notes);
+    if (span >= 0) lines.push(`inside work item ${describeSpan(data, span).label || '(unnamed)'}`);
     return { title: `${stateLabel(state)} · ${formatDuration(d)}`, lines };
   }
   const share = s.cpuShare[seg] as number;
-  const lines: string[] = [];
+  const lines: string[] = span >= 0 ? spanLines(data, span) : [];
   if (!Number.isNaN(share)) lines.push(`on a CPU ${formatPercent(share)} of the sampled time (thread CPU clock)`);
   if (state === SegmentState.OFF_CPU_ESTIMATE) lines.push('Estimated: runnable but mostly not on a CPU (GIL wait or blocking native code).');
   return { title: `${stateLabel(state)} · ${formatDuration(d)}`, lines };

@@ -6,7 +6,9 @@
  * first one is its creation site.
  */
 import { SegmentState, STATE_INFO, objectLabel, type LockRow, type ViewData, type ViewSite } from '../../runtime/src/view/view-data';
-import { describeWait, laneName, laneOfSegment, site, siteLong, siteShort, stateKeyOfKind, stateLabel } from './describe';
+import {
+  describeSpan, describeWait, formatBytes, laneInProcess, laneOfSegment, site, siteLong, siteShort, stateKeyOfKind, stateLabel,
+} from './describe';
 import { clear, h } from './dom';
 import { formatDuration, formatPercent } from './format';
 import type { SourceRef } from './protocol';
@@ -55,7 +57,35 @@ export class DetailsPane {
 
   private laneLink(d: ViewData, lane: number): HTMLElement {
     if (lane < 0) return h('span', { className: 'muted', text: 'unknown' });
-    return h('button', { className: 'weft-link', text: laneName(d, lane), title: 'Show this thread', on: { click: () => this.host.selectLane(lane) } });
+    return h('button', { className: 'weft-link', text: laneInProcess(d, lane), title: 'Show this thread', on: { click: () => this.host.selectLane(lane) } });
+  }
+
+  /** The work item a segment runs in: its function, who submitted it, how long it queued and
+   * ran, where its result went. */
+  private workItemRows(d: ViewData, span: number): HTMLElement[] {
+    const w = describeSpan(d, span);
+    const rows: HTMLElement[] = [
+      h('dt', { text: w.workItem >= 0 ? 'Function' : `Span (${w.kind})` }),
+      h('dd', {}, [h('span', { className: 'loc', text: w.label || '(unnamed)' }), ' ', w.site ? this.loc(w.site) : null]),
+    ];
+    if (w.workItem < 0) {
+      rows.push(h('dt', { text: 'Span length' }), h('dd', { text: formatDuration(w.endNs - w.beginNs) }));
+      return rows;
+    }
+    const dd = (text: string): HTMLElement => h('dd', { text });
+    rows.push(
+      h('dt', { text: 'Submitted by' }),
+      h('dd', {}, w.submitLane >= 0 ? [this.laneLink(d, w.submitLane), ` at ${formatDuration(w.submitNs)}`] : [h('span', { className: 'muted', text: 'unknown' })]),
+      h('dt', { text: 'Queue wait' }), dd(Number.isNaN(w.queueWaitNs) ? 'unknown' : formatDuration(w.queueWaitNs)),
+      h('dt', { text: 'Run time' }), dd(formatDuration(w.runNs)),
+      h('dt', { text: 'Result to' }),
+      h('dd', {}, w.resultLane >= 0 && !Number.isNaN(w.resultNs)
+        ? [this.laneLink(d, w.resultLane), ` ${formatDuration(Math.max(0, w.resultNs - w.endNs))} after it returned`]
+        : [h('span', { className: 'muted', text: 'not received' })]),
+      h('dt', { text: 'Sizes' }),
+      dd(`arguments ${Number.isNaN(w.size) ? '?' : formatBytes(w.size)}, result ${Number.isNaN(w.resultSize) ? '?' : formatBytes(w.resultSize)}`),
+    );
+    return rows;
   }
 
   showSegment(d: ViewData, seg: number): void {
@@ -92,15 +122,20 @@ export class DetailsPane {
           h('dt', { text: 'Reason' }), h('dd', { text: w.reason }),
           h('dt', { text: 'Began' }), h('dd', { className: 'loc', text: formatDuration(w.beginNs) }),
           h('dt', { text: 'Duration' }), h('dd', { text: formatDuration(w.durationNs) }),
+          ...((s.span[seg] as number) >= 0 ? [h('dt', { text: 'Inside work item' }), h('dd', { text: describeSpan(d, s.span[seg] as number).label || '(unnamed)' })] : []),
         ]),
         ...w.notes.map((n) => h('div', { className: 'note', text: n })),
       );
     } else {
       const share = s.cpuShare[seg] as number;
+      const span = s.span[seg] as number;
+      const spanSite = span >= 0 ? describeSpan(d, span).site : null;
       this.root.append(
         this.heading(`${stateLabel(state)} · ${formatDuration(end - begin)}`, info?.key ?? null, state === SegmentState.OFF_CPU_ESTIMATE),
+        h('div', { className: 'actions' }, [this.goButton(spanSite, 'Go to function')]),
         h('dl', {}, [
           h('dt', { text: 'Thread' }), h('dd', {}, [this.laneLink(d, lane)]),
+          ...(span >= 0 ? this.workItemRows(d, span) : []),
           h('dt', { text: 'Began' }), h('dd', { className: 'loc', text: formatDuration(begin) }),
           h('dt', { text: 'Duration' }), h('dd', { text: formatDuration(end - begin) }),
           h('dt', { text: 'On a CPU' }), h('dd', { text: Number.isNaN(share) ? 'not sampled' : `${formatPercent(share)} of the sampled time (thread CPU clock)` }),

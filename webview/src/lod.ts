@@ -6,18 +6,21 @@
  * narrower segments is merged into one *block* that starts at the first of them and covers at
  * least one threshold of begin times; its colour is chosen by time, not by count: when the
  * block spends at least half its time in non-running states (waits or the off-CPU estimate),
- * it takes the state of its longest such segment, otherwise it is "running" and carries a
+ * it takes the state of its longest such segment, otherwise it is running and carries a
  * marker with the state of its longest wait, so short waits never vanish when zoomed out
  * (Tracy draws merged zones the same way; Perfetto's "mipmap" keeps the longest slice).
+ * Running comes in two colours, plain and inside a work item (WORK): a running block is WORK
+ * when at least half its time is, so a worker busy with many short tasks reads as busy with
+ * work items at any zoom.
  *
  * Cost. Per lane the index keeps a segment tree of "longest non-running segment" (2n int32)
- * and a prefix sum of non-running time (n+1 float64), built once in O(n). A query finds the
+ * and prefix sums of non-running and of work item time (2(n+1) float64), built once in O(n). A query finds the
  * first visible segment by binary search, then each emitted item costs one binary search for
  * the end of its block and one tree query: O(items · log n), and items ≤ 2 · pixels + 2, so a
  * frame costs O(visible pixels · log n) whatever n is. A 1M-wait lane aggregates in well under
  * a millisecond (test/unit/webview/lod.test.ts measures it).
  */
-import { SegmentState, type SegmentTable } from '../../runtime/src/view/view-data';
+import { SegmentState, isRunningState, type SegmentTable } from '../../runtime/src/view/view-data';
 
 /** Minimal segment columns the index works on: a lane's rows are [offset, offset+count). */
 export interface SegmentColumns {
@@ -36,6 +39,8 @@ export class LodIndex {
   private readonly tree: Int32Array;
   /** Concatenated prefix sums of non-running time: prefix[k] = time of rows offset..offset+k-1. */
   private readonly prefix: Float64Array;
+  /** The same for time running inside a work item (WORK), laid out like `prefix`. */
+  private readonly workPrefix: Float64Array;
 
   constructor(readonly cols: SegmentColumns, readonly laneOffsets: Uint32Array) {
     const lanes = laneOffsets.length - 1;
@@ -54,6 +59,7 @@ export class LodIndex {
     this.prefixOffset[lanes] = p;
     this.tree = new Int32Array(t).fill(-1);
     this.prefix = new Float64Array(p);
+    this.workPrefix = new Float64Array(p);
     for (let l = 0; l < lanes; l++) this.buildLane(l);
   }
 
@@ -82,13 +88,18 @@ export class LodIndex {
     const p0 = this.prefixOffset[l] as number;
     const { state } = this.cols;
     let acc = 0;
+    let work = 0;
     this.prefix[p0] = 0;
+    this.workPrefix[p0] = 0;
     for (let k = 0; k < n; k++) {
       const row = off + k;
-      const idle = state[row] !== SegmentState.RUNNING;
+      const st = state[row] as number;
+      const idle = !isRunningState(st);
       this.tree[t0 + n + k] = idle ? row : -1;
       if (idle) acc += this.duration(row);
+      else if (st === SegmentState.WORK) work += this.duration(row);
       this.prefix[p0 + k + 1] = acc;
+      this.workPrefix[p0 + k + 1] = work;
     }
     for (let k = n - 1; k >= 1; k--) {
       this.tree[t0 + k] = this.longer(this.tree[t0 + 2 * k] as number, this.tree[t0 + 2 * k + 1] as number);
@@ -116,6 +127,12 @@ export class LodIndex {
   idleTime(lane: number, a: number, b: number): number {
     const p0 = this.prefixOffset[lane] as number;
     return (this.prefix[p0 + b] as number) - (this.prefix[p0 + a] as number);
+  }
+
+  /** Time running inside work items in lane rows [a, b) (lane-relative). O(1). */
+  workTime(lane: number, a: number, b: number): number {
+    const p0 = this.prefixOffset[lane] as number;
+    return (this.workPrefix[p0 + b] as number) - (this.workPrefix[p0 + a] as number);
   }
 }
 
@@ -235,7 +252,8 @@ export function aggregateLane(index: LodIndex, lane: number, startNs: number, en
     if (longest >= 0 && idle * 2 >= blockEnd - b) {
       out.push(b, blockEnd, longestState, NO_MARKER, i, j - i);
     } else {
-      out.push(b, blockEnd, SegmentState.RUNNING, longest >= 0 ? longestState : NO_MARKER, i, j - i);
+      const running = index.workTime(lane, i - off, j - off) * 2 >= blockEnd - b ? SegmentState.WORK : SegmentState.RUNNING;
+      out.push(b, blockEnd, running, longest >= 0 ? longestState : NO_MARKER, i, j - i);
     }
     i = j;
   }
@@ -245,7 +263,9 @@ export function aggregateLane(index: LodIndex, lane: number, startNs: number, en
  * Builds segment columns holding only the rows `rows` (sorted by lane, then time) of a table,
  * with lane offsets: used to draw the waits of one selected lock with the same LOD.
  */
-export function subsetTable(t: SegmentTable, rows: number[], laneCount: number): { cols: SegmentColumns; laneOffsets: Uint32Array; source: Int32Array } {
+export function subsetTable(
+  t: Pick<SegmentTable, 'begin' | 'end' | 'state' | 'laneOffsets'>, rows: number[], laneCount: number,
+): { cols: SegmentColumns; laneOffsets: Uint32Array; source: Int32Array } {
   const n = rows.length;
   const cols = { begin: new Float64Array(n), end: new Float64Array(n), state: new Uint8Array(n) };
   const source = new Int32Array(n);

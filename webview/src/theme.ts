@@ -11,6 +11,8 @@ export interface Theme {
   /** Fill for OFF_CPU_ESTIMATE: hatched, so that "estimated" is visible without a legend. */
   offCpuPattern: CanvasPattern | string;
   background: string;
+  /** Process header rows: painted on the canvas so that arrows between processes cross them. */
+  panel: string;
   laneStripe: string;
   foreground: string;
   muted: string;
@@ -42,6 +44,7 @@ export function readTheme(ctx: CanvasRenderingContext2D): Theme {
     state,
     offCpuPattern: hatch(ctx, state[SegmentState.OFF_CPU_ESTIMATE] as string, background),
     background,
+    panel: cssVar(style, '--weft-panel-bg', '#252526'),
     laneStripe: cssVar(style, '--weft-lane-stripe', 'rgba(128,128,128,0.06)'),
     foreground: cssVar(style, '--weft-fg', '#ccc'),
     muted: cssVar(style, '--weft-muted', '#999'),

@@ -4,6 +4,12 @@
  * detail (lod.ts); labels, headers and the axis are DOM/SVG. See coords.ts for the coordinate
  * spaces (view ns → CSS px → device px).
  *
+ * Arrows: work items (submit → the worker that took it, its return → the thread that got the
+ * result), messages through multiprocessing queues and pipes, and process starts are drawn
+ * as curves between lanes, across processes (to a collapsed process's header row), chosen
+ * per frame by flows.ts within the same visible-pixels bound as the lanes. Unblock arrows,
+ * one per woken wait, are drawn only for the selected wait.
+ *
  * Interaction: wheel zooms around the pointer, drag pans (and scrolls lanes vertically),
  * horizontal wheel pans, Shift+wheel or wheel over the labels scrolls lanes; the keyboard
  * (+/-, arrows, 0) is routed here by the app. Hover shows a tooltip; click selects a segment,
@@ -27,12 +33,13 @@ import {
 } from './coords';
 import { LANE_HEIGHT, layoutLanes, processKey, rowAt, type Layout } from './layout';
 import { describeBlock, describeSegment, laneName, laneOfSegment } from './describe';
+import { FlowIndex, visibleFlows } from './flows';
 import { formatDuration, formatPercent, formatTick } from './format';
 import { h, clear } from './dom';
 import { readTheme, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
 
-/** Width of the label column, CSS px. */
+/** Width of the label column, CSS px (styles.css repeats it for the process header rows). */
 export const LABEL_WIDTH = 210;
 const BAR_TOP = 3;
 const BAR_HEIGHT = LANE_HEIGHT - 6;
@@ -72,6 +79,11 @@ export class Timeline {
   private readonly overviewRow: HTMLDivElement;
   private readonly axisRow: HTMLDivElement;
   private layout: Layout = { rows: [], height: 0, rowOfLane: new Int32Array(0) };
+  /** Header row of each process (arrows to a collapsed process end there), -1 if none. */
+  private headerRow = new Int32Array(0);
+  private flowIndex: FlowIndex | null = null;
+  /** Whether the last frame left arrows out (too many to draw: zoom in). */
+  private arrowsThinned = false;
   private rowEls: HTMLElement[] = [];
   private theme: Theme;
   private widthCss = 1;
@@ -205,6 +217,11 @@ export class Timeline {
     this.hover = null;
     this.overviewDirty = true;
     this.layout = d ? layoutLanes(d, this.host.collapsed()) : { rows: [], height: 0, rowOfLane: new Int32Array(0) };
+    this.headerRow = new Int32Array(d?.processes.length ?? 0).fill(-1);
+    this.layout.rows.forEach((r, i) => {
+      if (r.kind === 'process') this.headerRow[r.process] = i;
+    });
+    this.flowIndex = d ? new FlowIndex(d) : null;
     this.buildRows();
     this.resize();
   }
@@ -372,6 +389,8 @@ export class Timeline {
     this.drawAxis(scale, ticks);
     this.drawOverview(d, lod);
     this.drawLanes(d, lod, win, ticks);
+    if (this.arrowsThinned) this.axisCorner.textContent = `${this.axisCorner.textContent ?? ''} · arrows thinned`;
+    this.axisCorner.title = this.arrowsThinned ? 'Too many arrows between lanes to draw them all here: zoom in to see each one.' : '';
     this.lastFrameMs = performance.now() - t0;
   }
 
@@ -490,7 +509,12 @@ export class Timeline {
       if (!row) break;
       const y = (row.y - scrollTop) * dpr;
       if (y > H) break;
-      if (row.kind !== 'lane') continue;
+      if (row.kind !== 'lane') {
+        // The header band of a process (its DOM row is transparent over the lanes area).
+        ctx.fillStyle = theme.panel;
+        ctx.fillRect(0, y, W, row.height * dpr);
+        continue;
+      }
       visibleLanes.push(row.lane);
       if (r % 2 === 0) {
         ctx.fillStyle = theme.laneStripe;
@@ -553,6 +577,8 @@ export class Timeline {
       ctx.stroke(hl);
     }
 
+    this.drawFlows(d, win, toX, scrollTop, overlay !== null);
+
     if (selected >= 0) this.drawSelection(d, selected, toX, scrollTop);
 
     if (this.hover) {
@@ -572,7 +598,64 @@ export class Timeline {
     }
   }
 
-  /** Outline of the selected segment; for a wait, its holder's time and the unblock arrow. */
+  /** Device-px y of the middle of a lane's row, or of its process's header row when the
+   * process is collapsed; null when neither is laid out. */
+  private arrowY(d: ViewData, lane: number, scrollTop: number): number | null {
+    const r = this.layout.rows[this.layout.rowOfLane[lane] ?? -1]
+      ?? this.layout.rows[this.headerRow[d.lanes[lane]?.process ?? -1] ?? -1];
+    return r ? (r.y - scrollTop + r.height / 2) * this.dpr : null;
+  }
+
+  /**
+   * Arrows between lanes (work items, results, messages, process starts), coloured like what
+   * they carry: work items and results in the work item colour, messages in the queue colour.
+   * Dimmed while a lock is selected, like the lanes.
+   */
+  private drawFlows(d: ViewData, win: TimeWindow, toX: (ns: number) => number, scrollTop: number, dimmed: boolean): void {
+    const index = this.flowIndex;
+    this.arrowsThinned = false;
+    if (!index || index.count === 0) return;
+    const ys = new Map<number, number | null>();
+    const yOf = (lane: number): number | null => {
+      let y = ys.get(lane);
+      if (y === undefined) {
+        y = this.arrowY(d, lane, scrollTop);
+        ys.set(lane, y);
+      }
+      return y;
+    };
+    const sel = visibleFlows(index, d, {
+      startNs: win.startNs, endNs: win.endNs, bucketNs: (spanOf(win) / this.widthCss) * 3, laneShown: (l) => yOf(l) !== null,
+    });
+    this.arrowsThinned = sel.truncated;
+    const groups = [
+      { color: this.theme.state[SegmentState.WORK] as string, line: new Path2D(), head: new Path2D() },
+      { color: this.theme.state[SegmentState.QUEUE] as string, line: new Path2D(), head: new Path2D() },
+      { color: this.theme.arrow, line: new Path2D(), head: new Path2D() },
+    ];
+    const f = d.flows;
+    for (const row of sel.rows) {
+      const kind = d.flowKinds[f.kind[row] as number];
+      const g = groups[kind === 'task' || kind === 'result' ? 0 : kind === 'queue' || kind === 'pipe' ? 1 : 2] as (typeof groups)[number];
+      const y1 = yOf(f.fromLane[row] as number);
+      const y2 = yOf(f.toLane[row] as number);
+      if (y1 === null || y2 === null) continue;
+      addFlowArrow(g.line, g.head, toX(f.fromNs[row] as number), y1, toX(f.toNs[row] as number), y2, this.dpr);
+    }
+    const ctx = this.ctx;
+    ctx.globalAlpha = dimmed ? 0.3 : 0.85;
+    ctx.lineWidth = 1.25 * this.dpr;
+    for (const g of groups) {
+      ctx.strokeStyle = g.color;
+      ctx.fillStyle = g.color;
+      ctx.stroke(g.line);
+      ctx.fill(g.head);
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  /** Outline of the selected segment; for a wait, its holder's time and the unblock arrow;
+   * for a work item, its submit and result arrows, highlighted. */
   private drawSelection(d: ViewData, seg: number, toX: (ns: number) => number, scrollTop: number): void {
     const ctx = this.ctx;
     const dpr = this.dpr;
@@ -605,6 +688,25 @@ export class Timeline {
         const x = toX(w.end[wait] as number);
         drawArrow(ctx, x, wy + (LANE_HEIGHT / 2) * dpr, x, ty + (LANE_HEIGHT / 2) * dpr, this.theme.arrow, dpr);
       }
+    }
+    const span = s.span[seg] as number;
+    const item = span >= 0 ? (d.spans.workItem[span] as number) : -1;
+    if (item >= 0 && wait < 0) {
+      const wi = d.workItems;
+      const line = new Path2D();
+      const head = new Path2D();
+      const arrow = (fromLane: number, fromNs: number, toLane: number, toNs: number): void => {
+        const ya = fromLane >= 0 && !Number.isNaN(fromNs) ? this.arrowY(d, fromLane, scrollTop) : null;
+        const yb = toLane >= 0 && !Number.isNaN(toNs) ? this.arrowY(d, toLane, scrollTop) : null;
+        if (ya !== null && yb !== null) addFlowArrow(line, head, toX(fromNs), ya, toX(toNs), yb, dpr);
+      };
+      arrow(wi.submitLane[item] as number, wi.submitNs[item] as number, wi.workerLane[item] as number, wi.startNs[item] as number);
+      arrow(wi.workerLane[item] as number, wi.endNs[item] as number, wi.resultLane[item] as number, wi.resultNs[item] as number);
+      ctx.strokeStyle = this.theme.highlight;
+      ctx.fillStyle = this.theme.highlight;
+      ctx.lineWidth = 2 * dpr;
+      ctx.stroke(line);
+      ctx.fill(head);
     }
     if (row) {
       ctx.strokeStyle = this.theme.selection;
@@ -670,6 +772,25 @@ export class Timeline {
     this.inner.append(this.canvas, h('div', { className: 'weft-empty', text: message }));
     this.rowEls = [];
   }
+}
+
+/**
+ * Adds an arrow between lanes to two paths (the curve, and the head with a dot at the start),
+ * so that many arrows are stroked and filled in two calls. The curve leaves and enters
+ * horizontally, so the head always points right, into the moment it arrived; an arrow whose
+ * ends are at one time (or close) still gets a visible S-bend.
+ */
+function addFlowArrow(line: Path2D, head: Path2D, x1: number, y1: number, x2: number, y2: number, dpr: number): void {
+  const k = Math.max(Math.abs(x2 - x1) / 2, 14 * dpr);
+  line.moveTo(x1, y1);
+  line.bezierCurveTo(x1 + k, y1, x2 - k, y2, x2, y2);
+  const s = 5 * dpr;
+  head.moveTo(x2, y2);
+  head.lineTo(x2 - s, y2 - s / 2);
+  head.lineTo(x2 - s, y2 + s / 2);
+  head.closePath();
+  head.moveTo(x1 + 2 * dpr, y1);
+  head.arc(x1, y1, 2 * dpr, 0, Math.PI * 2);
 }
 
 /** A curved arrow from (x1, y1) to (x2, y2), bulging right so a vertical one is visible. */

@@ -4,17 +4,22 @@
  *
  * Mapping: each process is a pid and each thread its OS thread id, named with `M` metadata
  * events; waits and spans are complete (`X`) slices whose args carry the object, the waiting
- * line, the holder and its line; arrows are flow events `s` -> `f`. A flow event binds to the
- * slice around it on its thread, so each unblock arrow starts on a 1 µs "release" slice at the
- * releasing thread and ends just inside the wait it ended. Timestamps are microseconds from
- * the first event of the trace.
+ * line, the holder and its line (for a work item's run, cat "task": its key, queue wait, run
+ * time and sizes); arrows are flow events `s` -> `f`. A flow event binds to the slice around
+ * it on its thread, so each unblock arrow starts on a 1 µs "release" slice at the releasing
+ * thread and ends just inside the wait it ended. Other arrows (work items submitted and taken,
+ * results, messages through multiprocessing queues and pipes, process starts; across
+ * processes) start on a 1 µs slice that ends at the sending moment ("submit square",
+ * "put \"events\"") and end just inside the work item's run when they lead to one, else on a
+ * 1 µs slice that begins at the receiving moment ("get \"events\""). Timestamps are
+ * microseconds from the first event of the trace.
  *
  * Written as a stream, in batches that respect the destination's back-pressure: a trace with
  * millions of waits never becomes one string.
  */
 import type { Writable } from 'node:stream';
 import { WAIT_REASONS, WaitFlags } from '../format/spec';
-import type { TraceModel } from '../model/types';
+import type { Flow, TraceModel, WorkItem } from '../model/types';
 
 /** Flow ends sit this far (µs) inside their slices so that binding to them is unambiguous. */
 const INSIDE_US = 0.001;
@@ -101,12 +106,49 @@ export async function writeChromeTrace(model: TraceModel, out: Writable, opts: {
       },
     });
   }
-  for (const s of model.spans) {
+  // Work items by their run's span, by where a worker took them and by where their result
+  // left: the span args and the flow ends' names come from them.
+  const itemOfSpan = new Map<number, WorkItem>();
+  const itemAt = new Map<string, WorkItem>();
+  for (const w of model.workItems ?? []) {
+    if (w.span !== null) itemOfSpan.set(w.span, w);
+    if (w.workerLane !== null && w.startNs !== null) itemAt.set(`take ${w.workerLane} ${w.startNs}`, w);
+    if (w.workerLane !== null && w.endNs !== null) itemAt.set(`return ${w.workerLane} ${w.endNs}`, w);
+  }
+  const ms = (ns: number | null): number | undefined => (ns === null ? undefined : Math.round(ns / 1e3) / 1e3);
+  for (const [i, s] of model.spans.entries()) {
+    const item = itemOfSpan.get(i);
+    const work = item === undefined ? {} : {
+      key: item.key, queueWaitMs: ms(item.queueWaitNs), runMs: ms(item.runNs), argumentBytes: item.size ?? undefined,
+      resultBytes: item.resultSize ?? undefined, submittedBy: laneName(item.submitLane ?? -1),
+    };
     await emit({
       ph: 'X', cat: s.kind, name: s.label || s.kind, pid: pidOf(s.lane), tid: tidOf(s.lane), ts: us(s.begin),
-      dur: (s.end - s.begin) / 1000, args: { site: site(s.site) },
+      dur: (s.end - s.begin) / 1000, args: { site: site(s.site), ...work },
     });
   }
+  /** The two ends' slice names of a flow other than unblock. */
+  const endNames = (f: Flow): [string, string] => {
+    const obj = f.object !== null ? model.objects[f.object] : undefined;
+    const what = obj === undefined ? '' : obj.name ? ` "${obj.name}"` : ` ${obj.kind}`;
+    switch (f.kind) {
+      case 'task': {
+        const label = itemAt.get(`take ${f.toLane} ${f.toNs}`)?.label || 'work item';
+        return [`submit ${label}`, `take ${label}`];
+      }
+      case 'result': {
+        const label = itemAt.get(`return ${f.fromLane} ${f.fromNs}`)?.label || 'work item';
+        return [`return ${label}`, `result of ${label}`];
+      }
+      case 'queue': return [`put${what}`, `get${what}`];
+      case 'pipe': return [`send${what}`, `recv${what}`];
+      case 'spawn': return [`start process ${pidOf(f.toLane)}`, 'process start'];
+      default: return [`${f.kind} out`, `${f.kind} in`];
+    }
+  };
+  // Where a work item's run begins, so that the arrow that starts it ends inside the run.
+  const runBegins = new Set<string>();
+  for (const s of model.spans) if (s.kind === 'task' && s.end - s.begin > 2 * INSIDE_US * 1000) runBegins.add(`${s.lane} ${s.begin}`);
   let id = 0;
   for (const f of model.flows) {
     id++;
@@ -117,8 +159,16 @@ export async function writeChromeTrace(model: TraceModel, out: Writable, opts: {
       await emit({ ph: 's', cat: f.kind, name: f.kind, id, ...from, ts: us(f.fromNs) - RELEASE_US / 2 });
       await emit({ ph: 'f', bp: 'e', cat: f.kind, name: f.kind, id, ...to, ts: us(f.toNs) - INSIDE_US });
     } else {
-      await emit({ ph: 's', cat: f.kind, name: f.kind, id, ...from, ts: us(f.fromNs), args: { object: objectLabel(f.object), size: f.size ?? undefined } });
-      await emit({ ph: 'f', bp: 'e', cat: f.kind, name: f.kind, id, ...to, ts: us(f.toNs) });
+      const [out, into] = endNames(f);
+      const args = { object: objectLabel(f.object), size: f.size ?? undefined };
+      await emit({ ph: 'X', cat: f.kind, name: out, ...from, ts: us(f.fromNs) - RELEASE_US, dur: RELEASE_US, args });
+      await emit({ ph: 's', cat: f.kind, name: f.kind, id, ...from, ts: us(f.fromNs) - RELEASE_US / 2, args });
+      if (f.kind === 'task' && runBegins.has(`${f.toLane} ${f.toNs}`)) {
+        await emit({ ph: 'f', bp: 'e', cat: f.kind, name: f.kind, id, ...to, ts: us(f.toNs) + INSIDE_US });
+      } else {
+        await emit({ ph: 'X', cat: f.kind, name: into, ...to, ts: us(f.toNs), dur: RELEASE_US, args });
+        await emit({ ph: 'f', bp: 'e', cat: f.kind, name: f.kind, id, ...to, ts: us(f.toNs) + RELEASE_US / 2 });
+      }
     }
   }
   await flush();

@@ -149,8 +149,12 @@ export type TraceRecord =
   /** v1. Object definition, written before the first record that refers to the object.
    * `name` is a readable name when cheap to get (the assignment target at the creation
    * line, or a user-given name), else ''. `parent`/`role` tie internal objects to the one
-   * the user sees: the `not_empty` Condition of a Queue has parent = the queue. */
-  | ['O', ObjectId, ObjectKind, string, SiteId | null, ObjectId | null, string | null]
+   * the user sees: the `not_empty` Condition of a Queue has parent = the queue.
+   * `globalKey` (optional 8th field, added in v1 without a version bump; absent or null when
+   * the object lives in one process): an id that every process seeing the same
+   * multiprocessing object writes alike, e.g. the semaphore name "/mp-xyz" of an mp.Lock, so
+   * readers can treat the per-process definitions as one object. */
+  | ['O', ObjectId, ObjectKind, string, SiteId | null, ObjectId | null, string | null, (string | null)?]
   /** v1. Stack frame node: frames form a prefix tree; a sample refers to its leaf. */
   | ['F', FrameId, FrameId | null, SiteId]
   /** v1. Thread start (or first sight): ts, tid, OS native id, name, daemon (0/1),
@@ -179,12 +183,27 @@ export type TraceRecord =
   | ['Q', number, number, number]
   /** v1. One end of a flow (message, hand-off, work item) between lanes, possibly in other
    * processes: ts, tid, flow key (globally unique string, e.g. "<pid>:<serial>:<n>"),
-   * phase ("s" start, "t" step, "f" finish), kind ("queue", "pipe", "task", "future"),
-   * object, size in bytes or null. */
+   * phase ("s" start, "t" step, "f" finish), kind ("queue", "pipe", "task", "result",
+   * "future"), object, size in bytes or null.
+   *
+   * Work items (a multiprocessing Pool task or chunk, a ProcessPoolExecutor call) have the
+   * key "task:<submitterPid>:<job>:<i>": `s` in the submitting thread when it is submitted
+   * (object: the pool or executor, size null), `f` in the worker thread that takes it (size:
+   * the pickled arguments in bytes, or null). Its result goes back as the flow "result:" +
+   * the same rest of the key: `s` in the worker when the function returns, `f` in the submitting process's
+   * thread that receives it (size: the pickled result). The run itself is an `X` span of
+   * kind "task" with the same key.
+   * Messages between processes (multiprocessing Queue, SimpleQueue, JoinableQueue, Pipe)
+   * have the key "msg:<senderPid>:<n>" and kind "queue" or "pipe": `s` in the sender, `f` in
+   * the receiver, both naming the queue or pipe object; the size is on the `f` end. */
   | ['L', number, ThreadId, string, 's' | 't' | 'f', string, ObjectId | null, number | null]
   /** v1. A named span on a thread that is not a wait: work item run, task step, GPU op.
-   * begin, end, tid, kind, label, site. */
-  | ['X', number, number, ThreadId, string, string, SiteId | null]
+   * begin, end, tid, kind, label, site, and (optional 8th field, added in v1 without a
+   * version bump; absent or null when there is none) the key the span joins on. Kinds:
+   * "task", a work item's run: label the function's qualified name (e.g. "square"), site its
+   * `def` line, key the work item's flow key (see `L`). "hold": a multiprocessing Lock/RLock
+   * held by the thread, key the lock's globalKey (see `O`). */
+  | ['X', number, number, ThreadId, string, string, SiteId | null, (string | null)?]
   /** v1. Counter value: ts, name, value (queue depth, loop lag). */
   | ['V', number, string, number]
   /** v1. An agent diagnostic: ts, level ("info" | "warning" | "error"), message. */
@@ -200,6 +219,10 @@ export type RecordCode = TraceRecord[0];
  * i = integer, I = integer or null, s = string, S = string or null, a = array of strings,
  * b = 0 or 1, k = object kind, r = wait reason, p = flow phase, n = number.
  * The contract test checks that the agent's output matches these exactly.
+ *
+ * These are the fields every writer of v1 writes. Trailing fields added later in v1 are in
+ * {@link OPTIONAL_SHAPES}: they are optional, so this table stays the minimum (the Python
+ * tests read it from this file too, letters only, and check at least these fields).
  */
 export const RECORD_SHAPES: Readonly<Record<RecordCode, string>> = {
   S: 'isis',
@@ -219,6 +242,18 @@ export const RECORD_SHAPES: Readonly<Record<RecordCode, string>> = {
   V: 'isn',
   '!': 'iss',
   Z: 'isIi',
+};
+
+/**
+ * Optional trailing fields, added in v1 without a version bump (see the file comment): a
+ * record may end before them (older agents), and when present they must match these shapes,
+ * in the same letters as {@link RECORD_SHAPES}. Fields after these are ignored.
+ * O: `globalKey` (the same multiprocessing object in several processes).
+ * X: `key` (a work item's flow key, or the globalKey of a held multiprocessing lock).
+ */
+export const OPTIONAL_SHAPES: Readonly<Partial<Record<RecordCode, string>>> = {
+  O: 'S',
+  X: 'S',
 };
 
 const KIND_SET: ReadonlySet<string> = new Set(OBJECT_KINDS);
@@ -243,7 +278,8 @@ function fieldOk(shape: string, v: unknown): boolean {
 /**
  * Checks one record against its shape. Returns null when valid, else a sentence saying what
  * is wrong. Unknown type codes are reported as such so readers can tell "newer writer" from
- * "corrupt record". Extra trailing fields are allowed (forward compatibility).
+ * "corrupt record". Optional trailing fields ({@link OPTIONAL_SHAPES}) are checked when
+ * present; fields after them are allowed (forward compatibility).
  */
 export function validateRecord(rec: unknown): string | null {
   if (!Array.isArray(rec) || rec.length === 0 || typeof rec[0] !== 'string') {
@@ -258,6 +294,13 @@ export function validateRecord(rec: unknown): string | null {
   for (let i = 0; i < shape.length; i++) {
     if (!fieldOk(shape[i] as string, rec[i + 1])) {
       return `record "${code}" field ${i + 1} (${JSON.stringify(rec[i + 1])}) does not match shape "${shape[i]}"`;
+    }
+  }
+  const optional = (OPTIONAL_SHAPES as Record<string, string | undefined>)[code] ?? '';
+  for (let k = 0; k < optional.length && shape.length + k + 1 < rec.length; k++) {
+    const i = shape.length + k;
+    if (!fieldOk(optional[k] as string, rec[i + 1])) {
+      return `record "${code}" field ${i + 1} (${JSON.stringify(rec[i + 1])}) does not match shape "${optional[k]}" (optional)`;
     }
   }
   return null;

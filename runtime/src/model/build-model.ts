@@ -6,7 +6,7 @@
  * Stage 2, here: model handlers (handlers/) take the parsed files one by one in a fixed
  * order, re-key their ids into model-wide indexes and merge them, then finalize in
  * dependency order: thread times, lock statistics, hotspots, flows and diagnostics read the
- * merged waits and samples. The result is frozen; views only read it.
+ * merged waits and samples; work items join the flows handler's spans. The result is frozen; views only read it.
  */
 import type { Ns, RunInfo } from '../format/spec';
 import { FORMAT_VERSION } from '../format/spec';
@@ -22,10 +22,12 @@ import { HotspotsHandler } from './handlers/hotspots';
 import { InterningHandler } from './handlers/interning';
 import { LanesHandler } from './handlers/lanes';
 import { LockStatsHandler } from './handlers/lock-stats';
+import { MessagesHandler } from './handlers/messages';
 import { ProcessesHandler } from './handlers/processes';
 import { SamplesHandler } from './handlers/samples';
 import { ThreadTimesHandler } from './handlers/thread-times';
 import { WaitsHandler } from './handlers/waits';
+import { WorkItemsHandler } from './handlers/work-items';
 import type { TraceModel } from './types';
 
 /** Merges parsed files into a model. Files must be added in a stable order (pid, serial). */
@@ -43,6 +45,8 @@ export class ModelAssembler {
   private readonly hotspots: HotspotsHandler;
   private readonly diagnostics: DiagnosticsHandler;
   private readonly counters = new CountersHandler();
+  private readonly workItems: WorkItemsHandler;
+  private readonly messages = new MessagesHandler();
   /** In dependency order: each handler's constructor arguments come earlier in this list. */
   private readonly ordered: ModelHandler<unknown>[];
 
@@ -63,9 +67,10 @@ export class ModelAssembler {
       processes: () => this.processes.data().processes, lanes, sites, objects, waits,
       locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(),
     });
+    this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [
-      this.processes, this.interning, this.lanes, this.waits, this.samples, this.flows, this.threadTimes,
-      this.locks, this.hotspots, this.diagnostics, this.counters,
+      this.processes, this.interning, this.lanes, this.waits, this.samples, this.flows, this.workItems, this.messages,
+      this.threadTimes, this.locks, this.hotspots, this.diagnostics, this.counters,
     ];
     for (const h of this.ordered) h.reset();
   }
@@ -119,6 +124,8 @@ export class ModelAssembler {
       hotspots: this.hotspots.data(),
       diagnostics: this.diagnostics.data(),
       counters: this.counters.data(),
+      workItems: this.workItems.data(),
+      messages: this.messages.data(),
     };
     return freezeTables(model);
   }

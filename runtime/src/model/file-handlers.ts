@@ -53,9 +53,14 @@ export class DefinitionsHandler implements RecordHandler<{ sites: SiteDef[]; obj
       case 'S':
         this.sites.push({ id: rec[1], file: rec[2], line: rec[3], func: rec[4] });
         return;
-      case 'O':
-        this.objects.push({ id: rec[1], kind: rec[2], name: rec[3], site: rec[4], parent: rec[5], role: rec[6] });
+      case 'O': {
+        const def: ObjectDef = { id: rec[1], kind: rec[2], name: rec[3], site: rec[4], parent: rec[5], role: rec[6] };
+        // Optional trailing field (7 or 8 fields are both valid): kept only when it is a key.
+        const globalKey = rec[7];
+        if (typeof globalKey === 'string' && globalKey !== '') def.globalKey = globalKey;
+        this.objects.push(def);
         return;
+      }
       case 'F':
         this.frameId.push(rec[1]);
         this.frameParent.push(nullId(rec[2]));
@@ -373,7 +378,11 @@ export class FlowsHandler implements RecordHandler<{ flowEnds: FlowEnd[]; spans:
     if (rec[0] === 'L') {
       this.flowEnds.push({ ts: rec[1], tid: rec[2], key: rec[3], phase: rec[4], kind: rec[5], object: rec[6], size: rec[7] });
     } else if (rec[0] === 'X') {
-      this.spans.push({ begin: rec[1], end: Math.max(rec[1], rec[2]), tid: rec[3], kind: rec[4], label: rec[5], site: rec[6] });
+      const span: SpanDef = { begin: rec[1], end: Math.max(rec[1], rec[2]), tid: rec[3], kind: rec[4], label: rec[5], site: rec[6] };
+      // Optional trailing field: an X of 6 fields (older agents) or with a null key has none.
+      const key = rec[7];
+      if (typeof key === 'string' && key !== '') span.key = key;
+      this.spans.push(span);
     }
   }
   finalize(): void {}

@@ -25,6 +25,10 @@ export interface ObjectDef {
   site: number | null;
   parent: number | null;
   role: string | null;
+  /** The `O` record's optional globalKey: the same multiprocessing object in every process
+   * that sees it. Absent when the record has none (or null), so that objects of older files
+   * keep their exact shape. */
+  globalKey?: string;
 }
 
 export interface ThreadDef {
@@ -119,6 +123,9 @@ export interface SpanDef {
   kind: string;
   label: string;
   site: number | null;
+  /** The `X` record's optional key (a work item's "task:..." flow key, a held lock's
+   * globalKey). Absent when none. */
+  key?: string;
 }
 
 export interface CounterTable {

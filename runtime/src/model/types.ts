@@ -74,6 +74,17 @@ export interface SyncObject {
   /** The user-visible object this one belongs to (a Queue's internal Condition → the Queue). */
   parent: number | null;
   role: string | null;
+  /**
+   * The `O` record's globalKey, for a multiprocessing object (an mp.Lock's semaphore name, a
+   * queue's pipe) that several processes see. Every definition with the same kind and key, in
+   * any process, is this one model object, so its waits and acquisitions from all processes
+   * add up in one lock row. `process` is then the first process (in pid order) that defined
+   * it. Absent for per-process objects and on hand-built models.
+   */
+  globalKey?: string;
+  /** Every process whose trace defines the object, ascending (one unless it has a globalKey).
+   * Optional so that hand-built models stay valid; the loader always sets it. */
+  processes?: number[];
 }
 
 /**
@@ -129,12 +140,76 @@ export interface WorkSpan {
   kind: string;
   label: string;
   site: number | null;
+  /** What the span joins on (the `X` record's key): a work item's "task:..." flow key, a held
+   * multiprocessing lock's globalKey; absent when none. */
+  key?: string;
+}
+
+/**
+ * One work item: a multiprocessing Pool task (or chunk) or a ProcessPoolExecutor call, joined
+ * from its `task` flow (submit in the submitting process, start in the worker), the worker's
+ * `X` span with the same key (the function's run) and the `result` flow back. Any part may be
+ * missing: a worker killed mid-task leaves a submit (and maybe a start) without a span, and
+ * such an item still counts, as not completed. Times are trace ns; null where unknown.
+ */
+export interface WorkItem {
+  /** The flow key, "task:<submitterPid>:<job>:<i>". */
+  key: string;
+  /** The pool or executor object in the submitting process (the submit's object), or null. */
+  pool: number | null;
+  submitNs: Ns | null;
+  submitLane: number | null;
+  /** When a worker took it (the task flow's finish, else the span's begin). */
+  startNs: Ns | null;
+  workerLane: number | null;
+  /** When the function returned (the span's end); null when it never did. */
+  endNs: Ns | null;
+  /** When the result arrived back in the submitting process, and the lane that took it. */
+  resultNs: Ns | null;
+  resultLane: number | null;
+  /** Index into TraceModel.spans of the run, or null. */
+  span: number | null;
+  /** The function's qualified name, from the span; "" for an item that never finished (the
+   * worker names the function only when it returns). */
+  label: string;
+  /** The function's `def` line (index into sites), or null. */
+  site: number | null;
+  /** Pickled arguments (bytes) as the worker received them, or null. */
+  size: number | null;
+  /** Pickled result (bytes) as the submitter received it, or null. */
+  resultSize: number | null;
+  /** start - submit: time waiting in the pool's queue for a free worker (ns), or null. */
+  queueWaitNs: number | null;
+  /** end - start: time the worker ran the function (ns), or null. */
+  runNs: number | null;
+  /** True when the function returned (the worker wrote the span). */
+  completed: boolean;
+}
+
+/**
+ * One message between processes through a multiprocessing Queue, SimpleQueue, JoinableQueue
+ * or Pipe, joined from its `queue`/`pipe` flow ends. A message that was put but never taken
+ * has no receiver. Times are trace ns.
+ */
+export interface ChannelMessage {
+  /** The flow key, "msg:<senderPid>:<n>". */
+  key: string;
+  /** "queue" or "pipe" (the flow kind). */
+  kind: string;
+  /** The queue or pipe (model object; the sender's, else the receiver's), or null. */
+  object: number | null;
+  sendNs: Ns | null;
+  fromLane: number | null;
+  recvNs: Ns | null;
+  toLane: number | null;
+  /** Pickled size in bytes (from the receiving end), or null. */
+  size: number | null;
 }
 
 /** An arrow between two lanes: a hand-off, an unblock, a message. */
 export interface Flow {
   /** "unblock" (from waits), "spawn" (a thread started a child process), or the kind of an
-   * `L` flow ("queue", "pipe", "task", "future"). */
+   * `L` flow ("queue", "pipe", "task", "result", "future"). */
   kind: string;
   fromLane: number;
   fromNs: Ns;
@@ -224,4 +299,9 @@ export interface TraceModel {
   /** Counter series by process and name. Optional so that hand-built models (tests, older
    * code) stay valid; the loader always sets it. */
   counters?: CounterSeries[];
+  /** Work items (Pool tasks, executor calls), by submit time. Optional like `counters`. */
+  workItems?: WorkItem[];
+  /** Messages between processes (multiprocessing queues and pipes), by send time. Optional
+   * like `counters`. */
+  messages?: ChannelMessage[];
 }

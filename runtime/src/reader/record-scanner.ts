@@ -27,7 +27,10 @@ const U = 117;
 const L = 108;
 const NEWLINE = 10;
 
-/** Shape letters this scanner reads: integer, integer-or-null, 0/1, wait reason. */
+/** Shape letters this scanner reads: integer, integer-or-null, 0/1, wait reason. Records with
+ * strings (`O`, `X`, ...) never take the fast path. Neither does a record that carries one of
+ * its OPTIONAL_SHAPES trailing fields: the scanner reads exactly the RECORD_SHAPES fields and
+ * returns null on anything after them, so the general path validates the optional ones. */
 const FAST_FIELDS = /^[iIbr]+$/;
 
 function hashBytes(b: Uint8Array, start: number, end: number): number {

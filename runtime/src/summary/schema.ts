@@ -9,7 +9,8 @@
  * Every type below documents its fields; SUMMARY_JSON_SCHEMA says the same for tools, and a
  * test validates real summaries against it.
  *
- * History: v1 (Weft 0.1): first version.
+ * History: v1 (Weft 0.1): first version. Added since, without a bump: `locks[].pids`,
+ * `workItems`, `messages`.
  */
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -78,6 +79,9 @@ export interface ThreadStat {
   waits: number;
   /** Their total duration. */
   waitMs: number;
+  /** Only in the rows of an object shared between processes (see LockSummary.pids): the
+   * thread's process, since thread names repeat across processes. */
+  pid?: number;
 }
 
 export interface LockSummary {
@@ -87,8 +91,13 @@ export interface LockSummary {
   kind: string;
   /** Readable name (the variable or attribute it was assigned to at creation), or "". */
   name: string;
-  /** The process the object lives in. */
+  /** The process the object lives in; for a multiprocessing object seen by several
+   * processes (one globalKey), the first of them in pid order, usually its creator. */
   pid: number;
+  /** Only for a multiprocessing object (Lock, Queue, ...) shared between processes: every
+   * process whose trace names it, ascending. Its waits and acquisitions in all of them are
+   * counted together in this row. Absent for an object of one process (then `pid`). */
+  pids?: number[];
   /** Creation site, or null when it was created before the agent loaded. */
   site: SiteRef | null;
   /** Acquisitions seen, contended or not (at least `contentions`). For locks and rlocks, the
@@ -127,6 +136,80 @@ export interface HotspotSummary {
   samples: number;
 }
 
+/** Statistics of one duration over a set of work items (those for which it is known). */
+export interface DurationStats {
+  /** How many items the figures below are over (items where both ends of it are known). */
+  count: number;
+  /** Nearest-rank percentiles and the maximum of single items; 0 when `count` is 0. */
+  p50: number;
+  p95: number;
+  max: number;
+  /** Sum over the items. */
+  total: number;
+}
+
+/** Work items of one function. */
+export interface WorkFunctionSummary {
+  /** The function's qualified name, e.g. "square" or "Model.fit"; "" for items whose function
+   * is unknown because they never finished (a worker names the function when it returns). */
+  function: string;
+  /** The function's `def` line, or null when unknown. */
+  site: SiteRef | null;
+  /** Work items submitted (or seen) for it. */
+  count: number;
+  /** Of those, how many ran to the end (the function returned in the worker). */
+  completed: number;
+  /** Time in the pool's queue: from submit to the moment a worker took the item (ms). */
+  queueWaitMs: DurationStats;
+  /** Time the worker ran the function: from taking the item to its return (ms). */
+  runMs: DurationStats;
+  /** Worker processes that took its items, with how many each, most first. */
+  workers: { pid: number; count: number }[];
+}
+
+/** multiprocessing Pool tasks (one per apply_async call, or per chunk of map/imap/starmap)
+ * and ProcessPoolExecutor calls. */
+export interface WorkItemsSummary {
+  /** Work items seen: submitted, taken or run. */
+  count: number;
+  /** Those whose function returned. count - completed never finished: still queued or
+   * running at the end, or their worker was killed. */
+  completed: number;
+  /** By function, most total run time first. */
+  byFunction: WorkFunctionSummary[];
+}
+
+/** Messages through one queue or pipe. */
+export interface ChannelSummary {
+  /** "queue" (multiprocessing Queue, SimpleQueue, JoinableQueue) or "pipe" (Pipe()). */
+  kind: string;
+  /** The object's readable name (the variable it was assigned to), or "" when unknown. */
+  object: string;
+  /** Where the queue or pipe was created, or null when unknown. */
+  site: SiteRef | null;
+  /** Messages put or sent on it. */
+  count: number;
+  /** Bytes received: the pickled size of each message taken from it. */
+  bytes: number;
+  /** Messages put or sent that no process took (still queued at the end, or the receiver
+   * was killed). */
+  unreceived: number;
+  /** Received messages by sending and receiving process, most first. */
+  routes: { fromPid: number; toPid: number; count: number; bytes: number }[];
+}
+
+/** Messages between processes through multiprocessing queues and pipes. */
+export interface MessagesSummary {
+  /** Messages put or sent. */
+  count: number;
+  /** Bytes received (pickled sizes). */
+  bytes: number;
+  /** Messages no process took. */
+  unreceived: number;
+  /** By queue or pipe, most messages first. */
+  byChannel: ChannelSummary[];
+}
+
 export interface DiagnosticSummary {
   severity: 'info' | 'warning' | 'error';
   /** One sentence a person can act on, with the line to look at. */
@@ -156,6 +239,12 @@ export interface Summary {
   warnings: string[];
   /** How many locks and hotspots were left out of the lists above by the limits. */
   omitted: { locks: number; hotspots: number };
+  /** Work items (multiprocessing Pool tasks, ProcessPoolExecutor calls); count 0 when the
+   * program had none. Added in Weft 0.1 without a schema bump. */
+  workItems: WorkItemsSummary;
+  /** Messages between processes (multiprocessing queues and pipes); count 0 when none.
+   * Added in Weft 0.1 without a schema bump. */
+  messages: MessagesSummary;
 }
 
 const siteRef = {
@@ -169,9 +258,14 @@ const siteRef = {
 } as const;
 const num = { type: 'number', minimum: 0 } as const;
 const nullableNum = { anyOf: [{ type: 'null' }, num] } as const;
+const int = { type: 'integer', minimum: 0 } as const;
+const durationStats = {
+  type: 'object', required: ['count', 'p50', 'p95', 'max', 'total'],
+  properties: { count: int, p50: num, p95: num, max: num, total: num },
+} as const;
 const threadStat = {
   type: 'object', required: ['thread', 'site', 'waits', 'waitMs'],
-  properties: { thread: { type: 'string' }, site: siteRef, waits: { type: 'integer', minimum: 0 }, waitMs: num },
+  properties: { thread: { type: 'string' }, site: siteRef, waits: { type: 'integer', minimum: 0 }, waitMs: num, pid: { type: 'integer' } },
 } as const;
 
 /**
@@ -184,7 +278,10 @@ export const SUMMARY_JSON_SCHEMA = {
   $id: 'https://weft.dev/schemas/summary-v1.json',
   title: 'Weft summary',
   type: 'object',
-  required: ['schemaVersion', 'formatVersion', 'durationMs', 'processes', 'locks', 'hotspots', 'diagnostics', 'warnings', 'omitted'],
+  required: [
+    'schemaVersion', 'formatVersion', 'durationMs', 'processes', 'locks', 'hotspots', 'diagnostics', 'warnings', 'omitted',
+    'workItems', 'messages',
+  ],
   properties: {
     schemaVersion: { type: 'integer', enum: [SUMMARY_SCHEMA_VERSION] },
     formatVersion: { type: 'integer' },
@@ -221,7 +318,7 @@ export const SUMMARY_JSON_SCHEMA = {
         type: 'object',
         required: ['kind', 'name', 'pid', 'site', 'acquisitions', 'contentions', 'waitMs', 'maxWaitMs', 'p50WaitMs', 'p95WaitMs', 'contendedHoldMs', 'holders', 'waiters'],
         properties: {
-          kind: { type: 'string' }, name: { type: 'string' }, pid: { type: 'integer' }, site: siteRef,
+          kind: { type: 'string' }, name: { type: 'string' }, pid: { type: 'integer' }, pids: { type: 'array', items: { type: 'integer' } }, site: siteRef,
           acquisitions: { type: 'integer', minimum: 0 }, contentions: { type: 'integer', minimum: 0 }, waitMs: num,
           maxWaitMs: num, p50WaitMs: num, p95WaitMs: num, contendedHoldMs: num,
           holders: { type: 'array', items: threadStat }, waiters: { type: 'array', items: threadStat },
@@ -252,6 +349,47 @@ export const SUMMARY_JSON_SCHEMA = {
     omitted: {
       type: 'object', required: ['locks', 'hotspots'],
       properties: { locks: { type: 'integer', minimum: 0 }, hotspots: { type: 'integer', minimum: 0 } },
+    },
+    workItems: {
+      type: 'object', required: ['count', 'completed', 'byFunction'],
+      properties: {
+        count: int, completed: int,
+        byFunction: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['function', 'site', 'count', 'completed', 'queueWaitMs', 'runMs', 'workers'],
+            properties: {
+              function: { type: 'string' }, site: siteRef, count: int, completed: int, queueWaitMs: durationStats, runMs: durationStats,
+              workers: {
+                type: 'array',
+                items: { type: 'object', required: ['pid', 'count'], properties: { pid: { type: 'integer' }, count: int } },
+              },
+            },
+          },
+        },
+      },
+    },
+    messages: {
+      type: 'object', required: ['count', 'bytes', 'unreceived', 'byChannel'],
+      properties: {
+        count: int, bytes: int, unreceived: int,
+        byChannel: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['kind', 'object', 'site', 'count', 'bytes', 'unreceived', 'routes'],
+            properties: {
+              kind: { type: 'string', enum: ['queue', 'pipe'] }, object: { type: 'string' }, site: siteRef, count: int, bytes: int, unreceived: int,
+              routes: {
+                type: 'array',
+                items: {
+                  type: 'object', required: ['fromPid', 'toPid', 'count', 'bytes'],
+                  properties: { fromPid: { type: 'integer' }, toPid: { type: 'integer' }, count: int, bytes: int },
+                },
+              },
+            },
+          },
+        },
+      },
     },
   },
 } as const;

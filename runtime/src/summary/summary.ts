@@ -2,8 +2,12 @@
  * The summary: TraceModel -> {@link Summary} (the documented JSON of schema.ts) -> readable
  * text for the terminal. Pure functions, no Node import: the extension can show the same.
  */
+import { percentile } from '../model/columns';
 import type { TraceModel } from '../model/types';
-import { SUMMARY_SCHEMA_VERSION, type SiteRef, type Summary, type ThreadStat } from './schema';
+import {
+  SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type MessagesSummary, type SiteRef, type Summary,
+  type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
+} from './schema';
 
 /** ns -> ms, rounded to the microsecond. */
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
@@ -39,17 +43,24 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
       };
     }),
   }));
+  const pidOf = (process: number): number => model.processes[process]?.pid ?? 0;
   const locks = model.locks.slice(0, limits.locks).map((l) => {
     const o = model.objects[l.object];
+    const shared = o?.processes !== undefined && o.processes.length > 1 ? { pids: o.processes.map(pidOf) } : {};
+    // Thread names repeat across processes: rows of a shared object say whose thread.
+    const peer = 'pids' in shared
+      ? (h: Parameters<typeof stat>[0]): ThreadStat => ({ ...stat(h), pid: pidOf(model.lanes[h.lane]?.process ?? -1) })
+      : stat;
     return {
       kind: o?.kind ?? 'lock', name: o?.name ?? '',
-      pid: o === undefined ? 0 : (model.processes[o.process]?.pid ?? 0),
+      pid: o === undefined ? 0 : pidOf(o.process),
+      ...shared,
       site: siteRef(o?.site ?? null),
       acquisitions: l.acquisitions, contentions: l.contentions, waitMs: ms(l.waitNs),
       maxWaitMs: ms(l.maxWaitNs), p50WaitMs: ms(l.p50WaitNs), p95WaitMs: ms(l.p95WaitNs),
       contendedHoldMs: ms(l.contendedHoldNs),
-      holders: l.holders.map(stat),
-      waiters: l.waiters.map(stat),
+      holders: l.holders.map(peer),
+      waiters: l.waiters.map(peer),
     };
   });
   const hotspots = model.hotspots.slice(0, limits.hotspots).flatMap((h) => {
@@ -69,7 +80,104 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
     })),
     warnings: [...model.warnings],
     omitted: { locks: Math.max(0, model.locks.length - limits.locks), hotspots: Math.max(0, model.hotspots.length - limits.hotspots) },
+    workItems: summarizeWorkItems(model, siteRef),
+    messages: summarizeMessages(model, siteRef),
   };
+}
+
+/** Percentiles, max and total (ms) of durations in ns. */
+function durationStats(ns: number[]): DurationStats {
+  const sorted = Float64Array.from(ns).sort();
+  let total = 0;
+  for (const v of ns) total += v;
+  return {
+    count: ns.length, p50: ms(percentile(sorted, 0.5)), p95: ms(percentile(sorted, 0.95)), max: ms(sorted[sorted.length - 1] ?? 0), total: ms(total),
+  };
+}
+
+/** Work items by function: the function is the span's label and site, so two functions of
+ * the same name in different files stay apart. */
+function summarizeWorkItems(model: TraceModel, siteRef: (i: number | null) => SiteRef | null): WorkItemsSummary {
+  const items = model.workItems ?? [];
+  const groups = new Map<string, { label: string; site: number | null; count: number; completed: number; waits: number[]; runs: number[]; workers: Map<number, number> }>();
+  let completed = 0;
+  for (const w of items) {
+    if (w.completed) completed++;
+    const k = `${w.label}\u0000${w.site ?? -1}`;
+    let g = groups.get(k);
+    if (g === undefined) {
+      g = { label: w.label, site: w.site, count: 0, completed: 0, waits: [], runs: [], workers: new Map() };
+      groups.set(k, g);
+    }
+    g.count++;
+    if (w.completed) g.completed++;
+    if (w.queueWaitNs !== null) g.waits.push(w.queueWaitNs);
+    if (w.runNs !== null) g.runs.push(w.runNs);
+    const lane = w.workerLane === null ? undefined : model.lanes[w.workerLane];
+    if (lane !== undefined) {
+      const pid = model.processes[lane.process]?.pid ?? 0;
+      g.workers.set(pid, (g.workers.get(pid) ?? 0) + 1);
+    }
+  }
+  const byFunction: WorkFunctionSummary[] = [...groups.values()].map((g) => ({
+    function: g.label,
+    site: siteRef(g.site),
+    count: g.count,
+    completed: g.completed,
+    queueWaitMs: durationStats(g.waits),
+    runMs: durationStats(g.runs),
+    workers: [...g.workers].map(([pid, count]) => ({ pid, count })).sort((a, b) => b.count - a.count || a.pid - b.pid),
+  }));
+  byFunction.sort((a, b) => b.runMs.total - a.runMs.total || b.count - a.count || (a.function < b.function ? -1 : a.function > b.function ? 1 : 0));
+  return { count: items.length, completed, byFunction };
+}
+
+/** Messages by channel (kind and object), with their routes between processes. */
+function summarizeMessages(model: TraceModel, siteRef: (i: number | null) => SiteRef | null): MessagesSummary {
+  const messages = model.messages ?? [];
+  const pidOfLane = (lane: number | null): number | null => {
+    const l = lane === null ? undefined : model.lanes[lane];
+    return l === undefined ? null : (model.processes[l.process]?.pid ?? null);
+  };
+  const channels = new Map<string, ChannelSummary & { routeMap: Map<string, ChannelSummary['routes'][number]> }>();
+  let bytes = 0;
+  let unreceived = 0;
+  for (const m of messages) {
+    const k = `${m.kind}\u0000${m.object ?? -1}`;
+    let c = channels.get(k);
+    if (c === undefined) {
+      const o = m.object === null ? undefined : model.objects[m.object];
+      c = { kind: m.kind, object: o?.name ?? '', site: siteRef(o?.site ?? null), count: 0, bytes: 0, unreceived: 0, routes: [], routeMap: new Map() };
+      channels.set(k, c);
+    }
+    c.count++;
+    const received = m.recvNs !== null;
+    if (!received) {
+      c.unreceived++;
+      unreceived++;
+      continue;
+    }
+    const size = m.size ?? 0;
+    c.bytes += size;
+    bytes += size;
+    const from = pidOfLane(m.fromLane);
+    const to = pidOfLane(m.toLane);
+    if (from === null || to === null) continue;
+    const rk = `${from}>${to}`;
+    let r = c.routeMap.get(rk);
+    if (r === undefined) {
+      r = { fromPid: from, toPid: to, count: 0, bytes: 0 };
+      c.routeMap.set(rk, r);
+    }
+    r.count++;
+    r.bytes += size;
+  }
+  const byChannel: ChannelSummary[] = [...channels.values()].map(({ routeMap, ...c }) => ({
+    ...c,
+    routes: [...routeMap.values()].sort((a, b) => b.count - a.count || a.fromPid - b.fromPid || a.toPid - b.toPid),
+  }));
+  byChannel.sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+  return { count: messages.length, bytes, unreceived, byChannel };
 }
 
 /** `file` relative to `cwd` when it is inside it, else unchanged. */
@@ -101,11 +209,26 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** "p50 30.0 ms, p95 70.0 ms, max 70.0 ms, total 120 ms". */
+function stats(d: DurationStats): string {
+  return `p50 ${formatMs(d.p50)}, p95 ${formatMs(d.p95)}, max ${formatMs(d.max)}, total ${formatMs(d.total)}`;
+}
+
+/** A byte count for people: "96 B", "1.5 KiB", "12.0 MiB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
 /**
  * The readable report printed by `weft run` (to stderr) and `weft summary`. Paths are shown
  * relative to `cwd` when inside it.
  */
-export function formatSummary(s: Summary, cwd: string, opts: { maxLocks?: number; maxHotspots?: number } = {}): string {
+export function formatSummary(
+  s: Summary, cwd: string, opts: { maxLocks?: number; maxHotspots?: number; maxFunctions?: number; maxChannels?: number } = {},
+): string {
   const out: string[] = [];
   const threads = s.processes.reduce((n, p) => n + p.threads.length, 0);
   const procs = s.processes.length;
@@ -121,16 +244,18 @@ export function formatSummary(s: Summary, cwd: string, opts: { maxLocks?: number
   if (contended.length === 0) out.push('No thread waited on a lock or other synchronisation object.');
   else out.push('Contended synchronisation (most total wait first):');
   for (const l of contended.slice(0, opts.maxLocks ?? 8)) {
-    out.push(`  ${l.kind}${l.name ? ` "${l.name}"` : ''} created at ${where(l.site, cwd)}${s.processes.length > 1 ? ` (pid ${l.pid})` : ''}`);
+    const pids = l.pids !== undefined && l.pids.length > 1 ? ` (shared by pids ${l.pids.join(', ')})` : s.processes.length > 1 ? ` (pid ${l.pid})` : '';
+    out.push(`  ${l.kind}${l.name ? ` "${l.name}"` : ''} created at ${where(l.site, cwd)}${pids}`);
     const isLock = l.kind === 'lock' || l.kind === 'rlock' || l.kind === 'mp_lock' || l.kind === 'mp_rlock';
     // Acquisitions of other kinds count their internal lock's, which means little to a reader.
     const counted = isLock ? `${plural(l.contentions, 'wait')} in ${plural(l.acquisitions, 'acquisition')}` : plural(l.contentions, 'wait');
     out.push(`    ${counted}; ${formatMs(l.waitMs)} waited in total (p50 ${formatMs(l.p50WaitMs)}, p95 ${formatMs(l.p95WaitMs)}, max ${formatMs(l.maxWaitMs)})`);
+    const who = (t: ThreadStat): string => `${t.thread}${t.pid !== undefined ? ` (pid ${t.pid})` : ''}`;
     for (const h of l.holders.slice(0, 3)) {
-      out.push(`    ${isLock ? 'held by   ' : 'woken by  '} ${h.thread}${at(h.site, cwd)}: ${plural(h.waits, 'wait')}, ${formatMs(h.waitMs)}`);
+      out.push(`    ${isLock ? 'held by   ' : 'woken by  '} ${who(h)}${at(h.site, cwd)}: ${plural(h.waits, 'wait')}, ${formatMs(h.waitMs)}`);
     }
     for (const w of l.waiters.slice(0, 3)) {
-      out.push(`    waited in  ${w.thread}${at(w.site, cwd)}: ${plural(w.waits, 'wait')}, ${formatMs(w.waitMs)}`);
+      out.push(`    waited in  ${who(w)}${at(w.site, cwd)}: ${plural(w.waits, 'wait')}, ${formatMs(w.waitMs)}`);
     }
   }
   if (contended.length > (opts.maxLocks ?? 8)) out.push(`  ... and ${contended.length - (opts.maxLocks ?? 8)} more (weft summary --json lists them).`);
@@ -154,6 +279,32 @@ export function formatSummary(s: Summary, cwd: string, opts: { maxLocks?: number
     }).join('  ').trimEnd()}`;
     out.push(fmt(head));
     for (const r of rows) out.push(fmt(r));
+  }
+
+  // Older summaries (written before these sections existed) lack them.
+  const work = s.workItems as WorkItemsSummary | undefined;
+  if (work !== undefined && work.count > 0) {
+    const unfinished = work.count - work.completed;
+    out.push('', `Work items: ${work.count} (${work.completed} completed${unfinished > 0 ? `, ${unfinished} never finished` : ''})`);
+    for (const f of work.byFunction.slice(0, opts.maxFunctions ?? 8)) {
+      const name = f.function === '' ? '(function unknown: never finished)' : `${f.function}${at(f.site, cwd)}`;
+      out.push(`  ${name}: ${plural(f.count, 'item')}, ${f.completed} completed`);
+      if (f.queueWaitMs.count > 0) out.push(`    queue wait ${stats(f.queueWaitMs)}`);
+      if (f.runMs.count > 0) out.push(`    run        ${stats(f.runMs)}`);
+      if (f.workers.length > 0) out.push(`    workers    ${f.workers.map((w) => `pid ${w.pid} ×${w.count}`).join(', ')}`);
+    }
+    if (work.byFunction.length > (opts.maxFunctions ?? 8)) out.push(`  ... and ${work.byFunction.length - (opts.maxFunctions ?? 8)} more functions (weft summary --json lists them).`);
+  }
+
+  const msgs = s.messages as MessagesSummary | undefined;
+  if (msgs !== undefined && msgs.count > 0) {
+    out.push('', `Messages between processes: ${plural(msgs.count, 'message')}, ${formatBytes(msgs.bytes)} received${msgs.unreceived > 0 ? `, ${msgs.unreceived} never received` : ''}`);
+    for (const c of msgs.byChannel.slice(0, opts.maxChannels ?? 8)) {
+      const name = `${c.kind}${c.object ? ` "${c.object}"` : ''}${c.site ? ` created at ${where(c.site, cwd)}` : ''}`;
+      out.push(`  ${name}: ${plural(c.count, 'message')}, ${formatBytes(c.bytes)}${c.unreceived > 0 ? `, ${c.unreceived} never received` : ''}`);
+      if (c.routes.length > 0) out.push(`    ${c.routes.slice(0, 6).map((r) => `pid ${r.fromPid} → ${r.toPid} ×${r.count}`).join(', ')}${c.routes.length > 6 ? ', ...' : ''}`);
+    }
+    if (msgs.byChannel.length > (opts.maxChannels ?? 8)) out.push(`  ... and ${msgs.byChannel.length - (opts.maxChannels ?? 8)} more channels (weft summary --json lists them).`);
   }
 
   if (s.hotspots.length > 0) {

@@ -18,6 +18,13 @@
  * CPU clock advanced for less than half the time in between, that interval becomes
  * OFF_CPU_ESTIMATE, labelled an estimate everywhere it is shown (runnable but not on the CPU:
  * mostly waiting for the GIL, or blocked in native code Weft does not record).
+ *
+ * Work items. Running time inside a span of kind "task" (a multiprocessing Pool task or a
+ * ProcessPoolExecutor call running in a worker, see format/spec.ts `X`) is the WORK state, a
+ * colour of its own, and the segment points at the span (`SegmentTable.span`), which points at
+ * its row in the work item table (queue wait, run time, who submitted it). Waits inside a work
+ * item stay waits (more specific) and carry the span too. Spans of other kinds are listed in
+ * the span table but do not change segment states.
  */
 import { WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
@@ -41,9 +48,17 @@ export const SegmentState = {
   SLEEP: 6,
   /** select and other I/O waits. */
   IO: 7,
+  /** Running inside a work item (a "task" span): a Pool task or executor call in a worker. */
+  WORK: 8,
 } as const;
 export type SegmentStateValue = (typeof SegmentState)[keyof typeof SegmentState];
-export const STATE_COUNT = 8;
+export const STATE_COUNT = 9;
+
+/** True for the states in which the thread runs (whether or not inside a work item). The
+ * level of detail treats every other state as time not spent running. */
+export function isRunningState(state: number): boolean {
+  return state === SegmentState.RUNNING || state === SegmentState.WORK;
+}
 
 export interface StateInfo {
   state: SegmentStateValue;
@@ -73,6 +88,8 @@ export const STATE_INFO: readonly StateInfo[] = [
     description: 'In time.sleep.' },
   { state: 7, key: 'io', label: 'I/O wait', estimated: false,
     description: 'Waiting in select or another recorded I/O wait.' },
+  { state: 8, key: 'work', label: 'Work item', estimated: false,
+    description: 'Running a work item: a multiprocessing Pool task or ProcessPoolExecutor call, in the worker that took it. Hover for its function, queue wait and run time; arrows link it to where it was submitted and where its result went.' },
 ];
 
 /** The segment state of each wait reason (index = index into WAIT_REASONS). */
@@ -186,9 +203,54 @@ export interface SegmentTable {
   /** Share of the segment's sampled time the thread was on a CPU (0..1), from the thread CPU
    * clock; NaN where unknown (no samples or a wait segment). */
   cpuShare: Float32Array;
+  /** Row in SpanTable of the innermost work item ("task" span) the segment lies in, -1 when
+   * none. A running segment with a span has the WORK state. */
+  span: Int32Array;
 }
 
-export const FLOW_KINDS = ['unblock', 'queue', 'pipe', 'task', 'future'] as const;
+/**
+ * Spans (`X` records) of every kind, sorted by begin. Strings (kinds, labels) are indexes into
+ * `ViewData.strings`, so that a million work items cost columns, not a million strings.
+ */
+export interface SpanTable {
+  count: number;
+  begin: Float64Array;
+  end: Float64Array;
+  lane: Int32Array;
+  kind: Int32Array;
+  label: Int32Array;
+  site: Int32Array;
+  /** Row in WorkItemTable of the work item this span runs, -1 for other spans. */
+  workItem: Int32Array;
+}
+
+/**
+ * Work items (model/types.ts `WorkItem`), in the model's order (by submit time). Times are
+ * view ns and sizes bytes, NaN where unknown; lanes, sites and rows are -1 where unknown.
+ */
+export interface WorkItemTable {
+  count: number;
+  submitNs: Float64Array;
+  submitLane: Int32Array;
+  startNs: Float64Array;
+  workerLane: Int32Array;
+  endNs: Float64Array;
+  resultNs: Float64Array;
+  resultLane: Int32Array;
+  /** The function's qualified name: index into `ViewData.strings` ("" when unknown). */
+  label: Int32Array;
+  site: Int32Array;
+  size: Float64Array;
+  resultSize: Float64Array;
+  /** Row in SpanTable of its run, -1 when it never ran to the end. */
+  span: Int32Array;
+  /** 1 when the function returned. */
+  completed: Uint8Array;
+}
+
+/** Kinds of arrows. Indexes are stored in FlowTable.kind: append, never reorder. Kinds not in
+ * this list (a newer agent) are appended to `ViewData.flowKinds` of that data. */
+export const FLOW_KINDS = ['unblock', 'queue', 'pipe', 'task', 'future', 'result', 'spawn'] as const;
 
 /** Arrows between lanes. For unblock flows `wait` is the wait the arrow ended. */
 export interface FlowTable {
@@ -256,6 +318,10 @@ export interface ViewData {
   objects: ViewObject[];
   waits: WaitTable;
   segments: SegmentTable;
+  spans: SpanTable;
+  workItems: WorkItemTable;
+  /** Interned strings that span and work item columns refer to. */
+  strings: string[];
   flowKinds: string[];
   flows: FlowTable;
   locks: LockRow[];
@@ -272,6 +338,7 @@ class SegmentBuilder {
   state = new Uint8Array(1024);
   wait = new Int32Array(1024);
   cpuShare = new Float32Array(1024);
+  span = new Int32Array(1024);
   length = 0;
 
   private grow(): void {
@@ -286,14 +353,16 @@ class SegmentBuilder {
     this.state = g(this.state, (k) => new Uint8Array(k));
     this.wait = g(this.wait, (k) => new Int32Array(k));
     this.cpuShare = g(this.cpuShare, (k) => new Float32Array(k));
+    this.span = g(this.span, (k) => new Int32Array(k));
   }
 
   /** Appends a segment, merging it into the previous one when both are the same non-wait
-   * state and touch (so a run of estimated intervals is one segment). */
-  push(b: number, e: number, state: number, wait: number, share: number, laneStart: number): void {
+   * state of the same work item (or none) and touch (so a run of estimated intervals is one
+   * segment). */
+  push(b: number, e: number, state: number, wait: number, share: number, laneStart: number, span = -1): void {
     if (e <= b) return;
     const last = this.length - 1;
-    if (last >= laneStart && wait < 0 && this.wait[last] === -1 && this.state[last] === state && this.end[last] === b) {
+    if (last >= laneStart && wait < 0 && this.wait[last] === -1 && this.state[last] === state && this.span[last] === span && this.end[last] === b) {
       const prevShare = this.cpuShare[last] as number;
       const pb = this.begin[last] as number;
       // Time-weighted share over the parts that have one.
@@ -314,6 +383,7 @@ class SegmentBuilder {
     this.state[i] = state;
     this.wait[i] = wait;
     this.cpuShare[i] = share;
+    this.span[i] = span;
   }
 }
 
@@ -363,25 +433,103 @@ function cpuIntervals(model: TraceModel, sampleRows: number[], waitRows: number[
   return out;
 }
 
-/** Adds the running time [a, b] of a lane, split where the CPU intervals classify it. */
-function pushRunning(seg: SegmentBuilder, a: number, b: number, ivs: CpuInterval[], cursor: { i: number }, laneStart: number): void {
+/** Adds the running time [a, b] of a lane, split where the CPU intervals classify it. Inside a
+ * work item (`span` ≥ 0) running is WORK; the off-CPU estimate stays what it is. */
+function pushCpu(seg: SegmentBuilder, a: number, b: number, ivs: CpuInterval[], cursor: { i: number }, laneStart: number, span: number): void {
+  const running = span >= 0 ? SegmentState.WORK : SegmentState.RUNNING;
   let t = a;
   while (cursor.i < ivs.length && (ivs[cursor.i] as CpuInterval).end <= t) cursor.i++;
   for (let k = cursor.i; k < ivs.length && t < b; k++) {
     const iv = ivs[k] as CpuInterval;
     if (iv.begin >= b) break;
     if (iv.begin > t) {
-      seg.push(t, iv.begin, SegmentState.RUNNING, -1, Number.NaN, laneStart);
+      seg.push(t, iv.begin, running, -1, Number.NaN, laneStart, span);
       t = iv.begin;
     }
     const e = Math.min(b, iv.end);
     if (e > t) {
-      const state = iv.share < OFF_CPU_SHARE ? SegmentState.OFF_CPU_ESTIMATE : SegmentState.RUNNING;
-      seg.push(t, e, state, -1, iv.share, laneStart);
+      const state = iv.share < OFF_CPU_SHARE ? SegmentState.OFF_CPU_ESTIMATE : running;
+      seg.push(t, e, state, -1, iv.share, laneStart, span);
       t = e;
     }
   }
-  if (t < b) seg.push(t, b, SegmentState.RUNNING, -1, Number.NaN, laneStart);
+  if (t < b) seg.push(t, b, running, -1, Number.NaN, laneStart, span);
+}
+
+/** A piece of a lane's time inside one work item: the innermost "task" span there. */
+interface WorkPiece {
+  begin: number;
+  end: number;
+  span: number;
+}
+
+/**
+ * Cuts a lane's "task" spans (rows of the model's span list, sorted by begin) into disjoint
+ * pieces, each owned by the innermost span open there. A worker runs one task at a time, so
+ * spans rarely nest; when they do (a task run inline inside another), the inner one wins for
+ * its duration and the outer one resumes after it. A span that overlaps without nesting owns
+ * its part from where it begins.
+ */
+function workPieces(spans: readonly { begin: number; end: number }[], rows: number[]): WorkPiece[] {
+  const out: WorkPiece[] = [];
+  const open: number[] = [];
+  let t = Number.NEGATIVE_INFINITY;
+  const advance = (limit: number): void => {
+    while (open.length > 0) {
+      const top = open[open.length - 1] as number;
+      const e = (spans[top] as { end: number }).end;
+      if (e <= t) {
+        open.pop();
+        continue;
+      }
+      if (e <= limit) {
+        if (e > t) out.push({ begin: t, end: e, span: top });
+        t = e;
+        open.pop();
+      } else {
+        if (limit > t) out.push({ begin: t, end: limit, span: top });
+        t = limit;
+        return;
+      }
+    }
+    t = Math.max(t, limit);
+  };
+  for (const r of rows) {
+    advance((spans[r] as { begin: number }).begin);
+    open.push(r);
+  }
+  advance(Number.POSITIVE_INFINITY);
+  return out;
+}
+
+/** The work item piece at time `ns` (cursor moves forward only), or -1. */
+function pieceAt(pieces: WorkPiece[], cursor: { i: number }, ns: number): number {
+  while (cursor.i < pieces.length && (pieces[cursor.i] as WorkPiece).end <= ns) cursor.i++;
+  const p = pieces[cursor.i];
+  return p !== undefined && p.begin <= ns ? p.span : -1;
+}
+
+/** Adds the running time [a, b] of a lane, split at work item boundaries, then by CPU. */
+function pushRunning(
+  seg: SegmentBuilder, a: number, b: number, ivs: CpuInterval[], cursor: { i: number }, laneStart: number,
+  pieces: WorkPiece[], pcursor: { i: number },
+): void {
+  let t = a;
+  while (pcursor.i < pieces.length && (pieces[pcursor.i] as WorkPiece).end <= t) pcursor.i++;
+  for (let k = pcursor.i; k < pieces.length && t < b; k++) {
+    const p = pieces[k] as WorkPiece;
+    if (p.begin >= b) break;
+    if (p.begin > t) {
+      pushCpu(seg, t, p.begin, ivs, cursor, laneStart, -1);
+      t = p.begin;
+    }
+    const e = Math.min(b, p.end);
+    if (e > t) {
+      pushCpu(seg, t, e, ivs, cursor, laneStart, p.span);
+      t = e;
+    }
+  }
+  if (t < b) pushCpu(seg, t, b, ivs, cursor, laneStart, -1);
 }
 
 function processKey(model: TraceModel, p: number): string {
@@ -402,6 +550,11 @@ export function buildViewData(model: TraceModel): ViewData {
   const laneSamples: number[][] = model.lanes.map(() => []);
   const s = model.samples;
   for (let i = 0; i < s.count; i++) laneSamples[s.lane[i] as number]?.push(i);
+  // Work item spans of each lane, in begin order (the model's spans are sorted by begin).
+  const laneTasks: number[][] = model.lanes.map(() => []);
+  model.spans.forEach((sp, i) => {
+    if (sp.kind === 'task') laneTasks[sp.lane]?.push(i);
+  });
 
   const seg = new SegmentBuilder();
   const laneOffsets = new Uint32Array(nLanes + 1);
@@ -414,6 +567,9 @@ export function buildViewData(model: TraceModel): ViewData {
     const rows = laneWaits[l] as number[];
     const ivs = cpuIntervals(model, laneSamples[l] as number[], rows);
     const cursor = { i: 0 };
+    const pieces = workPieces(model.spans, laneTasks[l] as number[]);
+    const pcursor = { i: 0 };
+    const wcursor = { i: 0 };
     const firstWait = rows.length > 0 ? (w.begin[rows[0] as number] as number) : Number.POSITIVE_INFINITY;
     let t = Math.min(lane.startNs, firstWait);
     for (const r of rows) {
@@ -422,12 +578,12 @@ export function buildViewData(model: TraceModel): ViewData {
       // A wait inside an earlier one (never written by the agent, but repair, do not
       // draw twice): its time is already covered.
       if (e <= b) continue;
-      if (b > t) pushRunning(seg, t, b, ivs, cursor, start);
-      seg.push(b, e, stateOfReason(w.reason[r] as number), r, Number.NaN, start);
+      if (b > t) pushRunning(seg, t, b, ivs, cursor, start, pieces, pcursor);
+      seg.push(b, e, stateOfReason(w.reason[r] as number), r, Number.NaN, start, pieceAt(pieces, wcursor, b));
       waitNsByLane[l] = (waitNsByLane[l] as number) + (e - b);
       t = e;
     }
-    if (lane.endNs > t) pushRunning(seg, t, lane.endNs, ivs, cursor, start);
+    if (lane.endNs > t) pushRunning(seg, t, lane.endNs, ivs, cursor, start, pieces, pcursor);
   }
   laneOffsets[nLanes] = seg.length;
   const n = seg.length;
@@ -440,8 +596,9 @@ export function buildViewData(model: TraceModel): ViewData {
   // Segments point at wait rows, which keep the model's order.
   const segments: SegmentTable = {
     count: n, laneOffsets, begin, end,
-    state: seg.state.slice(0, n), wait: seg.wait.slice(0, n), cpuShare: seg.cpuShare.slice(0, n),
+    state: seg.state.slice(0, n), wait: seg.wait.slice(0, n), cpuShare: seg.cpuShare.slice(0, n), span: seg.span.slice(0, n),
   };
+  const { spans, workItems, strings } = buildSpansAndWorkItems(model, rel);
 
   const waits: WaitTable = {
     count: w.count,
@@ -495,8 +652,11 @@ export function buildViewData(model: TraceModel): ViewData {
     objects: model.objects.map((o) => ({ kind: o.kind, name: o.name, site: o.site, parent: o.parent, role: o.role, process: o.process })),
     waits,
     segments,
-    flowKinds: [...FLOW_KINDS],
-    flows,
+    spans,
+    workItems,
+    strings,
+    flowKinds: flows.kinds,
+    flows: flows.table,
     locks: buildLockRows(model),
     hotspots: model.hotspots.map((h) => ({ site: h.site, cpuNs: h.cpuNs, waitNs: h.waitNs, samples: h.samples })),
     diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site })),
@@ -504,12 +664,69 @@ export function buildViewData(model: TraceModel): ViewData {
   };
 }
 
+/** The span and work item tables, with the strings their columns point at. */
+function buildSpansAndWorkItems(model: TraceModel, rel: (ns: number) => number): { spans: SpanTable; workItems: WorkItemTable; strings: string[] } {
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const intern = (v: string): number => {
+    let i = stringIndex.get(v);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(v);
+      stringIndex.set(v, i);
+    }
+    return i;
+  };
+  // One row per model span, in the model's order, so a model span index is a view span row.
+  const ms = model.spans;
+  const n = ms.length;
+  const spans: SpanTable = {
+    count: n, begin: new Float64Array(n), end: new Float64Array(n), lane: new Int32Array(n), kind: new Int32Array(n),
+    label: new Int32Array(n), site: new Int32Array(n), workItem: new Int32Array(n).fill(-1),
+  };
+  ms.forEach((sp, i) => {
+    spans.begin[i] = rel(sp.begin);
+    spans.end[i] = rel(sp.end);
+    spans.lane[i] = sp.lane;
+    spans.kind[i] = intern(sp.kind);
+    spans.label[i] = intern(sp.label);
+    spans.site[i] = sp.site ?? -1;
+  });
+  const items = model.workItems ?? [];
+  const m = items.length;
+  const nan = (): Float64Array => new Float64Array(m).fill(Number.NaN);
+  const workItems: WorkItemTable = {
+    count: m, submitNs: nan(), submitLane: new Int32Array(m), startNs: nan(), workerLane: new Int32Array(m), endNs: nan(),
+    resultNs: nan(), resultLane: new Int32Array(m), label: new Int32Array(m), site: new Int32Array(m), size: nan(),
+    resultSize: nan(), span: new Int32Array(m), completed: new Uint8Array(m),
+  };
+  const time = (ns: number | null): number => (ns === null ? Number.NaN : rel(ns));
+  items.forEach((w, i) => {
+    workItems.submitNs[i] = time(w.submitNs);
+    workItems.submitLane[i] = w.submitLane ?? -1;
+    workItems.startNs[i] = time(w.startNs);
+    workItems.workerLane[i] = w.workerLane ?? -1;
+    workItems.endNs[i] = time(w.endNs);
+    workItems.resultNs[i] = time(w.resultNs);
+    workItems.resultLane[i] = w.resultLane ?? -1;
+    workItems.label[i] = intern(w.label);
+    workItems.site[i] = w.site ?? -1;
+    workItems.size[i] = w.size ?? Number.NaN;
+    workItems.resultSize[i] = w.resultSize ?? Number.NaN;
+    workItems.span[i] = w.span ?? -1;
+    workItems.completed[i] = w.completed ? 1 : 0;
+    if (w.span !== null && w.span < n) spans.workItem[w.span] = i;
+  });
+  return { spans, workItems, strings };
+}
+
 /**
  * Unblock arrows come from the waits themselves, so each arrow knows the wait it ended (the
  * same rule as the model's computeUnblockFlows: a waker other than the waiter, and the wait
- * did not time out). Other flows (hand-offs through queues, pipes) come from the model.
+ * did not time out). Other flows (work items, results, messages through queues and pipes,
+ * process starts; often across processes) come from the model.
  */
-function buildFlows(model: TraceModel, rel: (ns: number) => number): FlowTable {
+function buildFlows(model: TraceModel, rel: (ns: number) => number): { table: FlowTable; kinds: string[] } {
   const w = model.waits;
   const rows: number[] = [];
   for (let i = 0; i < w.count; i++) {
@@ -536,9 +753,15 @@ function buildFlows(model: TraceModel, rel: (ns: number) => number): FlowTable {
     t.wait[k] = i;
     k++;
   }
+  const kinds: string[] = [...FLOW_KINDS];
   for (const f of others) {
-    const kind = (FLOW_KINDS as readonly string[]).indexOf(f.kind);
-    t.kind[k] = kind >= 0 ? kind : 0;
+    // An unknown kind gets its own index rather than passing for an unblock.
+    let kind = kinds.indexOf(f.kind);
+    if (kind < 0) {
+      kind = kinds.length;
+      kinds.push(f.kind);
+    }
+    t.kind[k] = kind;
     t.fromLane[k] = f.fromLane;
     t.fromNs[k] = rel(f.fromNs);
     t.toLane[k] = f.toLane;
@@ -547,7 +770,7 @@ function buildFlows(model: TraceModel, rel: (ns: number) => number): FlowTable {
     t.wait[k] = -1;
     k++;
   }
-  return t;
+  return { table: t, kinds };
 }
 
 function buildLockRows(model: TraceModel): LockRow[] {

@@ -6,8 +6,9 @@
  *   is an arrow from that thread to the waiter at the end of the wait. Timed-out and still
  *   open waits were ended by nobody and get none.
  * - `L` records: the ends of one flow share a key across processes (a message put on a
- *   multiprocessing queue in one process and taken in another); they are paired in phase
- *   order start, steps, finish.
+ *   multiprocessing queue in one process and taken in another, a work item submitted to a
+ *   Pool and taken by a worker, its result sent back); they are paired in phase order start,
+ *   steps, finish. The work-items and messages handlers join the same ends into tables.
  * - spawn: a `P` record (a thread started a child process) is an arrow from that thread to the
  *   child's main thread at the child's start.
  */
@@ -57,9 +58,11 @@ export class FlowsHandler implements ModelHandler<FlowsData> {
   handleFile(f: ParsedFile, ctx: FileContext): void {
     for (const s of f.spans) {
       const site = s.site === null ? -1 : ctx.sites.get(s.site);
-      this.spans.push({
+      const span: WorkSpan = {
         begin: s.begin as Ns, end: s.end as Ns, lane: ctx.lanes.get(s.tid), kind: s.kind, label: s.label, site: site >= 0 ? site : null,
-      });
+      };
+      if (s.key !== undefined) span.key = s.key;
+      this.spans.push(span);
     }
     for (const e of f.flowEnds) {
       const obj = e.object === null ? -1 : ctx.objects.get(e.object);

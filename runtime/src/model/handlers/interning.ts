@@ -6,7 +6,11 @@
  * line and function. Relative file names (Python reports the main script as it was given on
  * the command line) are resolved against the process's working directory, so that views can
  * open them. Frames form one prefix tree: a frame is (parent frame, site), deduplicated.
- * Objects are per process: two processes never share a threading object.
+ * Objects are per process (two processes never share a threading object), except
+ * multiprocessing objects whose `O` records carry a globalKey: every definition with the same
+ * kind and key, in any process, becomes one model object, so that an mp.Lock's waits in the
+ * parent and in each worker are one lock row (their lock statistics merge because the waits
+ * of every file are re-keyed to that one index).
  */
 import type { ObjectKind } from '../../format/spec';
 import { IdMap } from '../columns';
@@ -44,6 +48,8 @@ export class InterningHandler implements ModelHandler<InterningData> {
   private sites: SourceSite[] = [];
   private siteKeys = new Map<string, number>();
   private objects: SyncObject[] = [];
+  /** Model object by kind + globalKey, for objects shared between processes. */
+  private shared = new Map<string, number>();
   private frames: FrameNode[] = [];
   private frameKeys = new Map<number, number>();
   private result: InterningData | null = null;
@@ -52,6 +58,7 @@ export class InterningHandler implements ModelHandler<InterningData> {
     this.sites = [];
     this.siteKeys = new Map();
     this.objects = [];
+    this.shared = new Map();
     this.frames = [];
     this.frameKeys = new Map();
     this.result = null;
@@ -75,21 +82,43 @@ export class InterningHandler implements ModelHandler<InterningData> {
     ctx.sites = siteMap;
 
     const objMap = new IdMap(maxOf(f.objects.map((o) => o.id)));
-    const first = this.objects.length;
+    const indexes: number[] = [];
     for (const o of f.objects) {
+      const site = o.site === null ? null : nonNegative(siteMap.get(o.site));
+      const sharedKey = o.globalKey === undefined ? null : `${o.kind}\u0000${o.globalKey}`;
+      const existing = sharedKey === null ? undefined : this.shared.get(sharedKey);
+      if (existing !== undefined) {
+        // The same multiprocessing object seen again in another process (or redefined in
+        // this one): keep the first definition, filling in what it lacked.
+        const obj = this.objects[existing] as SyncObject;
+        if (obj.name === '' && o.name !== '') obj.name = o.name;
+        if (obj.site === null && site !== null) obj.site = site;
+        if (obj.role === null && o.role !== null) obj.role = o.role;
+        const procs = obj.processes ?? [];
+        if (!procs.includes(ctx.process)) procs.push(ctx.process);
+        obj.processes = procs;
+        objMap.set(o.id, existing);
+        indexes.push(existing);
+        continue;
+      }
       const idx = this.objects.length;
-      this.objects.push({
-        index: idx, process: ctx.process, kind: o.kind as ObjectKind, name: o.name,
-        site: o.site === null ? null : nonNegative(siteMap.get(o.site)), parent: null, role: o.role,
-      });
+      const obj: SyncObject = {
+        index: idx, process: ctx.process, kind: o.kind as ObjectKind, name: o.name, site, parent: null, role: o.role,
+        processes: [ctx.process],
+      };
+      if (o.globalKey !== undefined) obj.globalKey = o.globalKey;
+      this.objects.push(obj);
+      if (sharedKey !== null) this.shared.set(sharedKey, idx);
       objMap.set(o.id, idx);
+      indexes.push(idx);
     }
     // Parents after all objects of the file: a definition order slip must not lose the link.
+    // A shared object keeps the parent it was first given.
     f.objects.forEach((o, i) => {
       if (o.parent === null) return;
       const parent = objMap.get(o.parent);
-      const self = this.objects[first + i] as SyncObject;
-      if (parent >= 0 && parent !== self.index) self.parent = parent;
+      const self = this.objects[indexes[i] as number] as SyncObject;
+      if (parent >= 0 && parent !== self.index && self.parent === null) self.parent = parent;
     });
     ctx.objects = objMap;
 
@@ -113,6 +142,7 @@ export class InterningHandler implements ModelHandler<InterningData> {
 
   finalize(): void {
     this.siteKeys = new Map();
+    this.shared = new Map();
     this.frameKeys = new Map();
     this.result = { sites: this.sites, objects: this.objects, frames: this.frames };
   }

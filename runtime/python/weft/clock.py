@@ -34,3 +34,22 @@ def thread_cpu_ns(native_id: Optional[int]) -> Optional[int]:
         return time.clock_gettime_ns(((~native_id) << 3) | 6)
     except (AttributeError, OSError, OverflowError):
         return None
+
+
+def block_signals_in_this_thread() -> None:
+    """Called first thing by the agent's own threads (writer, sampler).
+
+    A signal sent to the process is handled by whichever thread the kernel picks; a Python
+    handler (the user's, or the agent's SIGTERM handler) then runs only when the main thread
+    next executes bytecode. If the kernel picked one of our threads while the main thread was
+    blocked in a call that only a signal to itself would interrupt (a Pool worker waiting on
+    its task queue's semaphore when Pool.terminate() sends SIGTERM), the handler never ran and
+    the process never ended. Blocking every signal here keeps them for the program's threads,
+    as without Weft (SIGKILL and SIGSTOP cannot be blocked and need not be).
+    """
+    try:
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    except (AttributeError, ValueError, OSError):
+        pass  # platforms without pthread_sigmask

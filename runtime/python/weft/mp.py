@@ -489,6 +489,9 @@ def _finish_task(a: registry.Agent, task: Any, result: Any, me: int) -> Any:
     a.emit(["X", t0, t1, tid, "task", label, site, key])
     rkey = "result" + key[4:]
     a.emit(["L", t1, tid, rkey, "s", "result", None, None])
+    # Written through now: a worker may be ended by SIGTERM (Pool.terminate) at any moment
+    # after this result is sent, and its last flush interval would be lost with it.
+    a.writer.flush()
     return _Sent(rkey, "result", result)
 
 
@@ -737,12 +740,35 @@ def _hook_process(process: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # Installation
 # ---------------------------------------------------------------------------------------
+def _hook_util(util: Any) -> None:
+    """spawn and forkserver start interpreters through util.spawnv_passfds (fork_exec in C, not
+    os.fork or subprocess): the parent's `P` record of those children is written here."""
+    spawnv = util.spawnv_passfds
+
+    def spawnv_passfds(path: Any, args: Any, passfds: Any) -> int:
+        pid = spawnv(path, args, passfds)
+        try:
+            from .processes import _emit_start
+
+            text = " ".join(str(a) for a in args)
+            how = "helper" if ("forkserver" in text or "resource_tracker" in text) else "spawn"
+            _emit_start(pid, how, list(args))
+        except Exception as e:
+            a = registry.current
+            if a is not None:
+                a.fail("spawn record", e)
+        return pid  # type: ignore[no-any-return]
+
+    _patch(util, "spawnv_passfds", spawnv_passfds)
+
+
 def _hook_reduction(reduction: Any) -> None:
     FP = reduction.ForkingPickler
     _patch(FP, "loads", staticmethod(_loads_wrapper(FP.__dict__["loads"] if "loads" in FP.__dict__ else FP.loads)))
 
 
 _HOOKS = (
+    ("multiprocessing.util", _hook_util),
     ("multiprocessing.reduction", _hook_reduction),
     ("multiprocessing.synchronize", _hook_synchronize),
     ("multiprocessing.connection", _hook_connection),

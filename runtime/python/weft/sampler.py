@@ -16,7 +16,7 @@ import time
 from typing import Any, Dict, Optional
 
 from . import registry
-from .clock import now, raw_sleep, thread_cpu_ns
+from .clock import block_signals_in_this_thread, now, raw_sleep, thread_cpu_ns
 
 _BOOTSTRAP = getattr(threading.Thread, "_bootstrap", None)
 _BOOTSTRAP_CODE = getattr(_BOOTSTRAP, "__code__", None)
@@ -48,6 +48,7 @@ class Sampler:
     def _loop(self) -> None:
         agent = self.agent
         agent.internal.add(_thread.get_ident())
+        block_signals_in_this_thread()
         period = 1.0 / agent.sample_hz
         next_t = time.perf_counter()
         while not self._stopping and not agent.closed:

@@ -63,6 +63,7 @@ class Session:
         self.fork_method = "fork"
         self._open(start_method)
         self.exit = ExitRoutine(self.agent, self.writer)
+        self.exit.catch_sigterm = start_method == "main"
         self._installed: List[object] = []
         self._started = False
 

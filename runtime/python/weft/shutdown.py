@@ -39,6 +39,15 @@ class ExitRoutine:
         self._installed = False
         self._orig_os_exit: Any = None
         self._sigterm_installed = False
+        # Whether to catch SIGTERM to write a clean end record: only in the process that Weft
+        # launched. A Python-level handler runs only when the main thread next executes
+        # bytecode, so a SIGTERM that lands just before the main thread blocks in C (a Pool
+        # worker about to wait on its task queue's semaphore when Pool.terminate() signals it:
+        # about 1 pool in 100 in a test) is never handled, and the process that would have died
+        # lives on, and its parent waits for it forever. The launcher (CLI, extension) follows a
+        # SIGTERM with SIGKILL, so the root cannot hang; children keep the default action and
+        # lose at most their last flush interval (the reader then says they were cut short).
+        self.catch_sigterm = True
         # A SIGTERM that arrived while the end record was being written (see _on_sigterm).
         self.deferred_signal: Optional[int] = None
 
@@ -48,7 +57,7 @@ class ExitRoutine:
         self._orig_os_exit = os._exit
         os._exit = self._os_exit  # type: ignore[assignment]
         try:
-            if (threading.current_thread() is threading.main_thread()
+            if (self.catch_sigterm and threading.current_thread() is threading.main_thread()
                     and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
                 signal.signal(signal.SIGTERM, self._on_sigterm)
                 self._sigterm_installed = True
@@ -102,7 +111,15 @@ class ExitRoutine:
             os.kill(os.getpid(), sig)
 
     def rebind(self, agent: Agent, writer: TraceWriter) -> None:
-        """In a forked child: end the child's own file instead of the parent's."""
+        """In a forked child: end the child's own file instead of the parent's, and give the
+        child back the default SIGTERM action (see `catch_sigterm`)."""
+        if self._sigterm_installed:
+            self._sigterm_installed = False
+            try:
+                if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            except (ValueError, OSError):
+                pass
         self.agent = agent
         self.writer = writer
         self.reason = "exit"

@@ -15,7 +15,7 @@ import sys
 from collections import deque
 from typing import Any, Callable, Deque, Optional, Set
 
-from .clock import raw_sleep
+from .clock import block_signals_in_this_thread, raw_sleep
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -66,6 +66,7 @@ class TraceWriter:
 
     def _run(self) -> None:
         self.internal.add(_thread.get_ident())
+        block_signals_in_this_thread()
         while not self._closed:
             raw_sleep(self._flush_s)
             if self._closed:

@@ -12,6 +12,7 @@ import { laneOfSegment } from './describe';
 import { clear, h } from './dom';
 import { formatCount, formatDuration } from './format';
 import type { Host } from './host';
+import { holdsOfObject } from './holds';
 import { HotspotPanel } from './hotspots';
 import { processKey } from './layout';
 import { LodIndex, lowerBound, subsetTable } from './lod';
@@ -20,7 +21,7 @@ import {
   PANEL_TABS, assertUnreachable, type HostToWebviewMessage, type PanelTab, type SavedSelection, type SavedState,
   type SourceRef, type StatusMessage, type ViewPayload,
 } from './protocol';
-import { Timeline, type TimelineHost } from './timeline';
+import { Timeline, type LockOverlay, type TimelineHost } from './timeline';
 import { Tooltip } from './tooltip';
 
 const DEFAULT_SORT: LockSort = { column: 'waitNs', descending: true };
@@ -32,7 +33,7 @@ export class App implements TimelineHost {
   private lodIndex: LodIndex | null = null;
   private win: TimeWindow = { startNs: 0, endNs: 1 };
   private selection: Selection = null;
-  private overlay: { lod: LodIndex; source: Int32Array } | null = null;
+  private overlay: LockOverlay | null = null;
   private tab: PanelTab = 'locks';
   private sort: LockSort = DEFAULT_SORT;
   private collapsedSet = new Set<string>();
@@ -242,7 +243,7 @@ export class App implements TimelineHost {
     return this.selection?.kind === 'segment' ? this.selection.seg : -1;
   }
 
-  lockOverlay(): { lod: LodIndex; source: Int32Array } | null {
+  lockOverlay(): LockOverlay | null {
     return this.overlay;
   }
 
@@ -294,8 +295,9 @@ export class App implements TimelineHost {
     this.save();
   }
 
-  /** The selected lock's wait segments, as their own LOD index (drawn on top, outlined). */
-  private buildOverlay(d: ViewData, object: number): { lod: LodIndex; source: Int32Array } {
+  /** The selected lock's wait segments, as their own LOD index (drawn on top, outlined), and
+   * its holds by lane (a multiprocessing lock's; outlined on the holders' lanes). */
+  private buildOverlay(d: ViewData, object: number): LockOverlay {
     const s = d.segments;
     const rows: number[] = [];
     for (let i = 0; i < s.count; i++) {
@@ -303,7 +305,11 @@ export class App implements TimelineHost {
       if (w >= 0 && d.waits.object[w] === object) rows.push(i);
     }
     const sub = subsetTable(s, rows, d.lanes.length);
-    return { lod: new LodIndex(sub.cols, sub.laneOffsets), source: sub.source };
+    const holds = holdsOfObject(d.holds, object, d.lanes.length);
+    return {
+      lod: new LodIndex(sub.cols, sub.laneOffsets), source: sub.source,
+      holds: holds.begin.length > 0 ? holds : null,
+    };
   }
 
   private savedSelection(): SavedSelection | null {

@@ -191,7 +191,12 @@ export function describeWait(data: ViewData, row: number): WaitDescription {
   const notes: string[] = [];
   if (flags & WaitFlags.TIMED_OUT) notes.push('Timed out: the wait ended without getting what it waited for.');
   if (flags & WaitFlags.OPEN) notes.push('Still waiting when the process stopped: the end is the end of the trace.');
-  if (flags & WaitFlags.HOLDER_CHANGED) notes.push('The holder changed during the wait; the holder shown is an estimate.');
+  if (flags & WaitFlags.HOLDER_CHANGED) {
+    notes.push(reason === 'mp_lock'
+      // A process cannot see who holds a lock in another: the model matched the lock's holds.
+      ? 'The holder is an estimate: the hold of this lock, in any process, that covered the start of the wait.'
+      : 'The holder changed during the wait; the holder shown is an estimate.');
+  }
   const holderSite = site(data, w.holderSite[row]);
   const objectText = obj >= 0 ? objectLabel(data, obj) : 'unknown object';
   return {
@@ -205,9 +210,9 @@ export function describeWait(data: ViewData, row: number): WaitDescription {
     waitSite: site(data, w.site[row]),
     holderLane,
     holderSite,
-    holderText: holderLane >= 0 ? `${holderVerb(reason)} ${laneName(data, holderLane)}${holderSite ? ` at ${siteShort(holderSite)}` : ''}` : null,
+    holderText: holderLane >= 0 ? `${holderVerb(reason)} ${laneInProcess(data, holderLane)}${holderSite ? ` at ${siteShort(holderSite)}` : ''}` : null,
     wakerLane,
-    wakerText: wakerLane >= 0 && wakerLane !== (w.lane[row] as number) ? `${wakerVerb(reason)} ${laneName(data, wakerLane)}` : null,
+    wakerText: wakerLane >= 0 && wakerLane !== (w.lane[row] as number) ? `${wakerVerb(reason)} ${laneInProcess(data, wakerLane)}` : null,
     notes,
   };
 }

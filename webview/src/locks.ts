@@ -8,7 +8,7 @@
  * plain digits in the row); the creation site "file.py:line" is the first location in the row.
  */
 import { type LockRow, type ViewData, objectLabel } from '../../runtime/src/view/view-data';
-import { laneName, site, siteLong, siteShort, stateKeyOfKind } from './describe';
+import { laneInProcess, site, siteLong, siteShort, stateKeyOfKind } from './describe';
 import { clear, h } from './dom';
 import { formatDuration } from './format';
 import { lockMatrix, renderMatrix } from './matrix';
@@ -73,13 +73,13 @@ export const LOCK_COLUMNS: Column[] = [
   { id: 'contendedHoldNs', label: 'Contended hold', title: 'Time the object was held while at least one thread waited for it', numeric: true,
     value: (_d, r) => r.contendedHoldNs, cell: (_d, r) => td(formatDuration(r.contendedHoldNs), 'num') },
   { id: 'holders', label: 'Top holder', title: 'The thread (and its line) that made others wait longest', numeric: false,
-    value: (d, r) => (r.holders[0] ? laneName(d, r.holders[0].lane) : ''),
+    value: (d, r) => (r.holders[0] ? laneInProcess(d, r.holders[0].lane) : ''),
     cell: (d, r) => {
       const top = r.holders[0];
       if (!top) return td('–', 'muted');
       const s = site(d, top.site);
       const more = r.holders.length > 1 ? ` (+${r.holders.length - 1})` : '';
-      return td(`${laneName(d, top.lane)}${s ? ` @ ${siteShort(s)}` : ''}${more}`);
+      return td(`${laneInProcess(d, top.lane)}${s ? ` @ ${siteShort(s)}` : ''}${more}`);
     } },
   { id: 'waiters', label: 'Waiters', title: 'Threads that waited (distinct)', numeric: true,
     value: (_d, r) => new Set(r.waiters.map((w) => w.lane)).size,

@@ -8,7 +8,9 @@
  * result), messages through multiprocessing queues and pipes, and process starts are drawn
  * as curves between lanes, across processes (to a collapsed process's header row), chosen
  * per frame by flows.ts within the same visible-pixels bound as the lanes. Unblock arrows,
- * one per woken wait, are drawn only for the selected wait.
+ * one per woken wait, are drawn only for the selected wait. A selected lock's waits are drawn
+ * on top of dimmed lanes, and a multiprocessing lock's holds (holds.ts) as a thin outline on
+ * each holder's lane, in whatever process.
  *
  * Interaction: wheel zooms around the pointer, drag pans (and scrolls lanes vertically),
  * horizontal wheel pans, Shift+wheel or wheel over the labels scrolls lanes; the keyboard
@@ -34,6 +36,7 @@ import {
 import { LANE_HEIGHT, layoutLanes, processKey, rowAt, type Layout } from './layout';
 import { describeBlock, describeSegment, laneName, laneOfSegment } from './describe';
 import { FlowIndex, visibleFlows } from './flows';
+import { holdRuns, type LaneHolds } from './holds';
 import { formatDuration, formatPercent, formatTick } from './format';
 import { h, clear } from './dom';
 import { readTheme, type Theme } from './theme';
@@ -53,11 +56,18 @@ export interface TimelineHost {
   window(): TimeWindow;
   setWindow(w: TimeWindow): void;
   selectedSegment(): number;
-  /** Waits of the selected lock, as a LOD index over their own columns. */
-  lockOverlay(): { lod: LodIndex; source: Int32Array } | null;
+  /** Waits of the selected lock, as a LOD index over their own columns, and its holds (a
+   * multiprocessing lock's, by holder lane; null when it has none). */
+  lockOverlay(): LockOverlay | null;
   collapsed(): ReadonlySet<string>;
   toggleProcess(key: string): void;
   selectSegment(seg: number | null): void;
+}
+
+export interface LockOverlay {
+  lod: LodIndex;
+  source: Int32Array;
+  holds: LaneHolds | null;
 }
 
 interface Hover {
@@ -575,6 +585,26 @@ export class Timeline {
       ctx.strokeStyle = theme.highlight;
       ctx.lineWidth = Math.max(1, dpr);
       ctx.stroke(hl);
+      // Who held it (a multiprocessing lock's holds, from every process): a thin outline on
+      // the holder's lane, one per run of holds closer than a pixel.
+      if (overlay.holds) {
+        const held = new Path2D();
+        for (const lane of visibleLanes) {
+          const row = this.layout.rows[this.layout.rowOfLane[lane] as number];
+          if (!row) continue;
+          const { runs } = holdRuns(overlay.holds, lane, win.startNs, win.endNs, minNs);
+          const top = (row.y - scrollTop + 1) * dpr;
+          const bh = (LANE_HEIGHT - 2) * dpr;
+          for (let k = 0; k < runs.length; k += 2) {
+            const x0 = Math.max(-2, Math.floor(toX(runs[k] as number)));
+            const x1 = Math.min(W + 2, Math.max(x0 + 2, Math.round(toX(runs[k + 1] as number))));
+            held.rect(x0 + 0.5, top + 0.5, x1 - x0 - 1, bh - 1);
+          }
+        }
+        ctx.strokeStyle = theme.highlight;
+        ctx.lineWidth = dpr;
+        ctx.stroke(held);
+      }
     }
 
     this.drawFlows(d, win, toX, scrollTop, overlay !== null);

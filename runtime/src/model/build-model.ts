@@ -6,7 +6,9 @@
  * Stage 2, here: model handlers (handlers/) take the parsed files one by one in a fixed
  * order, re-key their ids into model-wide indexes and merge them, then finalize in
  * dependency order: thread times, lock statistics, hotspots, flows and diagnostics read the
- * merged waits and samples; work items join the flows handler's spans. The result is frozen; views only read it.
+ * merged waits and samples; work items join the flows handler's spans. Lock holds come right
+ * after waits: they fill in the holders and wakers of multiprocessing-lock waits (from `hold`
+ * spans in every process) before anything reads them. The result is frozen; views only read it.
  */
 import type { Ns, RunInfo } from '../format/spec';
 import { FORMAT_VERSION } from '../format/spec';
@@ -21,6 +23,7 @@ import type { FileContext, ModelHandler } from './handlers/handler';
 import { HotspotsHandler } from './handlers/hotspots';
 import { InterningHandler } from './handlers/interning';
 import { LanesHandler } from './handlers/lanes';
+import { LockHoldsHandler } from './handlers/lock-holds';
 import { LockStatsHandler } from './handlers/lock-stats';
 import { MessagesHandler } from './handlers/messages';
 import { ProcessesHandler } from './handlers/processes';
@@ -38,6 +41,7 @@ export class ModelAssembler {
   private readonly interning = new InterningHandler();
   private readonly lanes = new LanesHandler();
   private readonly waits = new WaitsHandler();
+  private readonly lockHolds: LockHoldsHandler;
   private readonly samples: SamplesHandler;
   private readonly flows: FlowsHandler;
   private readonly threadTimes: ThreadTimesHandler;
@@ -57,7 +61,10 @@ export class ModelAssembler {
     const frames = () => this.interning.data().frames;
     const sites = () => this.interning.data().sites;
     const lanes = () => this.lanes.data().lanes;
-    const waits = () => this.waits.data();
+    // Waits as every later handler reads them: with the holders and wakers of
+    // multiprocessing locks estimated from hold spans (the same columns, filled in).
+    this.lockHolds = new LockHoldsHandler(objects, () => this.waits.data());
+    const waits = () => this.lockHolds.data().waits;
     this.samples = new SamplesHandler(frames);
     this.flows = new FlowsHandler(waits, () => this.lanes.data(), () => this.processes.data());
     this.threadTimes = new ThreadTimesHandler(lanes, waits);
@@ -69,7 +76,7 @@ export class ModelAssembler {
     });
     this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [
-      this.processes, this.interning, this.lanes, this.waits, this.samples, this.flows, this.workItems, this.messages,
+      this.processes, this.interning, this.lanes, this.waits, this.lockHolds, this.samples, this.flows, this.workItems, this.messages,
       this.threadTimes, this.locks, this.hotspots, this.diagnostics, this.counters,
     ];
     for (const h of this.ordered) h.reset();
@@ -115,7 +122,7 @@ export class ModelAssembler {
       sites,
       objects,
       frames,
-      waits: this.waits.data(),
+      waits: this.lockHolds.data().waits,
       samples: this.samples.data(),
       spans: flows.spans,
       flows: flows.flows,
@@ -126,6 +133,7 @@ export class ModelAssembler {
       counters: this.counters.data(),
       workItems: this.workItems.data(),
       messages: this.messages.data(),
+      lockHolds: this.lockHolds.data().holds,
     };
     return freezeTables(model);
   }

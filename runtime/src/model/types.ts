@@ -101,10 +101,13 @@ export interface WaitColumns {
   /** Index into WAIT_REASONS. */
   reason: Uint8Array;
   site: Int32Array;
-  /** Lane of the holder when the wait began (-1 unknown). */
+  /** Lane of the holder when the wait began (-1 unknown). For a multiprocessing lock the
+   * agent cannot see it; the model estimates it from hold spans in every process and sets
+   * the HOLDER_CHANGED flag (handlers/lock-holds.ts). */
   holderLane: Int32Array;
   holderSite: Int32Array;
-  /** Lane that released/notified and so unblocked the waiter (-1 unknown). */
+  /** Lane that released/notified and so unblocked the waiter (-1 unknown); estimated from
+   * hold spans for multiprocessing locks, like `holderLane`. */
   wakerLane: Int32Array;
   flags: Uint8Array;
 }
@@ -143,6 +146,18 @@ export interface WorkSpan {
   /** What the span joins on (the `X` record's key): a work item's "task:..." flow key, a held
    * multiprocessing lock's globalKey; absent when none. */
   key?: string;
+}
+
+/**
+ * One hold of a multiprocessing Lock/RLock (an `X` span of kind "hold", joined to the lock's
+ * model object through its globalKey): `lane` held `object` from `begin` to `end`. Holds are
+ * what lets the model name the holder of a lock in another process (handlers/lock-holds.ts).
+ */
+export interface LockHold {
+  object: number;
+  lane: number;
+  begin: Ns;
+  end: Ns;
 }
 
 /**
@@ -304,4 +319,7 @@ export interface TraceModel {
   /** Messages between processes (multiprocessing queues and pipes), by send time. Optional
    * like `counters`. */
   messages?: ChannelMessage[];
+  /** Holds of multiprocessing locks (from `hold` spans joined to their objects), by begin.
+   * Optional like `counters`. */
+  lockHolds?: LockHold[];
 }

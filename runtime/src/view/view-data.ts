@@ -24,7 +24,8 @@
  * colour of its own, and the segment points at the span (`SegmentTable.span`), which points at
  * its row in the work item table (queue wait, run time, who submitted it). Waits inside a work
  * item stay waits (more specific) and carry the span too. Spans of other kinds are listed in
- * the span table but do not change segment states.
+ * the span table but do not change segment states: "hold" spans (a multiprocessing lock held)
+ * are listed too, and their lock's holds are also in `holds`, joined to the lock.
  */
 import { WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
@@ -225,6 +226,20 @@ export interface SpanTable {
 }
 
 /**
+ * Holds of multiprocessing locks (model `lockHolds`: `hold` spans joined to their lock
+ * object), by begin, in view ns. The model uses them to name the holder of a lock in another
+ * process; the timeline outlines the holds of the selected lock on the holders' lanes.
+ */
+export interface HoldTable {
+  count: number;
+  begin: Float64Array;
+  end: Float64Array;
+  lane: Int32Array;
+  /** The lock: index into `ViewData.objects` (the same index as `LockRow.object`). */
+  object: Int32Array;
+}
+
+/**
  * Work items (model/types.ts `WorkItem`), in the model's order (by submit time). Times are
  * view ns and sizes bytes, NaN where unknown; lanes, sites and rows are -1 where unknown.
  */
@@ -320,6 +335,7 @@ export interface ViewData {
   segments: SegmentTable;
   spans: SpanTable;
   workItems: WorkItemTable;
+  holds: HoldTable;
   /** Interned strings that span and work item columns refer to. */
   strings: string[];
   flowKinds: string[];
@@ -654,6 +670,7 @@ export function buildViewData(model: TraceModel): ViewData {
     segments,
     spans,
     workItems,
+    holds: buildHolds(model, rel),
     strings,
     flowKinds: flows.kinds,
     flows: flows.table,
@@ -718,6 +735,19 @@ function buildSpansAndWorkItems(model: TraceModel, rel: (ns: number) => number):
     if (w.span !== null && w.span < n) spans.workItem[w.span] = i;
   });
   return { spans, workItems, strings };
+}
+
+function buildHolds(model: TraceModel, rel: (ns: number) => number): HoldTable {
+  const hs = model.lockHolds ?? [];
+  const n = hs.length;
+  const t: HoldTable = { count: n, begin: new Float64Array(n), end: new Float64Array(n), lane: new Int32Array(n), object: new Int32Array(n) };
+  hs.forEach((h, i) => {
+    t.begin[i] = rel(h.begin);
+    t.end[i] = rel(h.end);
+    t.lane[i] = h.lane;
+    t.object[i] = h.object;
+  });
+  return t;
 }
 
 /**

@@ -165,6 +165,8 @@ describe('multiprocessing objects shared by processes (globalKey)', () => {
     const row = buildSummary(m).locks.find((l) => l.kind === 'mp_lock');
     expect(row).toMatchObject({ name: 'lock', pid: 400, pids: [400, 401, 402], contentions: 2, waitMs: 15 });
     expect(row?.waiters.map((w) => [w.thread, w.pid, w.waitMs])).toEqual([['MainThread', 402, 10], ['MainThread', 401, 5]]);
+    // Each worker held the lock while the other waited (their hold spans): holders by pid.
+    expect(row?.holders.map((h) => [h.thread, h.pid, h.waitMs])).toEqual([['MainThread', 401, 10], ['MainThread', 402, 5]]);
   });
 
   it('merge only objects of the same kind and key', async () => {

@@ -288,13 +288,30 @@ def _hook_queues(queues: Any) -> None:
     _patch(SQ, "put", simple_put)
     _patch(SQ, "get", simple_get)
 
+    reset = getattr(Q, "_reset", None)
+    if reset is not None:
+        def _reset(self: Any, *args: Any, **kwargs: Any) -> None:
+            reset(self, *args, **kwargs)
+            # The feeder thread's condition (it waits there for items to send): the queue's.
+            cond = getattr(self, "_notempty", None)
+            if cond is not None and hasattr(cond, "_weft_internal"):
+                cond._weft_parent = _queue_channel(self)
+                cond._weft_role = "feeder"
+                lock = getattr(cond, "_lock", None)
+                if lock is not None and hasattr(lock, "_weft_parent"):
+                    lock._weft_parent = self
+                    lock._weft_role = "feeder"
+
+        _patch(Q, "_reset", _reset)
+
     for cls in (Q, SQ):
         init = cls.__init__
 
         def make_init(init: Callable[..., Any]) -> Callable[..., Any]:
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
                 init(self, *args, **kwargs)
-                if _agent() is not None:
+                a = _agent()
+                if a is not None:
                     where = user_where(1)
                     if where is not None:
                         self.__dict__["_weft_site"] = where
@@ -303,6 +320,15 @@ def _hook_queues(queues: Any) -> None:
                         lock = getattr(self, lk, None)
                         if lock is not None:
                             lock._weft_internal = True
+                            lock._weft_parent = self
+                            lock._weft_role = lk[1:]
+                    if where is not None and _from_user(3):
+                        # Defined now, in the creating process: the processes it is handed to
+                        # (spawn) cannot know its line.
+                        try:
+                            a.oid(_queue_channel(self))
+                        except Exception as e:
+                            a.fail("queue definition", e)
 
             return __init__
 
@@ -316,6 +342,8 @@ def _hook_queues(queues: Any) -> None:
                     lock = getattr(self, lk, None)
                     if lock is not None:
                         lock._weft_internal = True
+                        lock._weft_parent = self
+                        lock._weft_role = lk[1:]
 
             return __setstate__
 
@@ -505,6 +533,17 @@ def _hook_pool(pool: Any) -> None:
             if a is not None and getattr(pool_obj, "_weft_pool", False):
                 # Runs in the submitting thread, inside apply_async/map_async/imap.
                 self._weft_submit = (now(), a.tid())
+                taskqueue = getattr(pool_obj, "_taskqueue", None)
+                if taskqueue is not None and getattr(taskqueue, "_weft_parent", 0) is None:
+                    # The pool's thread-side queue of submitted tasks: part of its task channel.
+                    taskqueue._weft_parent = pool_obj._inqueue
+                    taskqueue._weft_role = "submitted"
+                event = getattr(self, "_event", None)
+                if event is not None and hasattr(event, "_cond"):
+                    # Waiting for a Pool result (AsyncResult.get, map) is waiting on a future.
+                    from .primitives import adopt
+
+                    adopt(event, "future", event._cond, "result")
 
         _patch(cls, "__init__", __init__)
 

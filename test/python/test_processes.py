@@ -67,5 +67,28 @@ class ProcessTree(unittest.TestCase):
                 self.assertIn(w[4], defined)
 
 
+class SubprocessWaits(unittest.TestCase):
+    def test_waiting_for_a_non_python_child_is_a_wait_on_that_process(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write('import subprocess\nsubprocess.run(["sleep", "0.2"])  # WAIT_LINE\n'
+                    'print(subprocess.run(["sh", "-c", "exit 3"]).returncode)\n')
+        proc, out = run_agent([f.name])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, "3\n")
+        t = read_file(glob.glob(os.path.join(out, "weft-*.jsonl"))[0])
+        waits = t.waits("process_join")
+        # The sleep is a wait; `sh -c "exit 3"` may have ended before wait() was called.
+        self.assertIn(len(waits), (1, 2))
+        sleep = waits[0]
+        self.assertGreaterEqual((sleep[2] - sleep[1]) / 1e6, 180)
+        self.assertEqual(t.line(sleep[6]), 2)
+        self.assertTrue(t.obj(sleep[4])[3].startswith("sleep (pid "))
+        # The parent records both children's starts and exit statuses.
+        exits = sorted(r[3] for r in t.of("Q"))
+        self.assertEqual(exits, [0, 3])
+        self.assertEqual(len([r for r in t.of("P") if r[3] == "subprocess"]), 2)
+
+
 if __name__ == "__main__":
     unittest.main()

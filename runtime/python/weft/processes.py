@@ -79,6 +79,59 @@ def install(session: Any) -> None:
 
     subprocess.Popen.__init__ = popen_init  # type: ignore[method-assign]
 
+    orig_wait = subprocess.Popen.wait
+    _orig["Popen.wait"] = orig_wait
+
+    def popen_wait(self: subprocess.Popen, timeout: Any = None) -> Any:
+        # Waiting for a child (subprocess.run, communicate, check_call all end here) is a wait
+        # on that process, recorded when the child is still running.
+        agent = registry.current
+        if agent is None or agent.closed or self.returncode is not None:
+            return orig_wait(self, timeout)
+        from .registry import get_ident
+
+        me = get_ident()
+        if me in agent.open_waits:
+            return orig_wait(self, timeout)
+        # No poll() first: subprocess reaps through a waitpid bound at import, which would
+        # bypass the os.waitpid hook that records the child's exit status (`Q`).
+        try:
+            _define_process(self)
+            tid = agent.tid(me)
+            oid = agent.oid(self)
+            site = agent.caller_site(0)
+        except Exception as e:
+            agent.fail("subprocess wait", e)
+            return orig_wait(self, timeout)
+        t0 = now()
+        agent.open_waits[me] = (t0, self, "process_join", site, None, None)
+        flags = 0
+        try:
+            return orig_wait(self, timeout)
+        except subprocess.TimeoutExpired:
+            flags = 1  # TIMED_OUT
+            raise
+        finally:
+            agent.open_waits.pop(me, None)
+            t1 = now()
+            if t1 - t0 >= 50_000 or flags:  # under 50 us the child had already ended: no wait
+                agent.emit(["W", t0, t1, tid, oid, "process_join", site, None, None, None, flags])
+
+    subprocess.Popen.wait = popen_wait  # type: ignore[method-assign]
+
+
+def _define_process(p: subprocess.Popen) -> None:
+    if "_weft_kind" in p.__dict__:
+        return
+    args = p.args
+    first = args if isinstance(args, (str, bytes, os.PathLike)) else (list(args)[:1] or [""])[0]
+    p._weft_kind = "process"  # type: ignore[attr-defined]
+    p._weft_oid = 0  # type: ignore[attr-defined]
+    p._weft_parent = None  # type: ignore[attr-defined]
+    p._weft_role = None  # type: ignore[attr-defined]
+    p._weft_site = None  # type: ignore[attr-defined]
+    p._weft_name = f"{os.path.basename(os.fsdecode(first)).split()[0] if first else 'process'} (pid {p.pid})"  # type: ignore[attr-defined]
+
 
 def uninstall() -> None:
     if "fork" in _orig:
@@ -87,3 +140,5 @@ def uninstall() -> None:
         os.waitpid = _orig["waitpid"]
     if "Popen.__init__" in _orig:
         subprocess.Popen.__init__ = _orig["Popen.__init__"]  # type: ignore[method-assign]
+    if "Popen.wait" in _orig:
+        subprocess.Popen.wait = _orig.pop("Popen.wait")  # type: ignore[method-assign]

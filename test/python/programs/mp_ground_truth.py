@@ -3,7 +3,7 @@ across processes, a Pool and a ProcessPoolExecutor, under the start method given
 
 Known by construction (test_multiprocessing.py checks each):
 - 7 child processes: producer, consumer, holder, pipe child, 2 Pool workers, 1 executor worker;
-- the producer sleeps 200 ms before its first put, so the consumer's first get waits ~200 ms;
+- the producer sleeps 200 ms after the consumer is ready before its first put, so the consumer's first get waits ~200 ms;
 - 5 messages producer -> consumer on `jobs`, 5 consumer -> main on `results`, and an end marker each;
 - the holder keeps `shared_lock` for 300 ms after telling main it has it, so main's acquire
   waits ~300 ms, held by the holder process;
@@ -19,14 +19,16 @@ import time
 N = 5
 
 
-def producer(jobs):
+def producer(jobs, consumer_ready):
+    consumer_ready.wait()
     time.sleep(0.2)
     for i in range(N):
         jobs.put(("job", i))
     jobs.put(None)
 
 
-def consumer(jobs, results):
+def consumer(jobs, results, ready):
+    ready.set()
     while True:
         item = jobs.get()  # CONSUMER_GET
         if item is None:
@@ -56,8 +58,9 @@ def main():
     mp.set_start_method(sys.argv[1])
     jobs = mp.Queue()
     results = mp.Queue()
-    procs = [mp.Process(target=producer, args=(jobs,), name="producer"),
-             mp.Process(target=consumer, args=(jobs, results), name="consumer")]
+    consumer_ready = mp.Event()
+    procs = [mp.Process(target=producer, args=(jobs, consumer_ready), name="producer"),
+             mp.Process(target=consumer, args=(jobs, results, consumer_ready), name="consumer")]
     for p in procs:
         p.start()
     got = []

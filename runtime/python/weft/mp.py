@@ -730,6 +730,7 @@ def _hook_synchronize(sync: Any) -> None:
 
     _patch(SL, "__enter__", __enter__)
     _patch(SL, "__exit__", __exit__)
+    _hook_sync_objects(sync)
 
     for cls_name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore"):
         cls = getattr(sync, cls_name)
@@ -748,6 +749,62 @@ def _hook_synchronize(sync: Any) -> None:
             return __init__
 
         _patch(cls, "__init__", make_init(init))
+
+
+def _adopt_mp(obj: Any, kind: str, children: Tuple[Tuple[str, str], ...]) -> None:
+    """Makes a multiprocessing Condition/Event/Barrier a recorded object and ties its internal
+    semaphores and condition to it, so their waits are attributed to what the user made."""
+    obj._weft_kind = kind
+    obj._weft_oid = 0
+    obj._weft_parent = None
+    obj._weft_role = None
+    obj._weft_site = user_where(1)
+    for attr, role in children:
+        child = getattr(obj, attr, None)
+        if child is not None and "_weft_kind" in getattr(child, "__dict__", {}):
+            child._weft_parent = obj
+            child._weft_role = role
+            child._weft_internal = True
+    lock = getattr(obj, "_lock", None)
+    gkey = getattr(lock, "_weft_gkey", None) or getattr(getattr(obj, "_flag", None), "_weft_gkey", None)
+    if gkey is not None:
+        obj._weft_gkey = f"{kind}:{gkey}"
+
+
+def _hook_sync_objects(sync: Any) -> None:
+    cond_children = (("_lock", "lock"), ("_sleeping_count", "sleeping"), ("_woken_count", "woken"),
+                     ("_wait_semaphore", "wait"))
+    for cls_name, kind, children in (
+            ("Condition", "mp_condition", cond_children),
+            ("Event", "mp_event", (("_cond", "cond"), ("_flag", "flag"))),
+            ("Barrier", "mp_barrier", (("_cond", "cond"), ("_state", "state")))):
+        cls = getattr(sync, cls_name, None)
+        if cls is None:
+            continue
+        init = cls.__init__
+
+        def make_init(init: Callable[..., Any], kind: str, children: Tuple[Tuple[str, str], ...]) -> Callable[..., Any]:
+            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+                init(self, *args, **kwargs)
+                if _agent() is not None:
+                    try:
+                        _adopt_mp(self, kind, children)
+                    except Exception as e:
+                        a = registry.current
+                        if a is not None:
+                            a.fail(f"multiprocessing {kind}", e)
+
+            return __init__
+
+        _patch(cls, "__init__", make_init(init, kind, children))
+        if "__getstate__" not in cls.__dict__:
+            # Event is pickled by its __dict__ (to spawned children): the agent's attributes
+            # (a code object among them) must not travel.
+            _patch(cls, "__getstate__", _state_without_weft)
+
+
+def _state_without_weft(self: Any) -> Dict[str, Any]:
+    return {k: v for k, v in self.__dict__.items() if not k.startswith("_weft_")}
 
 
 def _hook_process(process: Any) -> None:

@@ -39,7 +39,7 @@ export class ModelAssembler {
   private formatVersion = 0;
   private readonly processes: ProcessesHandler;
   private readonly interning = new InterningHandler();
-  private readonly lanes = new LanesHandler();
+  private readonly lanes: LanesHandler;
   private readonly waits = new WaitsHandler();
   private readonly lockHolds: LockHoldsHandler;
   private readonly samples: SamplesHandler;
@@ -57,6 +57,7 @@ export class ModelAssembler {
   constructor(run: RunInfo | null = null, warnings: readonly string[] = []) {
     this.warnings.push(...warnings);
     this.processes = new ProcessesHandler(run);
+    this.lanes = new LanesHandler(() => this.processes.data().processes);
     const objects = () => this.interning.data().objects;
     const frames = () => this.interning.data().frames;
     const sites = () => this.interning.data().sites;

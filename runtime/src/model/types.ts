@@ -23,26 +23,49 @@ export interface SourceSite {
   func: string;
 }
 
+/**
+ * A process: one per trace file, plus one per child that a traced process started (`P`) but
+ * that has no file of its own (a non-Python program such as `sleep` or `sh`, see `traced`).
+ * Untraced processes come after every traced one in TraceModel.processes.
+ */
 export interface ProcessInfo {
   /** Index into TraceModel.processes. */
   index: number;
   pid: number;
   ppid: number;
+  /** The file's serial; for an untraced process -1, -2, ... in the order they were found, so
+   * that "pid.serial" stays unique. */
   serial: number;
+  /** sys.argv; for an untraced process the argv of the parent's `P` record. */
   argv: string[];
+  /** Python version; "" for an untraced process. */
   python: string;
+  /** The header's startMethod; for an untraced process the `P` record's `how`. */
   startMethod: string;
+  /** The agent's start; for an untraced process the time of the parent's `P` record. */
   startNs: Ns;
-  /** Time of the last event seen in the file (or of its end record). */
+  /** Time of the last event seen in the file (or of its end record); for an untraced process
+   * the time of the parent's `Q` record, else the parent's end. */
   endNs: Ns;
-  /** True when the file ended with an end record. */
+  /** True when the file ended with an end record; for an untraced process, true when its
+   * parent's `Q` record saw it end. */
   complete: boolean;
   /** From the end record, run.json or the parent's `Q` record; null when unknown/killed. */
   exitCode: number | null;
   endReason: string | null;
   /** Index of the parent process in TraceModel.processes, or null for a root. */
   parent: number | null;
+  /** 0 for an untraced process. */
   sampleHz: number;
+  /**
+   * False for a child process with no trace file of its own: a `P` record in its parent's file
+   * names a pid that no file has, so the child did not run Python under the agent (e.g.
+   * `subprocess.Popen(["sleep", "0.2"])`). All the model knows of it comes from the parent's
+   * `P` and `Q` records; it has one lane (tid 1, named by argv[0]'s basename) spanning its life,
+   * with no waits, samples or CPU time. True for a process with a file. Optional so that
+   * hand-built models stay valid (absent means traced); the loader always sets it.
+   */
+  traced?: boolean;
 }
 
 export interface Lane {

@@ -62,9 +62,16 @@ export interface ProcessSummary {
   argv: string[];
   /** False when the process's trace has no end record (killed or crashed). */
   complete: boolean;
-  /** Wall time from the agent's start in the process to its last event. */
+  /** Wall time from the agent's start in the process to its last event (for an untraced
+   * process, from its parent's start record to its parent's exit record or end). */
   durationMs: number;
+  /** Empty for an untraced process. */
   threads: ThreadSummary[];
+  /** False for a child process with no trace of its own: a program that is not Python (e.g.
+   * `sleep`, `sh`) started by a traced process, known only from its parent's records (argv,
+   * start, and exit code or signal when the parent reaped it). Then `complete` says whether
+   * the parent saw it end. True for a traced process; absent in summaries written before it. */
+  traced?: boolean;
 }
 
 /** One thread's part in a contended object's waits. */
@@ -296,6 +303,7 @@ export const SUMMARY_JSON_SCHEMA = {
           exitCode: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
           endReason: { anyOf: [{ type: 'null' }, { type: 'string' }] },
           argv: { type: 'array', items: { type: 'string' } }, complete: { type: 'boolean' }, durationMs: num,
+          traced: { type: 'boolean' },
           threads: {
             type: 'array',
             items: {

@@ -29,8 +29,9 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
   });
   const processes = model.processes.map((p) => ({
     pid: p.pid, ppid: p.ppid, startMethod: p.startMethod, exitCode: p.exitCode, endReason: p.endReason, argv: [...p.argv],
-    complete: p.complete, durationMs: ms(p.endNs - p.startNs),
-    threads: model.lanes.filter((l) => l.process === p.index && l.kind === 'thread').map((l) => {
+    complete: p.complete, durationMs: ms(p.endNs - p.startNs), traced: p.traced !== false,
+    // An untraced process's one lane is a placeholder, not a thread anyone measured.
+    threads: p.traced === false ? [] : model.lanes.filter((l) => l.process === p.index && l.kind === 'thread').map((l) => {
       const t = model.threadTimes[l.index];
       const waitMs: Record<string, number> = {};
       for (const [k, v] of Object.entries(t?.waitNs ?? {})) waitMs[k] = ms(v ?? 0);
@@ -262,6 +263,10 @@ export function formatSummary(
 
   for (const p of s.processes) {
     const status = p.exitCode !== null ? `exit ${p.exitCode}` : (p.endReason ?? 'end unknown');
+    if (p.traced === false) {
+      out.push('', `Process ${p.pid} (${p.startMethod}, ${status}, not traced: not Python): ${p.argv.join(' ')}`);
+      continue;
+    }
     out.push('', `Process ${p.pid} (${p.startMethod}, ${status}${p.complete ? '' : ', trace cut short'}): ${p.argv.join(' ')}`);
     const rows = p.threads.map((t) => {
       const waits = Object.entries(t.waitMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');

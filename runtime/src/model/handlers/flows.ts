@@ -10,7 +10,8 @@
  *   Pool and taken by a worker, its result sent back); they are paired in phase order start,
  *   steps, finish. The work-items and messages handlers join the same ends into tables.
  * - spawn: a `P` record (a thread started a child process) is an arrow from that thread to the
- *   child's main thread at the child's start.
+ *   child's main thread at the child's start (for an untraced child, a non-Python program, its
+ *   one lane, at the `P` record's time).
  */
 import type { Ns } from '../../format/spec';
 import { WaitFlags } from '../../format/spec';

@@ -2,11 +2,15 @@
  * Lanes: one per thread of every process (tasks and GPU streams will be lanes too). A thread
  * that never ended in the trace (the main thread, a daemon, any thread of a process that was
  * killed) lasts until its process's last event.
+ *
+ * An untraced process (a non-Python child, `traced: false` in ProcessInfo) gets one lane, tid 1,
+ * named by argv[0]'s basename and spanning its life, with no waits or samples, added after
+ * every traced lane.
  */
 import type { Ns } from '../../format/spec';
 import { IdMap } from '../columns';
 import type { ParsedFile } from '../parsed-file';
-import type { Lane } from '../types';
+import type { Lane, ProcessInfo } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
 export interface LanesData {
@@ -19,6 +23,8 @@ export class LanesHandler implements ModelHandler<LanesData> {
   private lanes: Lane[] = [];
   private byProcess: IdMap[] = [];
   private result: LanesData | null = null;
+
+  constructor(private readonly processes: () => ProcessInfo[] = () => []) {}
 
   reset(): void {
     this.lanes = [];
@@ -50,6 +56,19 @@ export class LanesHandler implements ModelHandler<LanesData> {
   }
 
   finalize(): void {
+    for (const p of this.processes()) {
+      if (p.traced !== false) continue;
+      const idx = this.lanes.length;
+      const program = p.argv[0] ?? '';
+      const name = program.split(/[\\/]/).pop() || `pid ${p.pid}`;
+      this.lanes.push({
+        index: idx, id: `p${p.pid}.${p.serial}/t1`, kind: 'thread', process: p.index, tid: 1, nativeId: p.pid, name,
+        daemon: false, startNs: p.startNs, endNs: p.endNs, parentLane: null, startSite: null,
+      });
+      const map = new IdMap(1);
+      map.set(1, idx);
+      this.byProcess[p.index] = map;
+    }
     this.result = { lanes: this.lanes, byProcess: this.byProcess };
   }
 

@@ -7,6 +7,11 @@
  * for the launched process from the launcher's run.json, which saw the real exit status.
  * A pid can be reused within a run, so a `P`/`Q` is matched to the process of that pid
  * closest in time.
+ *
+ * A `P` whose pid has no file at all started a child that did not run Python under the agent
+ * (`subprocess.Popen(["sleep", "0.2"])`): it becomes an untraced process (`traced: false`)
+ * after all traced ones, living from the `P` to its parent's first later `Q` for that pid (else
+ * to the parent's end), with its exit code or signal from that `Q`.
  */
 import type { Ns, RunInfo } from '../../format/spec';
 import type { ChildExit, ChildStart, ParsedFile } from '../parsed-file';
@@ -53,6 +58,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       index, pid: h.pid, ppid: h.ppid, serial: h.serial, argv: h.argv, python: h.python, startMethod: h.startMethod,
       startNs: h.startNs as Ns, endNs: Math.max(h.startNs, f.endNs) as Ns, complete: f.complete,
       exitCode: f.complete ? f.exitCode : null, endReason: f.complete ? f.endReason : null, parent: null, sampleHz: h.sampleHz,
+      traced: true,
     });
     for (const rec of f.children) this.starts.push({ from: index, rec });
     for (const rec of f.childExits) this.exits.push({ from: index, rec });
@@ -74,8 +80,10 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       return best;
     };
     const startedBy: (StartLink | null)[] = this.processes.map(() => null);
+    const untraced: { from: number; rec: ChildStart }[] = [];
     for (const { from, rec } of this.starts) {
       const child = closest(rec.pid, rec.ts, from);
+      if (child === undefined) untraced.push({ from, rec });
       if (child === undefined || startedBy[child.index] !== null) continue;
       startedBy[child.index] = { process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how };
       child.parent = from;
@@ -87,6 +95,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       const parent = candidates.sort((a, b) => b.startNs - a.startNs)[0];
       if (parent !== undefined) p.parent = parent.index;
     }
+    this.addUntraced(untraced, startedBy);
     for (const { rec } of this.exits) {
       const child = closest(rec.pid, rec.ts, -1);
       if (child === undefined || child.exitCode !== null || child.startNs > rec.ts) continue;
@@ -109,6 +118,37 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       }
     }
     this.result = { processes: this.processes, startedBy };
+  }
+
+  /** One process per `P` whose pid has no file (see the file comment); `byPid` leaves them out,
+   * so the `Q` records that end them match no traced process. */
+  private addUntraced(untraced: { from: number; rec: ChildStart }[], startedBy: (StartLink | null)[]): void {
+    const usedExits = new Set<number>();
+    const tracedCount = this.processes.length;
+    for (const { from, rec } of untraced) {
+      const parent = this.processes[from] as ProcessInfo;
+      let exit: ChildExit | undefined;
+      let exitAt = -1;
+      this.exits.forEach((e, i) => {
+        if (e.from !== from || e.rec.pid !== rec.pid || e.rec.ts < rec.ts || usedExits.has(i)) return;
+        if (exit === undefined || e.rec.ts < exit.ts) {
+          exit = e.rec;
+          exitAt = i;
+        }
+      });
+      if (exit !== undefined) usedExits.add(exitAt);
+      const index = this.processes.length;
+      const code = exit?.code ?? null;
+      this.processes.push({
+        index, pid: rec.pid, ppid: parent.pid, serial: -1 - (index - tracedCount), argv: [...rec.argv], python: '',
+        startMethod: rec.how, startNs: rec.ts as Ns, endNs: Math.max(rec.ts, exit?.ts ?? parent.endNs) as Ns,
+        complete: exit !== undefined,
+        exitCode: code !== null && code >= 0 ? code : null,
+        endReason: code === null ? null : code >= 0 ? 'exit' : `killed by signal ${-code}`,
+        parent: from, sampleHz: 0, traced: false,
+      });
+      startedBy.push({ process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how });
+    }
   }
 
   data(): ProcessesData {

@@ -1,6 +1,6 @@
 """Overhead benchmark: each workload with and without Weft, median of N runs, as ratios.
 
-    python3 bench/run_bench.py [--runs 7] [--sample-hz 100]
+    python3 bench/run_bench.py [--runs 7] [--sample-hz 100] [--only mp_messages.py]
 
 Wall time of the whole process is measured (interpreter start-up included), because that is
 what a user waits for. Bytecode caching is on, as it is by default in Python. Runs alternate plain / Weft so that machine noise hits both alike.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORKLOADS = ["lock_heavy.py", "contention_free.py", "call_dense.py"]
+WORKLOADS = ["lock_heavy.py", "contention_free.py", "call_dense.py", "mp_messages.py"]
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -33,6 +33,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--sample-hz", type=int, default=100)
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--only", action="append", help="run only this workload (repeatable)")
     args = ap.parse_args()
 
     env = dict(os.environ)
@@ -42,7 +43,7 @@ def main() -> int:
     env["PYTHONPATH"] = str(ROOT / "runtime" / "python") + os.pathsep + env.get("PYTHONPATH", "")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in WORKLOADS:
+        for name in args.only or WORKLOADS:
             script = str(HERE / "workloads" / name)
             plain, weft = [], []
             timed([args.python, script], env)  # warm-up: bytecode caches, page cache

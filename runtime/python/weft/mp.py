@@ -122,8 +122,13 @@ def _loads_wrapper(loads: Callable[..., Any]) -> Callable[..., Any]:
     return weft_loads
 
 
+_pid = [os.getpid()]  # refreshed in forked children: getpid() is a system call per message
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+
+
 def _new_key(prefix: str) -> str:
-    return f"{prefix}:{os.getpid()}:{next(_keys)}"
+    return f"{prefix}:{_pid[0]}:{next(_keys)}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,14 +297,15 @@ def _hook_queues(queues: Any) -> None:
     if reset is not None:
         def _reset(self: Any, *args: Any, **kwargs: Any) -> None:
             reset(self, *args, **kwargs)
-            # The feeder thread's condition (it waits there for items to send): the queue's.
+            # The feeder thread's condition: it idles there between items, once per message.
+            # Recording those waits cost more than the message itself and says nothing about
+            # the program (its lane shows the time as not on CPU); the lock goes to the queue.
             cond = getattr(self, "_notempty", None)
             if cond is not None and hasattr(cond, "_weft_internal"):
-                cond._weft_parent = _queue_channel(self)
-                cond._weft_role = "feeder"
+                cond._weft_internal = True
                 lock = getattr(cond, "_lock", None)
                 if lock is not None and hasattr(lock, "_weft_parent"):
-                    lock._weft_parent = self
+                    lock._weft_parent = _queue_channel(self)
                     lock._weft_role = "feeder"
 
         _patch(Q, "_reset", _reset)

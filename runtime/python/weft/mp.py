@@ -44,9 +44,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import registry
 from .clock import now
-from .registry import get_ident, is_user_file, user_where
+from .registry import get_ident, is_user_file, recordable, user_where
 
-TIMED_OUT = 1
 # A multiprocessing.Queue() without maxsize has a semaphore of the platform's maximum value.
 _UNBOUNDED = 1 << 30
 
@@ -144,12 +143,7 @@ def _sem_gkey(semlock: Any) -> str:
 def _ensure_channel(obj: Any, kind: str, gkey: Optional[str] = None) -> Any:
     """Gives a queue or pipe the attributes the agent's object records need (once)."""
     if "_weft_kind" not in getattr(obj, "__dict__", {}):
-        obj._weft_kind = kind
-        obj._weft_oid = 0
-        obj._weft_parent = None
-        obj._weft_role = None
-        if "_weft_site" not in obj.__dict__:
-            obj._weft_site = None
+        recordable(obj, kind)
         if gkey is not None:
             obj._weft_gkey = gkey
     return obj
@@ -190,34 +184,10 @@ class _PipeEnd:
 # ---------------------------------------------------------------------------------------
 # Waits
 # ---------------------------------------------------------------------------------------
-def _record_wait(a: registry.Agent, me: int, obj: Any, reason: str, call: Callable[[], Any],
-                 timed_out: Tuple[type, ...] = ()) -> Any:
-    """Runs a call that will block, as a wait on `obj` (no holder or waker: they are in other
-    processes; the message's flow is the arrow)."""
-    try:
-        tid = a.tid(me)
-        oid = a.oid(obj)
-        site = a.caller_site(1)
-    except Exception as e:
-        a.fail("mp wait", e)
-        return call()
-    t0 = now()
-    a.open_waits[me] = (t0, obj, reason, site, None, None)
-    flags = 0
-    try:
-        return call()
-    except timed_out:
-        flags = TIMED_OUT
-        raise
-    finally:
-        a.open_waits.pop(me, None)
-        a.emit(["W", t0, now(), tid, oid, reason, site, None, None, None, flags])
-
-
 def _hook_queues(queues: Any) -> None:
     import queue as _std_queue
 
-    def wrap_put(orig: Callable[..., Any], joinable: bool) -> Callable[..., Any]:
+    def wrap_put(orig: Callable[..., Any]) -> Callable[..., Any]:
         def put(self: Any, obj: Any, block: bool = True, timeout: Optional[float] = None) -> None:
             a = _agent()
             if a is None:
@@ -234,8 +204,8 @@ def _hook_queues(queues: Any) -> None:
                 # put will block, and is recorded as a wait.
                 if not sem.acquire(False):
                     _queue_channel(self)
-                    return _record_wait(  # type: ignore[no-any-return]
-                        a, me, self, "mp_queue_put", lambda: orig(self, obj, block, timeout), (_std_queue.Full,))
+                    return a.record_wait(  # type: ignore[no-any-return]
+                        me, self, "mp_queue_put", lambda: orig(self, obj, block, timeout), (_std_queue.Full,))
                 sem.release()
             return orig(self, obj, block, timeout)  # type: ignore[no-any-return]
 
@@ -250,7 +220,7 @@ def _hook_queues(queues: Any) -> None:
             try:
                 me = get_ident()
                 if block and me not in a.open_waits and not self._closed and not self._poll():
-                    return _record_wait(a, me, self, "mp_queue_get", lambda: orig(self, block, timeout), (_std_queue.Empty,))
+                    return a.record_wait(me, self, "mp_queue_get", lambda: orig(self, block, timeout), (_std_queue.Empty,))
                 return orig(self, block, timeout)
             finally:
                 _tls.channel = None
@@ -258,11 +228,11 @@ def _hook_queues(queues: Any) -> None:
         return get
 
     Q = queues.Queue
-    _patch(Q, "put", wrap_put(Q.put, False))
+    _patch(Q, "put", wrap_put(Q.put))
     _patch(Q, "get", wrap_get(Q.get))
     JQ = queues.JoinableQueue
     if "put" in JQ.__dict__:
-        _patch(JQ, "put", wrap_put(JQ.put, True))
+        _patch(JQ, "put", wrap_put(JQ.put))
 
     SQ = queues.SimpleQueue
     sq_put = SQ.put
@@ -285,7 +255,7 @@ def _hook_queues(queues: Any) -> None:
         try:
             me = get_ident()
             if me not in a.open_waits and not self._poll():
-                return _record_wait(a, me, self, "mp_queue_get", lambda: sq_get(self))
+                return a.record_wait(me, self, "mp_queue_get", lambda: sq_get(self))
             return sq_get(self)
         finally:
             _tls.channel = None
@@ -377,7 +347,7 @@ def _outgoing(a: registry.Agent, channel: Any, obj: Any, me: int) -> Any:
 # ---------------------------------------------------------------------------------------
 def _hook_connection(connection: Any) -> None:
     Conn = connection.Connection
-    base = Conn.__mro__[1] if Conn.__mro__[1] is not object else Conn
+    base = getattr(connection, "_ConnectionBase", Conn)  # where send and recv are defined
     send = base.send
     recv = base.recv
 
@@ -404,7 +374,7 @@ def _hook_connection(connection: Any) -> None:
             me = get_ident()
             if (end is not None and me not in a.open_waits and not self.closed and self.readable
                     and not self.poll()):
-                return _record_wait(a, me, end, "pipe_recv", lambda: recv(self))
+                return a.record_wait(me, end, "pipe_recv", lambda: recv(self))
             return recv(self)
         finally:
             _tls.channel = None
@@ -469,23 +439,23 @@ def _mark(conn: Any, end: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # Pools and executors
 # ---------------------------------------------------------------------------------------
-def _task_ident(obj: Any) -> Any:
-    """What identifies a task in its result: (job, i) for a Pool task, work_id for a call item."""
-    if type(obj) is tuple and len(obj) == 5:
+def _work_ident(obj: Any, pool_len: int, exec_type: str) -> Any:
+    """What ties a worker's task to its result: `(job, i)` of a Pool task tuple (5 items) or
+    result tuple (3 items), or the `work_id` of an executor's `_CallItem` / `_ResultItem`."""
+    if type(obj) is tuple and len(obj) == pool_len and type(obj[0]) is int:
         return ("pool", obj[0], obj[1])
     work_id = getattr(obj, "work_id", None)
-    if work_id is not None and type(obj).__name__ == "_CallItem":
+    if work_id is not None and type(obj).__name__ == exec_type:
         return ("exec", work_id)
     return None
+
+
+def _task_ident(obj: Any) -> Any:
+    return _work_ident(obj, 5, "_CallItem")
 
 
 def _result_of(obj: Any) -> Any:
-    if type(obj) is tuple and len(obj) == 3 and type(obj[0]) is int:
-        return ("pool", obj[0], obj[1])
-    work_id = getattr(obj, "work_id", None)
-    if work_id is not None and type(obj).__name__ == "_ResultItem":
-        return ("exec", work_id)
-    return None
+    return _work_ident(obj, 3, "_ResultItem")
 
 
 def _unwrap(func: Any) -> Any:
@@ -627,7 +597,7 @@ def _hook_executor(process: Any) -> None:
             if work_id is None and cq is not None:
                 work_id = self._queue_count - 1  # already taken off the pending list
             if work_id is not None:
-                key = f"task:{os.getpid()}:e{serial}:{work_id}"
+                key = _exec_key(serial, work_id)
                 a.emit(["L", ts, a.tid(), key, "s", "task", None, None])
         except Exception as e:
             a.fail("executor submit", e)
@@ -641,8 +611,11 @@ def _exec_call_item(q: Any, obj: Any) -> Any:
     serial = getattr(q, "_weft_exec", None)
     if serial is None or type(obj).__name__ != "_CallItem":
         return obj
-    key = f"task:{os.getpid()}:e{serial}:{obj.work_id}"
-    return _Sent(key, "task", obj)
+    return _Sent(_exec_key(serial, obj.work_id), "task", obj)
+
+
+def _exec_key(serial: int, work_id: int) -> str:
+    return f"task:{_pid[0]}:e{serial}:{work_id}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -666,12 +639,7 @@ def _hook_synchronize(sync: Any) -> None:
         sl = self._semlock
         if "_weft_gkey" not in self.__dict__:
             self._weft_gkey = _sem_gkey(sl)
-        self._weft_kind = kind
-        self._weft_oid = 0
-        self._weft_parent = None
-        self._weft_role = None
-        if "_weft_site" not in self.__dict__:
-            self._weft_site = None
+        recordable(self, kind)
         raw_acquire = sl.acquire
         raw_release = sl.release
         lockish = kind in ("mp_lock", "mp_rlock")
@@ -689,20 +657,7 @@ def _hook_synchronize(sync: Any) -> None:
             elif raw_acquire(False):
                 ok = True  # it was free: no wait
             else:
-                try:
-                    tid = a.tid(me)
-                    oid = a.oid(obj)
-                    site = a.caller_site(1)
-                except Exception as e:
-                    a.fail("mp lock wait", e)
-                    return raw_acquire(block, timeout)  # type: ignore[no-any-return]
-                t0 = now()
-                a.open_waits[me] = (t0, obj, reason, site, None, None)
-                try:
-                    ok = raw_acquire(block, timeout)
-                finally:
-                    a.open_waits.pop(me, None)
-                a.emit(["W", t0, now(), tid, oid, reason, site, None, None, None, 0 if ok else TIMED_OUT])
+                ok = a.record_wait(me, obj, reason, lambda: raw_acquire(block, timeout), false_is_timeout=True)
             if ok and lockish and count() == 1 and not getattr(obj, "_weft_internal", False):
                 obj._weft_held = (now(), me)
             return ok  # type: ignore[no-any-return]
@@ -760,11 +715,7 @@ def _hook_synchronize(sync: Any) -> None:
 def _adopt_mp(obj: Any, kind: str, children: Tuple[Tuple[str, str], ...]) -> None:
     """Makes a multiprocessing Condition/Event/Barrier a recorded object and ties its internal
     semaphores and condition to it, so their waits are attributed to what the user made."""
-    obj._weft_kind = kind
-    obj._weft_oid = 0
-    obj._weft_parent = None
-    obj._weft_role = None
-    obj._weft_site = user_where(1)
+    recordable(obj, kind, user_where(1))
     for attr, role in children:
         child = getattr(obj, attr, None)
         if child is not None and "_weft_kind" in getattr(child, "__dict__", {}):
@@ -823,17 +774,8 @@ def _hook_process(process: Any) -> None:
         if a is None or popen is None or get_ident() in a.open_waits or popen.poll() is not None:
             return join(self, timeout)  # type: ignore[no-any-return]
         if "_weft_kind" not in self.__dict__:
-            self._weft_kind = "process"
-            self._weft_oid = 0
-            self._weft_parent = None
-            self._weft_role = None
-            self._weft_site = None
-            self._weft_name = f"{self.name} (pid {self.pid})"
-
-        def call() -> None:
-            join(self, timeout)
-
-        _record_wait(a, get_ident(), self, "process_join", call)
+            recordable(self, "process", None, f"{self.name} (pid {self.pid})")
+        a.record_wait(get_ident(), self, "process_join", lambda: join(self, timeout))
         return None
 
     _patch(BP, "join", weft_join)

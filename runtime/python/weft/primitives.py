@@ -127,13 +127,7 @@ def adopt(obj: Any, kind: str, cond: Any, role: str, name: str = "") -> None:
     """Makes `obj` a recorded object and ties its internal Condition (and that Condition's
     lock) to it, so their waits are attributed to `obj`."""
     a = registry.current
-    obj._weft_kind = kind
-    obj._weft_oid = 0
-    obj._weft_parent = None
-    obj._weft_role = None
-    if name:
-        obj._weft_name = name
-    obj._weft_site = user_where(0) if a is not None and not a.closed else None
+    registry.recordable(obj, kind, user_where(0) if a is not None and not a.closed else None, name)
     if cond is not None and hasattr(cond, "_weft_internal"):
         cond._weft_parent = obj
         cond._weft_role = role

@@ -16,6 +16,7 @@ import subprocess
 from typing import Any, Dict
 
 from . import registry
+from .registry import get_ident, recordable
 from .clock import now
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_site")
@@ -88,49 +89,25 @@ def install(session: Any) -> None:
         agent = registry.current
         if agent is None or agent.closed or self.returncode is not None:
             return orig_wait(self, timeout)
-        from .registry import get_ident
-
         me = get_ident()
         if me in agent.open_waits:
             return orig_wait(self, timeout)
         # No poll() first: subprocess reaps through a waitpid bound at import, which would
-        # bypass the os.waitpid hook that records the child's exit status (`Q`).
-        try:
-            _define_process(self)
-            tid = agent.tid(me)
-            oid = agent.oid(self)
-            site = agent.caller_site(0)
-        except Exception as e:
-            agent.fail("subprocess wait", e)
-            return orig_wait(self, timeout)
-        t0 = now()
-        agent.open_waits[me] = (t0, self, "process_join", site, None, None)
-        flags = 0
-        try:
-            return orig_wait(self, timeout)
-        except subprocess.TimeoutExpired:
-            flags = 1  # TIMED_OUT
-            raise
-        finally:
-            agent.open_waits.pop(me, None)
-            t1 = now()
-            if t1 - t0 >= 50_000 or flags:  # under 50 us the child had already ended: no wait
-                agent.emit(["W", t0, t1, tid, oid, "process_join", site, None, None, None, flags])
+        # bypass the os.waitpid hook that records the child's exit status (`Q`). A wait under
+        # 50 us found the child already ended: not written.
+        if "_weft_kind" not in self.__dict__:
+            recordable(self, "process", None, _process_name(self))
+        return agent.record_wait(me, self, "process_join", lambda: orig_wait(self, timeout),
+                                 (subprocess.TimeoutExpired,), min_ns=50_000)
 
     subprocess.Popen.wait = popen_wait  # type: ignore[method-assign]
 
 
-def _define_process(p: subprocess.Popen) -> None:
-    if "_weft_kind" in p.__dict__:
-        return
+def _process_name(p: subprocess.Popen) -> str:
     args = p.args
     first = args if isinstance(args, (str, bytes, os.PathLike)) else (list(args)[:1] or [""])[0]
-    p._weft_kind = "process"  # type: ignore[attr-defined]
-    p._weft_oid = 0  # type: ignore[attr-defined]
-    p._weft_parent = None  # type: ignore[attr-defined]
-    p._weft_role = None  # type: ignore[attr-defined]
-    p._weft_site = None  # type: ignore[attr-defined]
-    p._weft_name = f"{os.path.basename(os.fsdecode(first)).split()[0] if first else 'process'} (pid {p.pid})"  # type: ignore[attr-defined]
+    base = os.path.basename(os.fsdecode(first)).split() if first else []
+    return f"{base[0] if base else 'process'} (pid {p.pid})"
 
 
 def uninstall() -> None:

@@ -20,7 +20,7 @@ import sys
 import threading
 import weakref
 from types import CodeType, FrameType
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from .clock import now
 
@@ -94,6 +94,29 @@ def frame_where(frame: Optional[FrameType]) -> Optional[Where]:
     return None
 
 
+# The `flags` bit of a wait that ended without what it waited for (spec.ts WaitFlags).
+TIMED_OUT = 1
+
+# `recordable(site=KEEP)`: leave the object's creation line as it is (or None if it has none).
+KEEP: Any = object()
+
+
+def recordable(obj: Any, kind: str, site: Any = KEEP, name: str = "") -> Any:
+    """Gives `obj` the attributes `Agent.oid` reads, making it an object of the trace: a
+    top-level one (no parent) of `kind`, created at `site` ((code, line) or None)."""
+    obj._weft_kind = kind
+    obj._weft_oid = 0
+    obj._weft_parent = None
+    obj._weft_role = None
+    if name:
+        obj._weft_name = name
+    if site is not KEEP:
+        obj._weft_site = site
+    elif "_weft_site" not in getattr(obj, "__dict__", {}):
+        obj._weft_site = None
+    return obj
+
+
 class Agent:
     """The one agent of this process; `current` holds it while installed."""
 
@@ -157,6 +180,37 @@ class Agent:
         if t is None or ident in self.gone:
             t = self.register(ident, None)
         return t
+
+    def record_wait(self, me: int, obj: Any, reason: str, call: Callable[[], Any],
+                    timed_out: Tuple[type, ...] = (), false_is_timeout: bool = False,
+                    min_ns: int = 0) -> Any:
+        """Runs `call`, which is about to block, as a wait of thread `me` on `obj` with no
+        holder or waker known here (multiprocessing and subprocess waits: those are in other
+        processes). An exception in `timed_out`, or a false result with `false_is_timeout`,
+        flags it TIMED_OUT; a wait shorter than `min_ns` that did not time out is not written."""
+        try:
+            tid = self.tid(me)
+            oid = self.oid(obj)
+            site = self.caller_site(1)
+        except Exception as e:
+            self.fail(f"{reason} wait", e)
+            return call()
+        t0 = now()
+        self.open_waits[me] = (t0, obj, reason, site, None, None)
+        flags = 0
+        try:
+            result = call()
+            if false_is_timeout and not result:
+                flags = TIMED_OUT
+            return result
+        except timed_out:
+            flags = TIMED_OUT
+            raise
+        finally:
+            self.open_waits.pop(me, None)
+            t1 = now()
+            if flags or t1 - t0 >= min_ns:
+                self.emit(["W", t0, t1, tid, oid, reason, site, None, None, None, flags])
 
     def known_tid(self, ident: int) -> Optional[int]:
         """Tid of a thread seen before (even if it has ended since); never registers."""

@@ -44,6 +44,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import registry
 from .clock import now
+from .primitives import Inits, unwrap_inits, wrap_init
 from .registry import get_ident, is_user_file, recordable, user_where
 
 # A multiprocessing.Queue() without maxsize has a semaphore of the platform's maximum value.
@@ -52,7 +53,7 @@ _UNBOUNDED = 1 << 30
 _orig: List[Tuple[Any, str, Any]] = []  # (owner, attribute, original) for uninstall
 _keys = itertools.count(1)
 _tls = threading.local()
-_inits: Dict[str, Any] = {}
+_inits: Inits = []  # __init__ wrappers (primitives.wrap_init), undone by uninstall
 
 
 def _patch(owner: Any, name: str, value: Any) -> None:
@@ -280,35 +281,29 @@ def _hook_queues(queues: Any) -> None:
 
         _patch(Q, "_reset", _reset)
 
+    def after_queue(q: Any) -> None:
+        a = _agent()
+        if a is None:
+            return
+        where = user_where(1)
+        if where is not None:
+            q.__dict__["_weft_site"] = where
+        # Its own locks are internal: no hold spans for them.
+        for lk in ("_rlock", "_wlock"):
+            lock = getattr(q, lk, None)
+            if lock is not None:
+                lock._weft_internal = True
+                lock._weft_parent = q
+                lock._weft_role = lk[1:]
+        # Frames: _from_user, after_queue, the __init__ wrapper, its caller, and that one's
+        # caller (the user's `mp.Queue()` goes through multiprocessing.context).
+        if where is not None and _from_user(4):
+            # Defined now, in the creating process: the processes it is handed to (spawn)
+            # cannot know its line.
+            a.oid(_queue_channel(q))
+
     for cls in (Q, SQ):
-        init = cls.__init__
-
-        def make_init(init: Callable[..., Any]) -> Callable[..., Any]:
-            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-                init(self, *args, **kwargs)
-                a = _agent()
-                if a is not None:
-                    where = user_where(1)
-                    if where is not None:
-                        self.__dict__["_weft_site"] = where
-                    # Its own locks are internal: no hold spans for them.
-                    for lk in ("_rlock", "_wlock"):
-                        lock = getattr(self, lk, None)
-                        if lock is not None:
-                            lock._weft_internal = True
-                            lock._weft_parent = self
-                            lock._weft_role = lk[1:]
-                    if where is not None and _from_user(3):
-                        # Defined now, in the creating process: the processes it is handed to
-                        # (spawn) cannot know its line.
-                        try:
-                            a.oid(_queue_channel(self))
-                        except Exception as e:
-                            a.fail("queue definition", e)
-
-            return __init__
-
-        _patch(cls, "__init__", make_init(init))
+        wrap_init(cls, after_queue, _inits)
         setstate = cls.__setstate__
 
         def make_setstate(setstate: Callable[..., Any]) -> Callable[..., Any]:
@@ -693,23 +688,16 @@ def _hook_synchronize(sync: Any) -> None:
     _patch(SL, "__exit__", __exit__)
     _hook_sync_objects(sync)
 
+    def after_semlock(lock: Any) -> None:
+        if _agent() is not None:
+            lock.__dict__.setdefault("_weft_site", None)
+            if lock.__dict__["_weft_site"] is None:
+                lock._weft_site = user_where(1)
+            if lock._weft_site is None:
+                lock._weft_internal = True  # made by multiprocessing itself
+
     for cls_name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore"):
-        cls = getattr(sync, cls_name)
-        init = cls.__init__
-
-        def make_init(init: Callable[..., Any]) -> Callable[..., Any]:
-            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-                init(self, *args, **kwargs)
-                if _agent() is not None:
-                    self.__dict__.setdefault("_weft_site", None)
-                    if self.__dict__["_weft_site"] is None:
-                        self._weft_site = user_where(1)
-                    if self._weft_site is None:
-                        self._weft_internal = True  # made by multiprocessing itself
-
-            return __init__
-
-        _patch(cls, "__init__", make_init(init))
+        wrap_init(getattr(sync, cls_name), after_semlock, _inits)
 
 
 def _adopt_mp(obj: Any, kind: str, children: Tuple[Tuple[str, str], ...]) -> None:
@@ -738,22 +726,12 @@ def _hook_sync_objects(sync: Any) -> None:
         cls = getattr(sync, cls_name, None)
         if cls is None:
             continue
-        init = cls.__init__
 
-        def make_init(init: Callable[..., Any], kind: str, children: Tuple[Tuple[str, str], ...]) -> Callable[..., Any]:
-            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-                init(self, *args, **kwargs)
-                if _agent() is not None:
-                    try:
-                        _adopt_mp(self, kind, children)
-                    except Exception as e:
-                        a = registry.current
-                        if a is not None:
-                            a.fail(f"multiprocessing {kind}", e)
+        def after(obj: Any, kind: str = kind, children: Tuple[Tuple[str, str], ...] = children) -> None:
+            if _agent() is not None:
+                _adopt_mp(obj, kind, children)
 
-            return __init__
-
-        _patch(cls, "__init__", make_init(init, kind, children))
+        wrap_init(cls, after, _inits)
         if "__getstate__" not in cls.__dict__:
             # Event is pickled by its __dict__ (to spawned children): the agent's attributes
             # (a code object among them) must not travel.
@@ -851,6 +829,7 @@ def uninstall() -> None:
 
     for finder in [f for f in sys.meta_path if isinstance(f, PostImport) and f.name in dict(_HOOKS)]:
         sys.meta_path.remove(finder)
+    unwrap_inits(_inits)
     while _orig:
         owner, name, value = _orig.pop()
         if name == "_weft_reducer":

@@ -75,12 +75,7 @@ def user_where(depth: int) -> Optional[Where]:
         f: Optional[FrameType] = sys._getframe(depth + 1)
     except ValueError:
         return None
-    while f is not None:
-        code = f.f_code
-        if is_user_file(code.co_filename):
-            return code, f.f_lineno
-        f = f.f_back
-    return None
+    return frame_where(f)
 
 
 def frame_where(frame: Optional[FrameType]) -> Optional[Where]:

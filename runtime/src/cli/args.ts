@@ -44,7 +44,7 @@ options (before the script; everything after it belongs to the program):
   --               end of Weft's options (for a script whose name starts with "-")
   -h, --help       show this help
 
-Then: weft summary DIR, weft export DIR --format chrome -o trace.json
+Then: weft summary DIR, weft report DIR (HTML), weft export DIR --format chrome -o trace.json
 `,
   summary: `usage: weft summary DIR [--json]
 

@@ -56,7 +56,7 @@ async function runCommand(cmd: Extract<Command, { kind: 'run' }>, io: CliIo): Pr
       io.stderr.write(`\nweft: no summary: ${e.message}\n`);
     }
     const shown = path.relative(io.cwd, running.outDir) || '.';
-    io.stderr.write(`trace: ${shown}   (weft summary ${shown} --json; weft export ${shown} -o trace.json)\n`);
+    io.stderr.write(`trace: ${shown}   (weft summary ${shown} --json; weft report ${shown}; weft export ${shown} -o trace.json)\n`);
   }
   if (status.signal !== null) return 128 + (osConstants.signals[status.signal] ?? 0);
   return status.exitCode ?? 1;

@@ -141,6 +141,16 @@ class _GroundTruth:
         self.assertEqual(labels, {"square": 8})
 
 
+class PoolChurn(unittest.TestCase):
+    def test_many_pools_closed_by_terminate_never_hang(self):
+        # Regression: workers that caught SIGTERM could miss it and never exit (weft.shutdown).
+        # With that bug back, 200 pools hung or crashed in some runs, not every run: this is a
+        # guard that can catch it, not a proof of its absence.
+        proc, out = run_agent([program("pool_churn.py"), "200"], timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, "ok\n")
+
+
 class Fork(_GroundTruth, unittest.TestCase):
     method = "fork"
 

@@ -9,7 +9,7 @@ import unittest
 from tracefile import AGENT, line_of, only_trace, program, run_agent
 
 sys.path.insert(0, AGENT)
-from weft.registry import CURRENT_FRAMES_SAFE  # noqa: E402
+from weft.frames import CURRENT_FRAMES_SAFE  # noqa: E402
 sys.path.remove(AGENT)
 
 OPEN = 2
@@ -109,7 +109,7 @@ class RawThreads(unittest.TestCase):
             self.assertIn(raw, [r[2] for r in t.of("E")])
 
 
-@unittest.skipUnless(CURRENT_FRAMES_SAFE, "stack sampling is off on this interpreter (see weft.registry)")
+@unittest.skipUnless(CURRENT_FRAMES_SAFE, "stack sampling is off on this interpreter (see weft.frames)")
 class Sampling(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:

@@ -9,7 +9,7 @@ import unittest
 from tracefile import AGENT, ROOT, line_of, only_trace, program, run_agent
 
 sys.path.insert(0, AGENT)
-from weft.registry import CURRENT_FRAMES_SAFE  # noqa: E402
+from weft.frames import CURRENT_FRAMES_SAFE  # noqa: E402
 sys.path.remove(AGENT)
 
 HOLDER_CHANGED = 4

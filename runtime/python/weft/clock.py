@@ -46,10 +46,16 @@ def block_signals_in_this_thread() -> None:
     its task queue's semaphore when Pool.terminate() sends SIGTERM), the handler never ran and
     the process never ended. Blocking every signal here keeps them for the program's threads,
     as without Weft (SIGKILL and SIGSTOP cannot be blocked and need not be).
+
+    Signals raised by a fault in the thread itself stay unblocked: the kernel kills a process
+    outright when a thread faults with SIGSEGV blocked, so faulthandler (and a core dump's
+    handler) would never say where. That silence once hid which thread crashed.
     """
     try:
         import signal
 
-        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        faults = {getattr(signal, n) for n in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGTRAP", "SIGSYS")
+                  if hasattr(signal, n)}
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - faults)
     except (AttributeError, ValueError, OSError):
         pass  # platforms without pthread_sigmask

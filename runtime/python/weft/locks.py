@@ -38,13 +38,12 @@ from __future__ import annotations
 import _thread
 import operator
 import re
-import sys
 import threading
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from . import registry
+from . import frames, registry
 from .clock import now
-from .registry import frame_where, get_ident, user_where
+from .registry import get_ident, is_user_file, user_where
 
 TIMED_OUT = 1
 OPEN = 2
@@ -52,7 +51,6 @@ HOLDER_CHANGED = 4
 
 _allocate_lock = _thread.allocate_lock
 _RawRLock = _thread.RLock
-_current_frames = sys._current_frames
 _OWNER_RE = re.compile(r"owner=(\d+)")
 
 
@@ -208,12 +206,13 @@ def holder_of(a: registry.Agent, ident: int) -> Tuple[Optional[int], Optional[in
     """Tid of a thread that holds something, and its current user line (slow paths only)."""
     if not ident:
         return None, None
-    if not registry.CURRENT_FRAMES_SAFE:
+    if not frames.CURRENT_FRAMES_SAFE:
         return a.tids.get(ident), None
-    frame = _current_frames().get(ident)
-    if frame is None:  # it has ended
+    alive, where = frames.inspect_threads(
+        lambda all_frames: (ident in all_frames, frames.first_where(all_frames, ident, is_user_file)))
+    if not alive:  # it has ended
         return a.tids.get(ident), None
-    return a.tid(ident), a.site_or_none(frame_where(frame))
+    return a.tid(ident), a.site_or_none(where)
 
 
 def contended_acquire(lock: Any, blocking: Any, timeout: Any, holder: int) -> bool:

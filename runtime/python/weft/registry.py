@@ -20,7 +20,7 @@ import sys
 import threading
 import weakref
 from types import CodeType, FrameType
-from typing import Any, Callable, Dict, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .clock import now
 
@@ -41,17 +41,6 @@ _KEEP_PREFIXES = (_STDLIB + "site-packages" + os.sep, _STDLIB + "dist-packages" 
 
 # `self.lock = threading.Lock()` -> "self.lock"; `locks[i]: Lock = Lock()` -> "locks[i]".
 _NAME_RE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\[[^\]]*\])?)\s*(?::[^=]*)?=(?!=)")
-
-# On CPython 3.12.0-3.12.1, calling sys._current_frames() at all (it materializes every
-# thread's current frame object) made a multiprocessing child crash in its final garbage
-# collection ("deallocated BytesIO object has exported buffers", then a segfault) in about
-# half of the runs of test_spawned_child_can_unpickle_functions_of_main; a sampler that woke
-# up without calling it never did, and 3.10, 3.11 and 3.13 never did. Later 3.12 releases
-# could not be tried here. On those versions the agent does without it: no stack samples
-# and no holder's line (everything else is recorded), and says so in a `!` record.
-CURRENT_FRAMES_SAFE = not (sys.implementation.name == "cpython" and (3, 12, 0) <= sys.version_info[:3] < (3, 12, 2))
-CURRENT_FRAMES_NOTE = ("stack sampling and holder lines are off: sys._current_frames() crashes "
-                       f"multiprocessing children on Python {sys.version.split()[0]}; upgrade to 3.12.2 or later")
 
 # Diagnostics per failure location before the agent stops repeating itself.
 _MAX_FAILURES_PER_PLACE = 5
@@ -79,7 +68,8 @@ def user_where(depth: int) -> Optional[Where]:
 
 
 def frame_where(frame: Optional[FrameType]) -> Optional[Where]:
-    """Like user_where, for a frame of another thread (from sys._current_frames())."""
+    """Like user_where, from a frame of the calling thread (other threads' stacks are read
+    only through frames.inspect_threads)."""
     f = frame
     while f is not None:
         code = f.f_code
@@ -275,18 +265,14 @@ class Agent:
         where = user_where(depth + 1)
         return None if where is None else self.site(where)
 
-    def stack(self, frame: Optional[FrameType], limit: int = 128) -> Optional[int]:
-        """Interns a stack as a path in the frame tree; returns the leaf frame id."""
-        wheres = []
-        f = frame
-        while f is not None and len(wheres) < limit:
-            code = f.f_code
-            if not code.co_filename.startswith(AGENT_DIR):
-                wheres.append((code, f.f_lineno))
-            f = f.f_back
+    def stack(self, wheres: List[Where]) -> Optional[int]:
+        """Interns a stack ((code, line) pairs, innermost first; the agent's own frames are
+        left out) as a path in the frame tree; returns the leaf frame id."""
         parent: Optional[int] = None
         frames = self._frames
         for where in reversed(wheres):
+            if where[0].co_filename.startswith(AGENT_DIR):
+                continue
             s = self._sites.get(where) or self.site(where)
             key = (parent or 0, s)
             fid = frames.get(key)

@@ -10,13 +10,13 @@ code), which the model reports as an estimate. The agent's own threads are never
 from __future__ import annotations
 
 import _thread
-import sys
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import registry
 from .clock import block_signals_in_this_thread, now, raw_sleep, thread_cpu_ns
+from .frames import Where, inspect_threads, read_stacks
 
 _BOOTSTRAP = getattr(threading.Thread, "_bootstrap", None)
 _BOOTSTRAP_CODE = getattr(_BOOTSTRAP, "__code__", None)
@@ -75,34 +75,37 @@ def start(agent: registry.Agent) -> Optional[Sampler]:
     return sampler
 
 
-def _bootstrapping(frame: Any) -> bool:
+def _bootstrapping(wheres: List[Where], complete: bool) -> bool:
     """True for a threading.Thread that has not reached its `run` wrapper yet (its T record
     comes from inside the thread a moment later, with its parent and start site)."""
-    f = frame
-    while f.f_back is not None:
-        f = f.f_back
-    return f.f_code is _BOOTSTRAP_CODE
+    return complete and bool(wheres) and wheres[-1][0] is _BOOTSTRAP_CODE
 
 
 def sample_once(agent: registry.Agent) -> None:
-    frames: Dict[int, Any] = sys._current_frames()
-    ts = now()
     internal = agent.internal
+    seen: Set[int] = set()
+
+    def read(frames: Dict[int, Any]) -> List[Tuple[int, List[Where], bool]]:
+        seen.update(frames)
+        return read_stacks(frames, internal)
+
+    stacks = inspect_threads(read)
+    ts = now()
     ended = agent.ended
     open_waits = agent.open_waits
     tids = agent.tids
     natives = agent.natives
     emit = agent.emit
     gone = agent.gone
-    for ident, frame in frames.items():
-        if ident in internal or ident in ended:
+    for ident, wheres, complete in stacks:
+        if ident in ended:
             continue
         tid = tids.get(ident) if ident not in gone else None
         if tid is None:
-            if _bootstrapping(frame) and ident not in getattr(threading, "_active", {}):
+            if _bootstrapping(wheres, complete) and ident not in getattr(threading, "_active", {}):
                 continue
             tid = agent.tid(ident)
-        leaf = agent.stack(frame)
+        leaf = agent.stack(wheres)
         emit(["K", ts, tid, leaf, 1 if ident in open_waits else 0])
         cpu = thread_cpu_ns(natives.get(ident))
         if cpu is not None:
@@ -110,12 +113,12 @@ def sample_once(agent: registry.Agent) -> None:
     # Threads only seen lazily (raw `_thread` threads) end when they vanish; forgetting
     # their ident lets a new thread that reuses it get a lane of its own.
     if agent.lazy:
-        for ident in [i for i in agent.lazy if i not in frames]:
+        for ident in [i for i in agent.lazy if i not in seen]:
             agent.end_thread(ident, ts)
             agent.lazy.pop(ident, None)
     # Ended threads that vanished: a thread that shows up with the same ident later (the OS
     # reuses them) is a new one.
     if ended:
-        for ident in [i for i in ended if i not in frames]:
+        for ident in [i for i in ended if i not in seen]:
             ended.discard(ident)
             gone.add(ident)

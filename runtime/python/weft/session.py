@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import List, Optional
 
-from . import __version__, locks, mp, primitives, processes, queues, registry, sampler, threads
+from . import __version__, frames, locks, mp, primitives, processes, queues, registry, sampler, threads
 from .clock import now, wall_ns
 from .shutdown import ExitRoutine
 from .writer import TraceWriter
@@ -57,7 +57,7 @@ def make_header(sample_hz: int, start_method: str) -> dict:
 class Session:
     def __init__(self, out_dir: str, sample_hz: int, flush_ms: int, start_method: str = "main") -> None:
         self.out_dir = out_dir
-        self.sample_hz = sample_hz if registry.CURRENT_FRAMES_SAFE else 0
+        self.sample_hz = sample_hz if frames.CURRENT_FRAMES_SAFE else 0
         self.flush_ms = flush_ms
         # How children forked from this process began: "forkserver" in the fork server.
         self.fork_method = "fork"
@@ -79,12 +79,13 @@ class Session:
     def _activate(self) -> None:
         agent = self.agent
         registry.current = agent
-        if not registry.CURRENT_FRAMES_SAFE:
-            agent.warn(registry.CURRENT_FRAMES_NOTE)
+        if not frames.CURRENT_FRAMES_SAFE:
+            agent.warn(frames.CURRENT_FRAMES_NOTE)
         # The calling thread is this process's main thread: tid 1.
         agent.register(threading.get_ident(), threading.current_thread())
         self.writer.before_flush = lambda: agent.emit_counts(final=False)
         self.writer.start()
+        frames.install()  # before the first sys._current_frames() call
         agent.sampler = sampler.start(agent)
 
     def start(self) -> None:
@@ -129,6 +130,7 @@ class Session:
     def uninstall(self) -> None:
         while self._installed:
             self._installed.pop().uninstall()  # type: ignore[attr-defined]
+        frames.uninstall()
 
     def stop(self, reason: str = "exit", code: Optional[int] = 0) -> None:
         """Ends tracing in a process that goes on (tests, embedding): end record, patches off."""

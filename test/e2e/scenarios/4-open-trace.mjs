@@ -21,18 +21,19 @@ async function openTrace(page, dir) {
   await box.waitFor({ timeout: 10_000 });
   await waitUntil(async () => (await box.inputValue()).endsWith('/'), { timeout: 10_000, what: 'the open dialog to show its starting folder' });
   const wanted = `${dir}/`;
-  for (let attempt = 1; ; attempt++) {
+  // Each step that the dialog's late start can undo is a reason to type the path again, not
+  // a failure: the path the dialog holds is checked before Enter, every attempt.
+  const settles = (promise) => promise.then(() => true, () => false);
+  for (let attempt = 1; attempt <= 4; attempt++) {
     await box.fill(wanted);
-    await waitUntil(async () => (await box.inputValue()) === wanted, { timeout: 5_000, what: `the open dialog to hold ${wanted}` });
-    await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'run.json' }).first().waitFor({ timeout: 10_000 });
+    if (!(await settles(waitUntil(async () => (await box.inputValue()) === wanted, { timeout: 5_000, what: `the open dialog to hold ${wanted}` })))) continue;
+    if (!(await settles(widget.locator('.quick-input-list .monaco-list-row', { hasText: 'run.json' }).first().waitFor({ timeout: 10_000 })))) continue;
     if ((await box.inputValue()) === wanted) {
       await box.press('Enter');
-      if (await widget.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false)) return;
-    }
-    if (attempt === 3) {
-      throw new Error(`the open dialog did not accept ${wanted} (it holds "${await box.inputValue()}")`);
+      if (await settles(widget.waitFor({ state: 'hidden', timeout: 5_000 }))) return;
     }
   }
+  throw new Error(`the open dialog did not accept ${wanted} (it holds "${await box.inputValue()}")`);
 }
 
 export default {

@@ -6,9 +6,10 @@
  */
 import * as vscode from 'vscode';
 import { TraceError } from '../../runtime/src/reader/read-trace';
+import { HotspotsClient } from './hotspots-client';
 import { COMMANDS, CONTEXT_PROFILING, LOG_CHANNEL, type CommandName } from './manifest';
 import type { ProfilingSession } from './profiling-session';
-import { WorkerTraceLoader, type TraceLoader } from './trace-loader';
+import { WorkerTraceLoader, type LoadedTrace, type TraceLoader } from './trace-loader';
 import { traceKey, TracePanel, type PanelHost } from './trace-panel';
 
 /** A command's implementation, made by a factory that receives the Ctx. */
@@ -18,6 +19,8 @@ export type CommandFactories = Record<CommandName, (ctx: Ctx) => Cmd>;
 export class Ctx implements PanelHost, vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly loader: TraceLoader;
+  /** Hot lines of the shown trace in Python editors (a language server, started on first use). */
+  private readonly hotspots: HotspotsClient;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly panels = new Map<string, TracePanel>();
   private lastActivePanel: TracePanel | null = null;
@@ -32,6 +35,8 @@ export class Ctx implements PanelHost, vscode.Disposable {
     );
     this.pushCleanup(this.log);
     this.pushCleanup({ dispose: () => this.loader.dispose() });
+    this.hotspots = new HotspotsClient(extension.extensionUri, this.log);
+    this.pushCleanup(this.hotspots);
   }
 
   get extensionUri(): vscode.Uri {
@@ -117,6 +122,12 @@ export class Ctx implements PanelHost, vscode.Disposable {
   panelDisposed(panel: TracePanel): void {
     if (this.panels.get(panel.target) === panel) this.panels.delete(panel.target);
     if (this.lastActivePanel === panel) this.lastActivePanel = null;
+    this.hotspots.traceClosed(panel.target);
+  }
+
+  traceShown(panel: TracePanel, loaded: LoadedTrace): void {
+    // Keyed by the panel's target, the key panelDisposed clears with.
+    this.hotspots.traceShown(panel.target, loaded);
   }
 
   panelActivated(panel: TracePanel): void {

@@ -20,6 +20,8 @@ export interface WeftSettings {
   flushIntervalMs: number;
   /** Open the Weft view when profiling starts (live), rather than when the program ends. */
   openViewOnStart: boolean;
+  /** Show the shown trace's hot lines in Python editors (CodeLens, hover, diagnostics). */
+  inlineHotspots: boolean;
 }
 
 export interface NumberBounds {
@@ -34,6 +36,7 @@ export const SETTING_DEFAULTS: Readonly<WeftSettings> = Object.freeze({
   programArguments: [],
   flushIntervalMs: 100,
   openViewOnStart: true,
+  inlineHotspots: true,
 });
 
 export const SETTING_BOUNDS: Readonly<Record<'sampleHz' | 'flushIntervalMs', NumberBounds>> = Object.freeze({
@@ -103,6 +106,11 @@ export function validateSettings(raw: RawSettings): ValidatedSettings {
   else if (raw.openViewOnStart !== undefined && raw.openViewOnStart !== null) {
     problems.push(`weft.openViewOnStart must be true or false, not ${JSON.stringify(raw.openViewOnStart)}; using ${openViewOnStart}.`);
   }
+  let inlineHotspots = SETTING_DEFAULTS.inlineHotspots;
+  if (typeof raw.inlineHotspots === 'boolean') inlineHotspots = raw.inlineHotspots;
+  else if (raw.inlineHotspots !== undefined && raw.inlineHotspots !== null) {
+    problems.push(`weft.inlineHotspots must be true or false, not ${JSON.stringify(raw.inlineHotspots)}; using ${inlineHotspots}.`);
+  }
   return {
     settings: {
       pythonPath: stringSetting('pythonPath', raw.pythonPath, problems),
@@ -111,6 +119,7 @@ export function validateSettings(raw: RawSettings): ValidatedSettings {
       programArguments,
       flushIntervalMs: integerIn('flushIntervalMs', raw.flushIntervalMs, problems),
       openViewOnStart,
+      inlineHotspots,
     },
     problems,
   };

@@ -13,7 +13,9 @@ import { RUN_FILE, type RunInfo } from '../../runtime/src/format/spec';
 import { loadTrace } from '../../runtime/src/model/build-model';
 import { TraceError, type TraceErrorCode } from '../../runtime/src/reader/read-trace';
 import { writeReport } from '../../runtime/src/report/report';
+import { buildSummary } from '../../runtime/src/summary/summary';
 import { buildViewData, type ViewData } from '../../runtime/src/view/view-data';
+import { lineFactsFromSummary, type LineFacts } from './server/hotspots';
 
 export interface LoadedTrace {
   /** The directory (or single process file) that was read. */
@@ -21,6 +23,12 @@ export interface LoadedTrace {
   data: ViewData;
   /** From run.json; null for traces written without the launcher (or copied without it). */
   run: RunInfo | null;
+  /**
+   * The hot source lines (waits, holds, creations of contended objects, sampled CPU) for the
+   * hotspots language server, from the trace's Summary. Computed here, in the worker, so the
+   * extension host only forwards them.
+   */
+  hotspots: LineFacts[];
 }
 
 export interface TraceLoader {
@@ -85,7 +93,10 @@ export async function loadViewData(target: string, opts: { live?: boolean } = {}
   const [model, run] = await Promise.all([loadTrace(target), readRunInfo(target)]);
   const data = buildViewData(model);
   if (opts.live) data.warnings = liveWarnings(data.warnings);
-  return { target, data, run };
+  // Relative source paths resolve as the view's "open source" does (paths.resolveSourcePath):
+  // against the run's cwd, else the trace folder's parent.
+  const hotspots = lineFactsFromSummary(buildSummary(model), run?.cwd ?? path.dirname(target));
+  return { target, data, run, hotspots };
 }
 
 /** Whether an export to `out` writes the HTML report (else Chrome Trace Event JSON). */

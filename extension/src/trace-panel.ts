@@ -27,6 +27,8 @@ export interface PanelHost {
   /** Called when a panel is closed or becomes the active one. */
   panelDisposed(panel: TracePanel): void;
   panelActivated(panel: TracePanel): void;
+  /** Called with each trace the panel is given, for the hotspots language server. */
+  traceShown(panel: TracePanel, loaded: LoadedTrace): void;
 }
 
 /** A key for a trace target, so that opening the same trace twice reveals one panel. */
@@ -127,6 +129,7 @@ export class TracePanel implements vscode.Disposable {
     this.latest = loaded;
     this.live = live;
     this.error = null;
+    this.host.traceShown(this, loaded);
     if (!this.ready) return;
     this.post({ type: this.loadSent ? 'update' : 'load', traceId: this.target, data: loaded.data, live });
     this.loadSent = true;

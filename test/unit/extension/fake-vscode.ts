@@ -212,6 +212,7 @@ export const workspace = {
   isTrusted: true,
   workspaceFolders: undefined,
   getConfiguration: () => ({ get: (k: string) => recorded.settings[k] }),
+  onDidChangeConfiguration: () => ({ dispose: () => undefined }),
   getWorkspaceFolder: () => undefined,
   fs: { stat: (u: Uri) => fsp.stat(u.fsPath) },
   async openTextDocument(u: Uri): Promise<Record<string, unknown>> {

@@ -61,6 +61,13 @@ describe('extension layering', () => {
     expect(offenders).toEqual([]);
   });
 
+  it.each(['server/hotspots', 'server/protocol'])('%s.ts imports neither vscode nor an LSP package, so it is unit-tested as plain data', (name) => {
+    const offenders = [...closure(path.join(ROOT, 'extension', 'src', `${name}.ts`))]
+      .filter(([, bare]) => bare.some((b) => b === 'vscode' || b.startsWith('vscode-language')))
+      .map(([f]) => path.relative(ROOT, f));
+    expect(offenders).toEqual([]);
+  });
+
   it('no module outside extension/ imports vscode', () => {
     const offenders = ['runtime/src', 'webview/src']
       .flatMap((d) => tsFiles(path.join(ROOT, d)))

@@ -1,0 +1,319 @@
+/**
+ * Hotspots inline: turns a trace's Summary into per-line facts (which source lines threads
+ * waited at, held a contended object at, created it at, or spent sampled CPU at) and formats
+ * them as CodeLens titles, hover markdown and diagnostics.
+ *
+ * Pure on purpose: no `vscode` and no LSP import, so that it is unit-tested with plain objects
+ * and so that the same facts could feed another editor. The language server (server.ts) only
+ * maps these plain records to LSP types; the facts themselves are computed where the trace is
+ * read (the trace worker, see trace-loader.ts), never on the extension host's thread.
+ *
+ * Lines: facts carry the trace's 1-based line numbers; `lspLine` converts to LSP's 0-based.
+ */
+import * as path from 'node:path';
+import type { HotspotSummary, LockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
+import { formatMs } from '../../../runtime/src/summary/summary';
+
+/** Waits made at this line on one object. */
+export interface WaitFact {
+  /** The object's readable name, or "<kind>" when it has none. */
+  object: string;
+  kind: string;
+  /** Waits at this line on the object, and their total duration. */
+  waits: number;
+  waitMs: number;
+  /**
+   * Percentile and maximum of single waits on the whole object: the Summary keeps them per
+   * object, not per line. Exact for this line when `lineIsOnlySite`.
+   */
+  objectP95Ms: number;
+  objectMaxMs: number;
+  /** True when every wait on the object was made at this line. */
+  lineIsOnlySite: boolean;
+  /** Top holders of the object (who made these waits), most first, at most 3. */
+  holders: HolderFact[];
+  /** The line of the top holder whose line is known (the lens's "held at"), or null. */
+  heldAt: { file: string; line: number } | null;
+}
+
+export interface HolderFact {
+  thread: string;
+  /** Where the holder was (absolute path and 1-based line), or null when unknown. */
+  file: string | null;
+  line: number | null;
+  waits: number;
+  waitMs: number;
+}
+
+/** This line held a contended object while others waited (the holder's line). */
+export interface HoldFact {
+  object: string;
+  kind: string;
+  /** Waits of other threads that began while a thread held the object at this line. */
+  waits: number;
+  waitMs: number;
+  /** Threads that held it here, most first. */
+  threads: string[];
+}
+
+/** This line created an object that made threads wait. */
+export interface CreationFact {
+  object: string;
+  kind: string;
+  contentions: number;
+  waitMs: number;
+  p95Ms: number;
+}
+
+/** Sampled time with this line innermost. */
+export interface CpuFact {
+  func: string;
+  samples: number;
+  cpuMs: number;
+  waitMs: number;
+}
+
+/** Everything known about one source line. */
+export interface LineFacts {
+  /** Absolute path of the file. */
+  file: string;
+  /** 1-based, as in the trace. */
+  line: number;
+  waits: WaitFact[];
+  holds: HoldFact[];
+  created: CreationFact[];
+  cpu: CpuFact | null;
+  /** Wall time of the whole run (Summary.durationMs), for shares. */
+  runMs: number;
+}
+
+export const WARNING_SHARE = 0.1;
+
+/** The object's display name: its variable name, else its kind in angle brackets. */
+function objectName(l: LockSummary): string {
+  return l.name !== '' ? l.name : `<${l.kind}>`;
+}
+
+/**
+ * A trace's file name as an absolute path, or null for pseudo-files ("<string>", frozen
+ * modules) that are not on disk. The Summary's paths are already absolute when the agent knew
+ * the process's cwd; a relative one is resolved against the run's cwd.
+ */
+export function resolveTraceFile(file: string, cwd: string | null): string | null {
+  if (file === '' || (file.startsWith('<') && file.endsWith('>'))) return null;
+  if (path.isAbsolute(file)) return path.normalize(file);
+  return cwd ? path.resolve(cwd, file) : null;
+}
+
+/** Summary → facts for every line that has any, sorted by file then line. */
+export function lineFactsFromSummary(summary: Summary, cwd: string | null): LineFacts[] {
+  const byKey = new Map<string, LineFacts>();
+  const at = (site: SiteRef | null): LineFacts | null => {
+    if (!site) return null;
+    const file = resolveTraceFile(site.file, cwd);
+    if (!file) return null;
+    const key = `${file}\0${site.line}`;
+    let f = byKey.get(key);
+    if (!f) {
+      f = { file, line: site.line, waits: [], holds: [], created: [], cpu: null, runMs: summary.durationMs };
+      byKey.set(key, f);
+    }
+    return f;
+  };
+
+  for (const lock of summary.locks) {
+    if (lock.contentions === 0) continue;
+    const object = objectName(lock);
+    const holders: HolderFact[] = lock.holders.slice(0, 3).map((h) => {
+      const file = h.site ? resolveTraceFile(h.site.file, cwd) : null;
+      return { thread: h.thread, file, line: file && h.site ? h.site.line : null, waits: h.waits, waitMs: h.waitMs };
+    });
+    // The agent does not always catch the holder's line; the lens names the top known one.
+    let heldAt: WaitFact['heldAt'] = null;
+    for (const h of lock.holders) {
+      const file = h.site ? resolveTraceFile(h.site.file, cwd) : null;
+      if (file && h.site) {
+        heldAt = { file, line: h.site.line };
+        break;
+      }
+    }
+    // Waiters are per (thread, line); a line's row sums its threads.
+    const waitsAt = new Map<LineFacts, WaitFact>();
+    for (const w of lock.waiters) {
+      const f = at(w.site);
+      if (!f) continue;
+      let fact = waitsAt.get(f);
+      if (!fact) {
+        fact = {
+          object, kind: lock.kind, waits: 0, waitMs: 0, objectP95Ms: lock.p95WaitMs, objectMaxMs: lock.maxWaitMs,
+          lineIsOnlySite: false, holders, heldAt,
+        };
+        waitsAt.set(f, fact);
+        f.waits.push(fact);
+      }
+      fact.waits += w.waits;
+      fact.waitMs += w.waitMs;
+    }
+    for (const fact of waitsAt.values()) fact.lineIsOnlySite = fact.waits === lock.contentions;
+
+    const holdsAt = new Map<LineFacts, HoldFact>();
+    for (const h of lock.holders) {
+      const f = at(h.site);
+      if (!f) continue;
+      let fact = holdsAt.get(f);
+      if (!fact) {
+        fact = { object, kind: lock.kind, waits: 0, waitMs: 0, threads: [] };
+        holdsAt.set(f, fact);
+        f.holds.push(fact);
+      }
+      fact.waits += h.waits;
+      fact.waitMs += h.waitMs;
+      if (!fact.threads.includes(h.thread)) fact.threads.push(h.thread);
+    }
+
+    const c = at(lock.site);
+    c?.created.push({ object, kind: lock.kind, contentions: lock.contentions, waitMs: lock.waitMs, p95Ms: lock.p95WaitMs });
+  }
+
+  for (const h of summary.hotspots) addCpu(at({ file: h.file, line: h.line, func: h.func }), h);
+
+  const out = [...byKey.values()];
+  for (const f of out) {
+    f.waits.sort((a, b) => b.waitMs - a.waitMs);
+    f.holds.sort((a, b) => b.waitMs - a.waitMs);
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+}
+
+function addCpu(f: LineFacts | null, h: HotspotSummary): void {
+  if (!f) return;
+  // A line can appear once per function name only in pathological traces (two functions on
+  // one line, e.g. a lambda); their samples add up.
+  if (f.cpu) {
+    f.cpu.samples += h.samples;
+    f.cpu.cpuMs += h.cpuMs;
+    f.cpu.waitMs += h.waitMs;
+  } else {
+    f.cpu = { func: h.func, samples: h.samples, cpuMs: h.cpuMs, waitMs: h.waitMs };
+  }
+}
+
+/** LSP's 0-based line of a fact. */
+export const lspLine = (f: LineFacts): number => Math.max(0, f.line - 1);
+
+/** `path` relative to `cwd` when inside it (shorter in a lens), else as is. */
+function shortPath(file: string, cwd: string | null): string {
+  if (!cwd) return path.basename(file);
+  const rel = path.relative(cwd, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** Time threads spent blocked waiting at this line (all objects). */
+export const blockedMs = (f: LineFacts): number => f.waits.reduce((s, w) => s + w.waitMs, 0);
+/** Time others waited while the object was held at this line. */
+export const causedMs = (f: LineFacts): number => f.holds.reduce((s, h) => s + h.waitMs, 0);
+
+/**
+ * `ms` as a share of the run's wall time. Blocked time is summed over threads, so several
+ * threads waiting at once can exceed the wall time: then it is said as a multiple.
+ */
+function share(ms: number, runMs: number): string {
+  if (runMs <= 0) return 'of a run of unknown length';
+  const p = (100 * ms) / runMs;
+  if (p > 100) return `${(ms / runMs).toFixed(1)}× the run's wall time, threads waiting at once`;
+  return `${p >= 10 ? p.toFixed(0) : p.toFixed(1)}% of the run`;
+}
+
+/**
+ * The CodeLens title: the line's most costly fact first. Wait sites read
+ * `Weft: 458 waits on bank_lock · 2.10 s blocked · p95 23.6 ms · held at bank_transfer.py:42`.
+ */
+export function lensTitle(f: LineFacts, cwd: string | null): string {
+  const w = f.waits[0];
+  if (w) {
+    const parts = [`Weft: ${plural(w.waits, 'wait')} on ${w.object}`, `${formatMs(w.waitMs)} blocked`, `p95 ${formatMs(w.objectP95Ms)}`];
+    if (w.heldAt) parts.push(`held at ${shortPath(w.heldAt.file, cwd)}:${w.heldAt.line}`);
+    if (f.waits.length > 1) parts.push(`+${f.waits.length - 1} more`);
+    return parts.join(' · ');
+  }
+  const hold = f.holds[0];
+  if (hold) {
+    return [`Weft: ${hold.object} held here while others waited ${plural(hold.waits, 'time')}`, `${formatMs(hold.waitMs)} blocked`, `by ${hold.threads.join(', ')}`].join(' · ');
+  }
+  const c = f.created[0];
+  if (c) return [`Weft: ${c.object} (${c.kind}) created here`, plural(c.contentions, 'wait'), `${formatMs(c.waitMs)} blocked`, `p95 ${formatMs(c.p95Ms)}`].join(' · ');
+  const cpu = f.cpu;
+  if (cpu) return `Weft: CPU hotspot · ${plural(cpu.samples, 'sample')} · ~${formatMs(cpu.cpuMs)} running · ~${formatMs(cpu.waitMs)} waiting`;
+  return 'Weft';
+}
+
+/** Escapes text for a markdown table cell. */
+const cell = (s: string): string => s.replace(/[\\|`*_[\]<>]/g, (c) => `\\${c}`);
+
+/** Hover markdown: tables of the line's waits, holds, creations and samples. */
+export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
+  const out: string[] = [`**Weft** · ${cell(shortPath(f.file, cwd))}:${f.line}`];
+  if (f.waits.length > 0) {
+    out.push('', 'Waits at this line', '', '| object | waits | total | p95 | max |', '|---|---:|---:|---:|---:|');
+    for (const w of f.waits) {
+      // p95 and max are kept per object in the Summary; mark them when other lines also wait on it.
+      const mark = w.lineIsOnlySite ? '' : ' ¹';
+      out.push(`| ${cell(w.object)} (${w.kind}) | ${w.waits} | ${formatMs(w.waitMs)} | ${formatMs(w.objectP95Ms)}${mark} | ${formatMs(w.objectMaxMs)}${mark} |`);
+    }
+    if (f.waits.some((w) => !w.lineIsOnlySite)) out.push('', '¹ over all waits on the object (other lines wait on it too)');
+    const holders = f.waits.flatMap((w) => w.holders.map((h) => ({ object: w.object, h })));
+    if (holders.length > 0) {
+      out.push('', 'Top holders', '', '| object | thread | holder line | waits | blocked |', '|---|---|---|---:|---:|');
+      for (const { object, h } of holders) {
+        const where = h.file && h.line !== null ? `${shortPath(h.file, cwd)}:${h.line}` : 'unknown';
+        out.push(`| ${cell(object)} | ${cell(h.thread)} | ${cell(where)} | ${h.waits} | ${formatMs(h.waitMs)} |`);
+      }
+    }
+  }
+  if (f.holds.length > 0) {
+    out.push('', 'Held here while others waited', '', '| object | waits | blocked | by |', '|---|---:|---:|---|');
+    for (const h of f.holds) out.push(`| ${cell(h.object)} (${h.kind}) | ${h.waits} | ${formatMs(h.waitMs)} | ${cell(h.threads.join(', '))} |`);
+  }
+  if (f.created.length > 0) {
+    out.push('', 'Created here', '', '| object | waits | total | p95 |', '|---|---:|---:|---:|');
+    for (const c of f.created) out.push(`| ${cell(c.object)} (${c.kind}) | ${c.contentions} | ${formatMs(c.waitMs)} | ${formatMs(c.p95Ms)} |`);
+  }
+  if (f.cpu) {
+    out.push('', `CPU hotspot in \`${f.cpu.func}\`: ${plural(f.cpu.samples, 'sample')}, ~${formatMs(f.cpu.cpuMs)} running, ~${formatMs(f.cpu.waitMs)} in waits (estimates from samples)`);
+  }
+  return out.join('\n');
+}
+
+export interface HotDiagnostic {
+  /** 0-based. */
+  line: number;
+  severity: 'information' | 'warning';
+  message: string;
+  source: 'weft';
+}
+
+/**
+ * A diagnostic for a line where threads blocked, or where a held object made others block;
+ * null for lines with only a creation site or samples (the lens and hover cover those, and a
+ * diagnostic on each would drown the Problems view). Warning at ≥ 10% of the run's wall time.
+ */
+export function diagnosticOf(f: LineFacts): HotDiagnostic | null {
+  const blocked = blockedMs(f);
+  const caused = causedMs(f);
+  if (blocked <= 0 && caused <= 0) return null;
+  let message: string;
+  let ms: number;
+  if (blocked >= caused) {
+    ms = blocked;
+    const names = f.waits.map((w) => w.object).join(', ');
+    message = `Threads blocked ${formatMs(blocked)} here waiting on ${names} (${share(blocked, f.runMs)})`;
+  } else {
+    ms = caused;
+    const names = f.holds.map((h) => h.object).join(', ');
+    message = `While ${names} was held here, other threads blocked ${formatMs(caused)} (${share(caused, f.runMs)})`;
+  }
+  const severity = f.runMs > 0 && ms >= WARNING_SHARE * f.runMs ? 'warning' : 'information';
+  return { line: lspLine(f), severity, message, source: 'weft' };
+}

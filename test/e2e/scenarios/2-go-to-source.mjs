@@ -39,5 +39,15 @@ export default {
     // The line is on screen and highlighted as the current line.
     const current = page.locator('.editor-group-container.active .monaco-editor .view-overlays .current-line');
     await current.first().waitFor({ timeout: 5_000 });
+    // Hotspots inline, from the language server: lenses over the lock's creation line and over
+    // the line where the tellers wait for it (both on screen around the lock's line).
+    const lenses = page.locator('.editor-group-container.active .monaco-editor .codelens-decoration');
+    const texts = await waitUntil(async () => {
+      const all = await lenses.allInnerTexts();
+      const created = all.find((t) => /^Weft: bank_lock \(lock\) created here · \d+ waits/.test(t));
+      const waited = all.find((t) => /^Weft: \d+ waits on bank_lock · /.test(t));
+      return created && waited ? [created, waited] : null;
+    }, { timeout: 20_000, what: `Weft's lenses on bank_lock (lenses now: ${JSON.stringify(await lenses.allInnerTexts())})` });
+    log(`lenses: ${JSON.stringify(texts)}`);
   },
 };

@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import type { HotspotSummary, LockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
-import { formatMs } from '../../../runtime/src/summary/summary';
+import { displayPath, formatMs } from '../../../runtime/src/summary/summary';
 
 /** Waits made at this line on one object. */
 export interface WaitFact {
@@ -201,11 +201,9 @@ function addCpu(f: LineFacts | null, h: HotspotSummary): void {
 /** LSP's 0-based line of a fact. */
 export const lspLine = (f: LineFacts): number => Math.max(0, f.line - 1);
 
-/** `path` relative to `cwd` when inside it (shorter in a lens), else as is. */
+/** `path` relative to `cwd` when inside it (shorter in a lens), else as is; the summary's rule. */
 function shortPath(file: string, cwd: string | null): string {
-  if (!cwd) return path.basename(file);
-  const rel = path.relative(cwd, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  return cwd ? displayPath(file, cwd) : path.basename(file);
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;

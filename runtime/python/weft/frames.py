@@ -107,7 +107,12 @@ def read_stacks(frames: Dict[int, FrameType], skip: Set[int], limit: int = 128
 
 def first_where(frames: Dict[int, FrameType], ident: int, wanted: Callable[[str], bool]) -> Optional[Where]:
     """For `inspect_threads`: the innermost (code, line) of thread `ident` in a file `wanted`."""
-    f = frames.get(ident)
+    return innermost(frames.get(ident), wanted)
+
+
+def innermost(frame: Optional[FrameType], wanted: Callable[[str], bool]) -> Optional[Where]:
+    """The (code, line) of `frame` or the nearest caller in a file `wanted`."""
+    f = frame
     while f is not None:
         code = f.f_code
         if wanted(code.co_filename):

@@ -23,6 +23,7 @@ from types import CodeType, FrameType
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .clock import now
+from .frames import innermost
 
 get_ident = _thread.get_ident
 get_native_id = getattr(threading, "get_native_id", None)
@@ -70,13 +71,7 @@ def user_where(depth: int) -> Optional[Where]:
 def frame_where(frame: Optional[FrameType]) -> Optional[Where]:
     """Like user_where, from a frame of the calling thread (other threads' stacks are read
     only through frames.inspect_threads)."""
-    f = frame
-    while f is not None:
-        code = f.f_code
-        if is_user_file(code.co_filename):
-            return code, f.f_lineno
-        f = f.f_back
-    return None
+    return innermost(frame, is_user_file)
 
 
 # The `flags` bit of a wait that ended without what it waited for (spec.ts WaitFlags).

@@ -256,13 +256,16 @@ export const OPTIONAL_SHAPES: Readonly<Partial<Record<RecordCode, string>>> = {
   X: 'S',
 };
 
+import { describeValue, isTraceInt } from './safe-values';
+
 const KIND_SET: ReadonlySet<string> = new Set(OBJECT_KINDS);
 const REASON_SET: ReadonlySet<string> = new Set(WAIT_REASONS);
 
 function fieldOk(shape: string, v: unknown): boolean {
   switch (shape) {
-    case 'i': return Number.isInteger(v);
-    case 'I': return v === null || Number.isInteger(v);
+    // Integers within ±2^63 (isTraceInt): 1e308 is an integer to JavaScript too.
+    case 'i': return isTraceInt(v);
+    case 'I': return v === null || isTraceInt(v);
     case 's': return typeof v === 'string';
     case 'S': return v === null || typeof v === 'string';
     case 'a': return Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -286,21 +289,24 @@ export function validateRecord(rec: unknown): string | null {
     return 'record is not an array starting with a type code';
   }
   const code = rec[0] as string;
-  const shape = (RECORD_SHAPES as Record<string, string | undefined>)[code];
-  if (shape === undefined) return `unknown record type "${code}"`;
+  // Own properties only: a plain lookup finds Object.prototype's members, and "__proto__",
+  // "toString" and "constructor" records were accepted or misreported. Values in messages go
+  // through describeValue: JSON.stringify of a 100,000-deep array overflows the stack.
+  const shape = Object.hasOwn(RECORD_SHAPES, code) ? (RECORD_SHAPES as Record<string, string>)[code] : undefined;
+  if (shape === undefined) return `unknown record type ${describeValue(code, 20)}`;
   if (rec.length - 1 < shape.length) {
     return `record "${code}" has ${rec.length - 1} fields, expected ${shape.length}`;
   }
   for (let i = 0; i < shape.length; i++) {
     if (!fieldOk(shape[i] as string, rec[i + 1])) {
-      return `record "${code}" field ${i + 1} (${JSON.stringify(rec[i + 1])}) does not match shape "${shape[i]}"`;
+      return `record "${code}" field ${i + 1} (${describeValue(rec[i + 1])}) does not match shape "${shape[i]}"`;
     }
   }
-  const optional = (OPTIONAL_SHAPES as Record<string, string | undefined>)[code] ?? '';
+  const optional = (Object.hasOwn(OPTIONAL_SHAPES, code) ? (OPTIONAL_SHAPES as Record<string, string>)[code] : undefined) ?? '';
   for (let k = 0; k < optional.length && shape.length + k + 1 < rec.length; k++) {
     const i = shape.length + k;
     if (!fieldOk(optional[k] as string, rec[i + 1])) {
-      return `record "${code}" field ${i + 1} (${JSON.stringify(rec[i + 1])}) does not match shape "${optional[k]}" (optional)`;
+      return `record "${code}" field ${i + 1} (${describeValue(rec[i + 1])}) does not match shape "${optional[k]}" (optional)`;
     }
   }
   return null;
@@ -310,10 +316,10 @@ export function validateRecord(rec: unknown): string | null {
 export function validateHeader(h: unknown): string | null {
   if (typeof h !== 'object' || h === null || Array.isArray(h)) return 'first line is not a JSON object';
   const o = h as Record<string, unknown>;
-  if (o.format !== FORMAT_NAME) return `first line is not a Weft header (format is ${JSON.stringify(o.format)})`;
-  if (!Number.isInteger(o.version)) return 'header has no integer version';
+  if (o.format !== FORMAT_NAME) return `first line is not a Weft header (format is ${describeValue(o.format)})`;
+  if (!isTraceInt(o.version)) return 'header has no integer version';
   const ints = ['pid', 'ppid', 'serial', 'startNs', 'wallNs', 'sampleHz'] as const;
-  for (const k of ints) if (!Number.isInteger(o[k])) return `header field "${k}" is not an integer`;
+  for (const k of ints) if (!isTraceInt(o[k])) return `header field "${k}" is not an integer (within ±2^63)`;
   const strs = ['agent', 'python', 'implementation', 'platform', 'clock', 'cwd', 'executable', 'startMethod'] as const;
   for (const k of strs) if (typeof o[k] !== 'string') return `header field "${k}" is not a string`;
   if (typeof o.gil !== 'boolean') return 'header field "gil" is not a boolean';

@@ -1,8 +1,8 @@
 """Test helper (tests only, not part of the agent): runs programs under `python -m weft` and
 reads their trace files back.
 
-Every file read is checked against runtime/src/format/spec.ts itself: the record shapes, object
-kinds and wait reasons are parsed from that file, so these tests and the TypeScript contract
+Every file read is checked against the generated contract runtime/python/weft/trace_format.json
+(written from runtime/src/format/spec.ts): record shapes, enums and id references, so these tests and the TypeScript contract
 test cannot disagree about the format. Ids must be defined before they are used, and the `Z`
 record must count the records before it.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -21,27 +20,28 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT = os.path.join(ROOT, "runtime", "python")
 PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
-SPEC = os.path.join(ROOT, "runtime", "src", "format", "spec.ts")
+CONTRACT = os.path.join(AGENT, "weft", "trace_format.json")
 
-
-def _load_spec() -> Tuple[Dict[str, str], set, set]:
-    with open(SPEC, encoding="utf-8") as f:
-        text = f.read()
-    shapes_block = re.search(r"RECORD_SHAPES[^=]*=\s*\{(.*?)\};", text, re.S)
-    assert shapes_block, "RECORD_SHAPES not found in spec.ts"
-    shapes = {m.group(1): m.group(2)
-              for m in re.finditer(r"^\s*'?([A-Z!])'?:\s*'([a-zA-Z]+)'", shapes_block.group(1), re.M)}
-
-    def const_list(name: str) -> set:
-        block = re.search(name + r"\s*=\s*\[(.*?)\]\s*as const", text, re.S)
-        assert block, f"{name} not found in spec.ts"
-        body = re.sub(r"//[^\n]*", "", block.group(1))
-        return set(re.findall(r"'([a-z_]+)'", body))
-
-    return shapes, const_list("OBJECT_KINDS"), const_list("WAIT_REASONS")
-
-
-SHAPES, KINDS, REASONS = _load_spec()
+# The generated contract (npm run gen:contract writes it from runtime/src/format/spec.ts), so
+# these tests, the agent and the TypeScript reader cannot disagree about the format.
+with open(CONTRACT, encoding="utf-8") as _f:
+    FORMAT = json.load(_f)
+SHAPES: Dict[str, str] = {code: r["shape"] for code, r in FORMAT["records"].items()}
+OPTIONAL: Dict[str, str] = {code: r["optional"] for code, r in FORMAT["records"].items()}
+KINDS = set(FORMAT["enums"]["objectKinds"])
+REASONS = set(FORMAT["enums"]["waitReasons"])
+LANE_KINDS = set(FORMAT["enums"]["laneKinds"])
+# Which field (1-based index) of which record refers to which kind of definition, and which
+# field defines one: from the contract's `ref` and `defines` entries.
+_REF_CODE = {"site": "S", "object": "O", "frame": "F", "lane": "T"}
+_REFS: Dict[str, Tuple[Tuple[int, str], ...]] = {
+    code: tuple((i + 1, _REF_CODE[fl["ref"]]) for i, fl in enumerate(r["fields"]) if "ref" in fl)
+    for code, r in FORMAT["records"].items()
+}
+_DEFINES: Dict[str, Tuple[int, str]] = {
+    code: (i + 1, _REF_CODE[fl["defines"]])
+    for code, r in FORMAT["records"].items() for i, fl in enumerate(r["fields"]) if "defines" in fl
+}
 
 
 def _field_ok(shape: str, v: Any) -> bool:
@@ -58,10 +58,13 @@ def _field_ok(shape: str, v: Any) -> bool:
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
     if shape == "b":
         return is_int and v in (0, 1)
+    # The agent writes only the enum words it knows (readers accept newer ones).
     if shape == "k":
         return isinstance(v, str) and v in KINDS
     if shape == "r":
         return isinstance(v, str) and v in REASONS
+    if shape == "y":
+        return isinstance(v, str) and v in LANE_KINDS
     if shape == "p":
         return v in ("s", "t", "f")
     if shape == "n":
@@ -78,19 +81,10 @@ def check_record(rec: Any) -> Optional[str]:
         return f"unknown record type {rec[0]!r}"
     if len(rec) - 1 < len(shape):
         return f"record {rec[0]!r} has {len(rec) - 1} fields, expected {len(shape)}"
-    for i, s in enumerate(shape):
-        if not _field_ok(s, rec[i + 1]):
+    for i, s in enumerate(shape + OPTIONAL.get(rec[0], "")):
+        if i + 1 < len(rec) and not _field_ok(s, rec[i + 1]):
             return f"record {rec[0]!r} field {i + 1} ({rec[i + 1]!r}) does not match shape {s!r}"
     return None
-
-
-# Which fields of which record refer to which kind of definition (spec.ts, "defined before use").
-_REFS = {
-    "O": ((4, "S"), (5, "O")), "F": ((2, "F"), (3, "S")), "T": ((7, "S"),),
-    "W": ((3, "T"), (4, "O"), (6, "S"), (7, "T"), (8, "S"), (9, "T")),
-    "K": ((2, "T"), (3, "F")), "C": ((2, "T"),), "E": ((2, "T"),), "N": ((2, "T"),),
-    "A": ((2, "O"),), "P": ((5, "T"), (6, "S")), "X": ((3, "T"), (6, "S")), "L": ((2, "T"), (6, "O")),
-}
 
 
 @dataclass
@@ -160,8 +154,9 @@ def read_file(path: str, strict: bool = True) -> Trace:
                 assert n == len(records) - 1, f"{path}: records after the end record"
                 assert r[4] == n, f"{path}: end record counts {r[4]} records, file has {n}"
         code = r[0]
-        if code in defined:
-            defined[code].add(r[1] if code != "T" else r[2])
+        if code in _DEFINES:
+            index, kind = _DEFINES[code]
+            defined[kind].add(r[index])
         if code == "S":
             t.sites[r[1]] = (r[2], r[3], r[4])
         elif code == "O":

@@ -26,7 +26,7 @@ import { constants as fsConstants, promises as fsp, type Dirent, type Stats } fr
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  FORMAT_VERSION, RUN_FILE, validateHeader, validateRecord,
+  FORMAT_VERSION, PROCESS_FILE_PATTERN, RUN_FILE, validateHeader, validateRecord,
   type RunInfo, type TraceHeader, type TraceRecord,
 } from '../format/spec';
 import { firstLine, MAX_JSON_DEPTH, nestsDeeperThan, printable } from '../format/safe-values';
@@ -102,10 +102,10 @@ export interface TraceListing {
 /**
  * Names of process files: v2 `weft-<12 hex host id>-<pid>-<serial>.jsonl` and v1
  * `weft-<pid>-<serial>.jsonl` (trace format v2, "Files and keys"). Group 1 is the host id
- * (undefined for v1), 2 the pid, 3 the serial. spec.ts's PROCESS_FILE_PATTERN takes this form
- * with the v2 format; the reader has its own copy until then.
+ * (undefined for v1), 2 the pid, 3 the serial: spec.ts's PROCESS_FILE_PATTERN, under the name
+ * the reader's callers know.
  */
-export const TRACE_FILE_NAME = /^weft-(?:([0-9a-f]{12})-)?(\d+)-(\d+)\.jsonl$/;
+export const TRACE_FILE_NAME = PROCESS_FILE_PATTERN;
 
 interface NamedFile {
   name: string;

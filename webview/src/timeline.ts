@@ -666,7 +666,7 @@ export class Timeline {
     const f = d.flows;
     for (const row of sel.rows) {
       const kind = d.flowKinds[f.kind[row] as number];
-      const g = groups[kind === 'task' || kind === 'result' ? 0 : kind === 'queue' || kind === 'pipe' ? 1 : 2] as (typeof groups)[number];
+      const g = groups[kind === 'work' || kind === 'result' ? 0 : kind === 'queue' || kind === 'pipe' ? 1 : 2] as (typeof groups)[number];
       const y1 = yOf(f.fromLane[row] as number);
       const y2 = yOf(f.toLane[row] as number);
       if (y1 === null || y2 === null) continue;

@@ -4,7 +4,7 @@
  *
  * Mapping: each process is a pid and each thread its OS thread id, named with `M` metadata
  * events; waits and spans are complete (`X`) slices whose args carry the object, the waiting
- * line, the holder and its line (for a work item's run, cat "task": its key, queue wait, run
+ * line, the holder and its line (for a work item's run, cat "work": its key, queue wait, run
  * time and sizes); arrows are flow events `s` -> `f`. A flow event binds to the slice around
  * it on its thread, so each unblock arrow starts on a 1 µs "release" slice at the releasing
  * thread and ends just inside the wait it ended. Other arrows (work items submitted and taken,
@@ -132,7 +132,7 @@ export async function writeChromeTrace(model: TraceModel, out: Writable, opts: {
     const obj = f.object !== null ? model.objects[f.object] : undefined;
     const what = obj === undefined ? '' : obj.name ? ` "${obj.name}"` : ` ${obj.kind}`;
     switch (f.kind) {
-      case 'task': {
+      case 'work': {
         const label = itemAt.get(`take ${f.toLane} ${f.toNs}`)?.label || 'work item';
         return [`submit ${label}`, `take ${label}`];
       }
@@ -148,7 +148,7 @@ export async function writeChromeTrace(model: TraceModel, out: Writable, opts: {
   };
   // Where a work item's run begins, so that the arrow that starts it ends inside the run.
   const runBegins = new Set<string>();
-  for (const s of model.spans) if (s.kind === 'task' && s.end - s.begin > 2 * INSIDE_US * 1000) runBegins.add(`${s.lane} ${s.begin}`);
+  for (const s of model.spans) if (s.kind === 'work' && s.end - s.begin > 2 * INSIDE_US * 1000) runBegins.add(`${s.lane} ${s.begin}`);
   let id = 0;
   for (const f of model.flows) {
     id++;
@@ -163,7 +163,7 @@ export async function writeChromeTrace(model: TraceModel, out: Writable, opts: {
       const args = { object: objectLabel(f.object), size: f.size ?? undefined };
       await emit({ ph: 'X', cat: f.kind, name: out, ...from, ts: us(f.fromNs) - RELEASE_US, dur: RELEASE_US, args });
       await emit({ ph: 's', cat: f.kind, name: f.kind, id, ...from, ts: us(f.fromNs) - RELEASE_US / 2, args });
-      if (f.kind === 'task' && runBegins.has(`${f.toLane} ${f.toNs}`)) {
+      if (f.kind === 'work' && runBegins.has(`${f.toLane} ${f.toNs}`)) {
         await emit({ ph: 'f', bp: 'e', cat: f.kind, name: f.kind, id, ...to, ts: us(f.toNs) + INSIDE_US });
       } else {
         await emit({ ph: 'X', cat: f.kind, name: into, ...to, ts: us(f.toNs), dur: RELEASE_US, args });

@@ -225,6 +225,8 @@ export const KEY_FORMATS = {
   work: { template: 'work:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (work), X (work)' },
   result: { template: 'result:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (result)' },
   task: { template: 'task:<submitterPid>:<job>:<i> (v1 name of work:)', scope: 'host', on: 'L, X (v1)' },
+  mpi: { template: 'mpi:<communicator>:<source rank>:<dest rank>:<tag>:<n>', scope: 'global', on: 'L (message between ranks)' },
+  job: { template: 'job:<broker>:<task id> (Celery, RQ, arq task ids)', scope: 'global', on: 'L (enqueue to execution)' },
   globalKey: { template: 'a multiprocessing semaphore name "/mp-…", or "<creatorPid>:<handle>"', scope: 'host', on: 'O field 8, X (hold) field 8' },
 } as const satisfies Record<string, { template: string; scope: 'host' | 'global'; on: string }>;
 export type KeyScope = 'host' | 'global';

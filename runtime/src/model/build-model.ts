@@ -31,12 +31,14 @@ import { SamplesHandler } from './handlers/samples';
 import { ThreadTimesHandler } from './handlers/thread-times';
 import { WaitsHandler } from './handlers/waits';
 import { WorkItemsHandler } from './handlers/work-items';
-import type { TraceModel } from './types';
+import type { ClockAlignment, TraceModel } from './types';
+import { alignClocks, hostsOf } from './clock-alignment';
 
 /** Merges parsed files into a model. Files must be added in a stable order (pid, serial). */
 export class ModelAssembler {
   private readonly warnings: string[] = [];
   private formatVersion = 0;
+  private clocks: ClockAlignment[] = [];
   private readonly processes: ProcessesHandler;
   private readonly interning = new InterningHandler();
   private readonly lanes: LanesHandler;
@@ -92,6 +94,11 @@ export class ModelAssembler {
     for (const h of this.ordered) h.handleFile(f, ctx);
   }
 
+  /** Every clock domain and how it was put on the timeline (clock-alignment.ts). */
+  setClocks(clocks: ClockAlignment[]): void {
+    this.clocks = clocks;
+  }
+
   addWarning(message: string): void {
     this.warnings.push(message);
   }
@@ -119,6 +126,8 @@ export class ModelAssembler {
       startNs: startNs as Ns,
       endNs: endNs as Ns,
       processes,
+      hosts: this.processes.data().hosts,
+      clocks: this.clocks,
       lanes,
       sites,
       objects,
@@ -166,8 +175,10 @@ export interface LoadOptions extends ReadOptions {
  * when other files are readable; when none is, its error is thrown.
  */
 export async function loadTrace(target: string | readonly string[], opts: LoadOptions = {}): Promise<TraceModel> {
-  // Several folders (or a folder of folders) are read file by file in listing order: folder,
-  // then host, pid, serial. Merging several hosts' clocks is the model's job, not done here yet.
+  // Several folders (or a folder of folders, one per host or rank) are read in listing order:
+  // folder, then host, pid, serial. Every file is parsed before any is merged, because
+  // clock-alignment.ts needs all of them (another host's offset comes from the messages of
+  // both) to put every time on one timeline before any model handler reads one.
   const listing = await listTraceFiles(target);
   const parser = opts.parser ?? (await createParser(listing.files, opts));
   try {
@@ -176,15 +187,15 @@ export async function loadTrace(target: string | readonly string[], opts: LoadOp
       (parsed) => ({ parsed, error: null }),
       (error: unknown) => ({ parsed: null, error }),
     );
-    // Workers: every file at once (the pool queues them). In-process: one at a time, so
-    // only one parsed file waits in memory for the merge.
+    // Workers: every file at once (the pool queues them). In-process: one at a time.
+    const parsedFiles: ParsedFile[] = [];
     const pending = parser.kind === 'workers' ? listing.files.map((f) => settle(f.path)) : null;
     let loaded = 0;
     let firstError: unknown = null;
     for (let i = 0; i < listing.files.length; i++) {
       const { parsed, error } = await (pending?.[i] ?? settle((listing.files[i] as { path: string }).path));
       if (parsed !== null) {
-        assembler.addFile(parsed);
+        parsedFiles.push(parsed);
         loaded++;
       } else if (error instanceof TraceError) {
         firstError ??= error;
@@ -194,6 +205,11 @@ export async function loadTrace(target: string | readonly string[], opts: LoadOp
       }
     }
     if (loaded === 0) throw firstError;
+    const aligned = alignClocks(parsedFiles, hostsOf(parsedFiles));
+    assembler.setClocks(aligned.clocks);
+    for (const w of aligned.warnings) assembler.addWarning(w);
+    for (const f of parsedFiles) assembler.addFile(f);
+    parsedFiles.length = 0;
     for (const w of parser.warnings) assembler.addWarning(w);
     return assembler.finish();
   } finally {

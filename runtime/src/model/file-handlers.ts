@@ -10,12 +10,14 @@
  *
  * Nothing here imports Node.
  */
-import { WAIT_REASONS, type RecordCode, type TraceHeader, type TraceRecord } from '../format/spec';
+import {
+  LANE_KINDS, OBJECT_KINDS, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WORK_WORD, type RecordCode, type TraceHeader, type TraceRecord,
+} from '../format/spec';
 import type { RecordSink } from '../reader/read-trace';
 import { F64Column, I32Column, U8Column } from './columns';
 import type {
-  AgentMessage, ChildExit, ChildStart, CounterTable, CpuRange, FlowEnd, FrameTable, ObjectDef,
-  ParsedFile, SampleTable, SiteDef, SpanDef, ThreadDef, WaitTable,
+  AgentMessage, Calibration, ChildExit, ChildStart, CounterTable, CpuRange, FlowEnd, FrameTable, LaneDef, ObjectDef,
+  ParsedFile, SampleTable, SiteDef, SpanDef, WaitTable,
 } from './parsed-file';
 
 export interface RecordHandler<T> {
@@ -28,6 +30,15 @@ export interface RecordHandler<T> {
 }
 
 const REASON_INDEX = new Map<string, number>(WAIT_REASONS.map((r, i) => [r, i]));
+const UNKNOWN_REASON = WAIT_REASONS.indexOf(UNKNOWN);
+const OBJECT_KIND_SET: ReadonlySet<string> = new Set(OBJECT_KINDS);
+const LANE_KIND_SET: ReadonlySet<string> = new Set(LANE_KINDS);
+
+/** A v1 work-item word ("task" kind, "task:" key) in v2 terms ("work"); other values as they are. */
+export function workWord(v: string): string {
+  if (v === V1_WORK_WORD) return WORK_WORD;
+  return v.startsWith(`${V1_WORK_WORD}:`) ? `${WORK_WORD}:${v.slice(V1_WORK_WORD.length + 1)}` : v;
+}
 const nullId = (v: number | null): number => (v === null ? -1 : v);
 
 /** `S`, `O`, `F`: the interned definitions (sites, synchronisation objects, stack frames). */
@@ -39,6 +50,8 @@ export class DefinitionsHandler implements RecordHandler<{ sites: SiteDef[]; obj
   private frameParent = new I32Column();
   private frameSite = new I32Column();
   private frames: FrameTable | null = null;
+
+  constructor(private readonly unknown: UnknownWords = new UnknownWords()) {}
 
   reset(): void {
     this.sites = [];
@@ -54,7 +67,12 @@ export class DefinitionsHandler implements RecordHandler<{ sites: SiteDef[]; obj
         this.sites.push({ id: rec[1], file: rec[2], line: rec[3], func: rec[4] });
         return;
       case 'O': {
-        const def: ObjectDef = { id: rec[1], kind: rec[2], name: rec[3], site: rec[4], parent: rec[5], role: rec[6] };
+        let kind: string = rec[2];
+        if (!OBJECT_KIND_SET.has(kind) || kind === UNKNOWN) {
+          this.unknown.note('object kind', kind);
+          kind = UNKNOWN;
+        }
+        const def: ObjectDef = { id: rec[1], kind, name: rec[3], site: rec[4], parent: rec[5], role: rec[6] };
         // Optional trailing field (7 or 8 fields are both valid): kept only when it is a key.
         const globalKey = rec[7];
         if (typeof globalKey === 'string' && globalKey !== '') def.globalKey = globalKey;
@@ -82,50 +100,95 @@ export class DefinitionsHandler implements RecordHandler<{ sites: SiteDef[]; obj
 }
 
 /**
- * Threads: `T`, `N`, `E`, plus every record that names a thread, to know when each thread was
- * last seen (a thread that never ended in the trace lasts until its last event). A thread
- * named before its `T` record is repaired into a placeholder, not rejected.
+ * Words of enum fields (object kinds, wait reasons, lane kinds) that this reader does not know:
+ * a newer writer's. The record is kept with the value "unknown"; the file gets one warning per
+ * field and word (trace format "Versioning").
  */
-export class ThreadsHandler implements RecordHandler<ThreadDef[]> {
-  readonly codes = ['T', 'N', 'E', 'W', 'K', 'C', 'X', 'L', 'P'] as const;
-  private threads: ThreadDef[] = [];
-  /** Index into `threads` by tid (tids are small and dense). */
-  private byTid: (ThreadDef | undefined)[] = [];
-
-  reset(): void {
-    this.threads = [];
-    this.byTid = [];
+export class UnknownWords {
+  private readonly seen = new Map<string, number>();
+  note(field: string, word: string): void {
+    const key = `${field} "${word}"`;
+    this.seen.set(key, (this.seen.get(key) ?? 0) + 1);
   }
-  private get(tid: number, ts: number): ThreadDef {
-    let t = tid >= 0 && tid < 1 << 20 ? this.byTid[tid] : this.threads.find((x) => x.tid === tid);
+  reset(): void {
+    this.seen.clear();
+  }
+  warnings(file: string): string[] {
+    return [...this.seen].map(([what, n]) => `${file}: ${n} record(s) with the ${what}, which this Weft does not know, are shown as "unknown" (written by a newer Weft?).`);
+  }
+}
+
+/**
+ * Lanes: `T` (threads), `Y` (v2: tasks, greenlets, GPU queues, ranks, workers), `N`, `E`, plus
+ * every record that names a lane, to know when each lane was last seen (a lane that never
+ * ended in the trace lasts until its last event). A lane named before its definition is
+ * repaired into a thread placeholder, not rejected.
+ */
+export class LanesHandler implements RecordHandler<LaneDef[]> {
+  readonly codes = ['T', 'Y', 'N', 'E', 'W', 'K', 'C', 'X', 'L', 'P'] as const;
+  private lanes: LaneDef[] = [];
+  /** Index into `lanes` by id (ids are small and dense). */
+  private byId: (LaneDef | undefined)[] = [];
+  private fileDomain: string | null = null;
+
+  constructor(private readonly unknown: UnknownWords = new UnknownWords()) {}
+
+  reset(header: TraceHeader): void {
+    this.lanes = [];
+    this.byId = [];
+    this.fileDomain = header.clockDomain ?? null;
+  }
+  private get(id: number, ts: number): LaneDef {
+    let t = id >= 0 && id < 1 << 20 ? this.byId[id] : this.lanes.find((x) => x.id === id);
     if (t === undefined) {
       t = {
-        tid, nativeId: 0, name: `thread ${tid}`, daemon: false, startNs: ts, endedNs: null, lastNs: ts,
-        parentTid: null, startSite: null, declared: false,
+        id, kind: 'thread', nativeId: 0, name: `thread ${id}`, daemon: false, startNs: ts, endedNs: null, lastNs: ts,
+        parentId: null, startSite: null, clockDomain: null, declared: false,
       };
-      this.threads.push(t);
-      if (tid >= 0 && tid < 1 << 20) this.byTid[tid] = t;
+      this.lanes.push(t);
+      if (id >= 0 && id < 1 << 20) this.byId[id] = t;
     }
     return t;
   }
-  private seen(tid: number, ts: number): void {
-    const t = this.get(tid, ts);
+  private seen(id: number, ts: number): void {
+    const t = this.get(id, ts);
+    if (ts > t.lastNs) t.lastNs = ts;
+  }
+  private declare(t: LaneDef, ts: number): void {
+    if (!t.declared) {
+      t.startNs = Math.min(t.startNs, ts);
+      t.declared = true;
+    }
     if (ts > t.lastNs) t.lastNs = ts;
   }
   handleRecord(rec: TraceRecord): void {
     switch (rec[0]) {
       case 'T': {
         const t = this.get(rec[2], rec[1]);
-        if (!t.declared) {
-          t.startNs = Math.min(t.startNs, rec[1]);
-          t.declared = true;
-        }
+        this.declare(t, rec[1]);
+        t.kind = 'thread';
         t.nativeId = rec[3];
         t.name = rec[4];
         t.daemon = rec[5] === 1;
-        t.parentTid = rec[6];
+        t.parentId = rec[6];
         t.startSite = rec[7];
-        if (rec[1] > t.lastNs) t.lastNs = rec[1];
+        return;
+      }
+      case 'Y': {
+        const t = this.get(rec[2], rec[1]);
+        this.declare(t, rec[1]);
+        t.kind = LANE_KIND_SET.has(rec[3]) && rec[3] !== UNKNOWN ? rec[3] : UNKNOWN;
+        if (t.kind === UNKNOWN) this.unknown.note('lane kind', rec[3]);
+        t.parentId = rec[4];
+        t.name = rec[5];
+        t.startSite = rec[6];
+        t.clockDomain = rec[7] !== null && rec[7] !== this.fileDomain ? rec[7] : null;
+        if (t.clockDomain !== null) {
+          // The `Y` record itself is on the file's clock (its creator wrote it), the lane's
+          // records on the lane's: keep the start apart, and the last time the lane's own.
+          t.startNs = rec[1];
+          if (t.lastNs === rec[1]) t.lastNs = Number.NEGATIVE_INFINITY;
+        }
         return;
       }
       case 'N': {
@@ -168,12 +231,28 @@ export class ThreadsHandler implements RecordHandler<ThreadDef[]> {
     }
   }
   finalize(): void {
-    for (const t of this.threads) {
+    for (const t of this.lanes) {
       if (t.endedNs !== null) t.lastNs = Math.max(t.endedNs, t.startNs);
     }
   }
-  data(): ThreadDef[] {
-    return this.threads;
+  data(): LaneDef[] {
+    return this.lanes;
+  }
+}
+
+/** `M`: clock calibration pairs, for model/clock-alignment.ts. */
+export class CalibrationsHandler implements RecordHandler<Calibration[]> {
+  readonly codes = ['M'] as const;
+  private pairs: Calibration[] = [];
+  reset(): void {
+    this.pairs = [];
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] === 'M') this.pairs.push({ ts: rec[1], domain: rec[2], domainTs: rec[3], errorNs: Math.max(0, rec[4]) });
+  }
+  finalize(): void {}
+  data(): Calibration[] {
+    return this.pairs;
   }
 }
 
@@ -182,6 +261,7 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
   readonly codes = ['W'] as const;
   private c = WaitsHandler.columns();
   private table: WaitTable | null = null;
+  constructor(private readonly unknown: UnknownWords = new UnknownWords()) {}
   private static columns() {
     return {
       begin: new F64Column(), end: new F64Column(), tid: new I32Column(), object: new I32Column(), reason: new U8Column(),
@@ -201,7 +281,12 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
     c.end.push(rec[2] >= rec[1] ? rec[2] : rec[1]);
     c.tid.push(rec[3]);
     c.object.push(rec[4]);
-    c.reason.push(REASON_INDEX.get(rec[5]) ?? 0);
+    let reason = REASON_INDEX.get(rec[5]);
+    if (reason === undefined || reason === UNKNOWN_REASON) {
+      this.unknown.note('wait reason', rec[5]);
+      reason = UNKNOWN_REASON;
+    }
+    c.reason.push(reason);
     c.site.push(nullId(rec[6]));
     c.holder.push(nullId(rec[7]));
     c.holderSite.push(nullId(rec[8]));
@@ -376,12 +461,13 @@ export class FlowsHandler implements RecordHandler<{ flowEnds: FlowEnd[]; spans:
   }
   handleRecord(rec: TraceRecord): void {
     if (rec[0] === 'L') {
-      this.flowEnds.push({ ts: rec[1], tid: rec[2], key: rec[3], phase: rec[4], kind: rec[5], object: rec[6], size: rec[7] });
+      // v1 work items ("task" kind and key prefix) read as v2's "work".
+      this.flowEnds.push({ ts: rec[1], tid: rec[2], key: workWord(rec[3]), phase: rec[4], kind: workWord(rec[5]), object: rec[6], size: rec[7] });
     } else if (rec[0] === 'X') {
-      const span: SpanDef = { begin: rec[1], end: Math.max(rec[1], rec[2]), tid: rec[3], kind: rec[4], label: rec[5], site: rec[6] };
+      const span: SpanDef = { begin: rec[1], end: Math.max(rec[1], rec[2]), tid: rec[3], kind: workWord(rec[4]), label: rec[5], site: rec[6] };
       // Optional trailing field: an X of 6 fields (older agents) or with a null key has none.
       const key = rec[7];
-      if (typeof key === 'string' && key !== '') span.key = key;
+      if (typeof key === 'string' && key !== '') span.key = workWord(key);
       this.spans.push(span);
     }
   }
@@ -423,9 +509,11 @@ export class CountersHandler implements RecordHandler<CounterTable[]> {
  * assembles their data into a {@link ParsedFile}.
  */
 export class FileParser implements RecordSink {
-  private readonly definitions = new DefinitionsHandler();
-  private readonly threads = new ThreadsHandler();
-  private readonly waits = new WaitsHandler();
+  private readonly unknownWords = new UnknownWords();
+  private readonly definitions = new DefinitionsHandler(this.unknownWords);
+  private readonly lanes = new LanesHandler(this.unknownWords);
+  private readonly calibrations = new CalibrationsHandler();
+  private readonly waits = new WaitsHandler(this.unknownWords);
   private readonly samples = new SamplesHandler();
   private readonly cpu = new CpuHandler();
   private readonly acquisitions = new AcquisitionsHandler();
@@ -433,7 +521,8 @@ export class FileParser implements RecordSink {
   private readonly flows = new FlowsHandler();
   private readonly counters = new CountersHandler();
   private readonly all: RecordHandler<unknown>[] = [
-    this.definitions, this.threads, this.waits, this.samples, this.cpu, this.acquisitions, this.process, this.flows, this.counters,
+    this.definitions, this.lanes, this.calibrations, this.waits, this.samples, this.cpu, this.acquisitions, this.process, this.flows,
+    this.counters,
   ];
   private readonly routes = new Map<string, RecordHandler<unknown>[]>();
   private header: TraceHeader | null = null;
@@ -450,6 +539,7 @@ export class FileParser implements RecordSink {
 
   begin(header: TraceHeader): void {
     this.header = header;
+    this.unknownWords.reset();
     for (const h of this.all) h.reset(header);
   }
 
@@ -466,6 +556,16 @@ export class FileParser implements RecordSink {
     const defs = this.definitions.data();
     const proc = this.process.data();
     const flows = this.flows.data();
+    const lanes = this.lanes.data();
+    const name = info.path.split(/[\\/]/).pop() ?? info.path;
+    // The reader's latest time mixes clocks when a lane has its own (a GPU queue's device
+    // clock): then the file's end is the latest time on the file's own clock only, and
+    // clock-alignment.ts extends it with the converted lanes.
+    let endNs = Math.max(proc.endNs ?? info.lastNs, info.lastNs);
+    if (lanes.some((l) => l.clockDomain !== null)) {
+      endNs = proc.endNs ?? this.header.startNs;
+      for (const l of lanes) if (l.clockDomain === null) endNs = Math.max(endNs, l.lastNs);
+    }
     return {
       path: info.path,
       bytes: info.bytes,
@@ -474,12 +574,13 @@ export class FileParser implements RecordSink {
       complete: proc.complete,
       endReason: proc.endReason,
       exitCode: proc.exitCode,
-      endNs: Math.max(proc.endNs ?? info.lastNs, info.lastNs),
-      warnings: info.warnings,
+      endNs,
+      warnings: [...info.warnings, ...this.unknownWords.warnings(name)],
       sites: defs.sites,
       objects: defs.objects,
       frames: defs.frames,
-      threads: this.threads.data(),
+      lanes,
+      calibrations: this.calibrations.data(),
       waits: this.waits.data(),
       samples: this.samples.data(),
       cpu: this.cpu.data(),

@@ -31,8 +31,14 @@ export interface ObjectDef {
   globalKey?: string;
 }
 
-export interface ThreadDef {
-  tid: number;
+/**
+ * A lane of the file: a thread (`T`) or another kind (`Y`, v2). `id` is the file's lane id
+ * (the v1 tid). Thread-only facts (`nativeId`, `daemon`) are 0/false on other kinds.
+ */
+export interface LaneDef {
+  id: number;
+  /** A LANE_KINDS value; "unknown" for a kind this reader does not know (warned once). */
+  kind: string;
   nativeId: number;
   name: string;
   daemon: boolean;
@@ -42,10 +48,21 @@ export interface ThreadDef {
   endedNs: number | null;
   /** Latest time any record of this thread refers to. */
   lastNs: number;
-  parentTid: number | null;
+  parentId: number | null;
   startSite: number | null;
-  /** False when the thread was referred to but had no `T` record (repaired). */
+  /** The `Y` record's clock domain when it is not the file's (times of this lane's records
+   * are on it until model/clock-alignment.ts converts them), else null. */
+  clockDomain: string | null;
+  /** False when the lane was referred to but had no `T`/`Y` record (repaired). */
   declared: boolean;
+}
+
+/** One `M` record: at `ts` (the file's clock) the clock `domain` read `domainTs`. */
+export interface Calibration {
+  ts: number;
+  domain: string;
+  domainTs: number;
+  errorNs: number;
 }
 
 export interface WaitTable {
@@ -158,7 +175,10 @@ export interface ParsedFile {
   sites: SiteDef[];
   objects: ObjectDef[];
   frames: FrameTable;
-  threads: ThreadDef[];
+  /** Threads and other lanes, in order of first sight. */
+  lanes: LaneDef[];
+  /** Clock calibration pairs (`M`), in file order. */
+  calibrations: Calibration[];
   waits: WaitTable;
   samples: SampleTable;
   cpu: CpuRange[];

@@ -3,17 +3,46 @@
  * handlers in this folder, then only read by the summary, the CLI, the webview, the report
  * and the language server. Nothing here imports Node or VS Code.
  *
- * Identity: a process is keyed by its file (`pid` + `serial`); a lane by `laneId`, a string
- * unique in the model ("p<pid>.<serial>/t<tid>" for threads; later "…/task<n>", "…/gpu<n>").
+ * Identity: a process is keyed by its file (host, `pid` + `serial`); a lane by `id`, a string
+ * unique in the model ("<host>/p<pid>.<serial>/t<n>" for threads, ".../l<n>" for other lanes).
  * Objects and sites are re-keyed into model-wide integer indexes so views never deal with
  * per-file ids.
  *
- * Time: all times are `Ns` (absolute CLOCK_MONOTONIC nanoseconds, see format/spec.ts).
+ * Time: all times are `Ns` on one timeline: host 0's CLOCK_MONOTONIC nanoseconds; every other
+ * clock (another host's, a GPU's) was converted before any handler read it (`clocks`).
  * `TraceModel.startNs` is the earliest event; views subtract it at their edge.
  */
-import type { Ns, ObjectKind, WaitReason } from '../format/spec';
+import type { LaneKind, Ns, ObjectKind, WaitReason } from '../format/spec';
 
-export type LaneKind = 'thread' | 'task' | 'gpu';
+export type { LaneKind };
+
+/**
+ * A machine the trace came from (v2 header `host`). v1 files name no host: they are one host
+ * with id "" and name "". Hosts are ordered by their first file; host 0 is the reference clock.
+ */
+export interface HostInfo {
+  index: number;
+  name: string;
+  /** The header's host.id (12 hex digits), "" for v1 files. */
+  id: string;
+}
+
+/**
+ * How one clock domain was put on the model's timeline (model/clock-alignment.ts): every time
+ * t of the domain became `scale * t + offsetNs`. `errorNs` bounds how far a converted time may
+ * be from the truth; null when nothing measured it (then the times are an estimate).
+ */
+export interface ClockAlignment {
+  domain: string;
+  host: number;
+  /** "reference" (host 0's own clock), "calibration" (`M` pairs, fitted), "wall-clock" (hosts
+   * lined up by their wall clocks), "flows" (by messages between hosts: a receive never before
+   * its send), "none" (no way to convert: shown as written, with a warning). */
+  method: 'reference' | 'calibration' | 'wall-clock' | 'flows' | 'none';
+  scale: number;
+  offsetNs: number;
+  errorNs: number | null;
+}
 
 export interface SourceSite {
   /** Index into TraceModel.sites. */
@@ -38,6 +67,11 @@ export interface ProcessInfo {
   serial: number;
   /** sys.argv; for an untraced process the argv of the parent's `P` record. */
   argv: string[];
+  /** Index into TraceModel.hosts: a process is (host, pid). Optional so that hand-built models
+   * stay valid (absent: host 0); the loader always sets it. */
+  host?: number;
+  /** The host's id ("" for v1 files), part of every key of the process. */
+  hostId?: string;
   /** Python version; "" for an untraced process. */
   python: string;
   /** The header's startMethod; for an untraced process the `P` record's `how`. */
@@ -68,22 +102,34 @@ export interface ProcessInfo {
   traced?: boolean;
 }
 
+/**
+ * A lane: anything that runs and waits. Threads, and (v2) asyncio tasks, greenlets, GPU
+ * queues, MPI ranks and task-queue workers. Thread-only facts (`nativeId`, `daemon`, CPU time
+ * and the GIL estimate in ThreadTime) are 0/false/null on other kinds; readers check `kind`.
+ */
 export interface Lane {
   /** Index into TraceModel.lanes. */
   index: number;
+  /** Stable id: "[<host id>/]p<pid>.<serial>/t<n>" for threads, ".../l<n>" for other kinds. */
   id: string;
   kind: LaneKind;
   process: number;
-  /** Thread id local to the process file. */
+  /** Lane id local to the process file (a thread id in v1). */
   tid: number;
+  /** Thread only: the OS thread id (0 for other kinds). */
   nativeId: number;
   name: string;
+  /** Thread only. */
   daemon: boolean;
   startNs: Ns;
   endNs: Ns;
   /** Lane of the thread that started this one, when known. */
   parentLane: number | null;
   startSite: number | null;
+  /** The clock the lane's records were written on when not its file's (a GPU queue's device
+   * clock), else null. Its times are already converted onto the model's timeline. Optional so
+   * that hand-built models stay valid. */
+  clockDomain?: string | null;
 }
 
 export interface SyncObject {
@@ -322,6 +368,11 @@ export interface TraceModel {
   startNs: Ns;
   endNs: Ns;
   processes: ProcessInfo[];
+  /** Machines, in order of first file; host 0's clock is the timeline's. Optional so that
+   * hand-built models stay valid (absent: one host); the loader always sets it. */
+  hosts?: HostInfo[];
+  /** How every clock domain was put on the timeline, with its error bound. Optional like hosts. */
+  clocks?: ClockAlignment[];
   lanes: Lane[];
   sites: SourceSite[];
   objects: SyncObject[];

@@ -48,8 +48,44 @@ export interface ThreadSummary {
   gilWaitEstimateMs: number | null;
 }
 
+/**
+ * A lane that is not a thread (added with trace format v2): an asyncio task, a greenlet, a GPU
+ * queue, an MPI rank, a task-queue worker. Thread-only figures (CPU, GIL estimate) have no
+ * meaning here and are absent.
+ */
+export interface LaneSummary {
+  /** A LANE_KINDS value of format/spec.ts, or "unknown" for a kind a newer Weft wrote. */
+  kind: string;
+  name: string;
+  /** The lane this one runs on or was created by (a task's thread), by name; null if none. */
+  parent: string | null;
+  /** The clock its times were written on when not its process's (they are converted). */
+  clockDomain: string | null;
+  runMs: number;
+  waitMs: Record<string, number>;
+}
+
+/** A machine of the trace (format v2 header `host`); v1 traces have one, with empty names. */
+export interface HostSummary {
+  name: string;
+  id: string;
+}
+
+/** How a clock was put on the trace's timeline (model ClockAlignment), with its bound. */
+export interface ClockSummary {
+  domain: string;
+  /** Index into `hosts`. */
+  host: number;
+  method: string;
+  offsetMs: number;
+  /** Bound on the error of converted times; null when not measured (an estimate). */
+  errorMs: number | null;
+}
+
 export interface ProcessSummary {
   pid: number;
+  /** Index into Summary.hosts (added with format v2; absent: host 0). */
+  host?: number;
   ppid: number;
   /** "main" for the launched program, else how it began: "fork", "spawn", "forkserver",
    * "subprocess", "exec". */
@@ -67,6 +103,9 @@ export interface ProcessSummary {
   durationMs: number;
   /** Empty for an untraced process. */
   threads: ThreadSummary[];
+  /** Lanes that are not threads (tasks, GPU queues, ranks, ...), in start order. Added with
+   * format v2; absent when the process has none. */
+  lanes?: LaneSummary[];
   /** False for a child process with no trace of its own: a program that is not Python (e.g.
    * `sleep`, `sh`) started by a traced process, known only from its parent's records (argv,
    * start, and exit code or signal when the parent reaped it). Then `complete` says whether
@@ -235,6 +274,10 @@ export interface Summary {
   durationMs: number;
   /** In trace order (by pid, then start). */
   processes: ProcessSummary[];
+  /** Machines, host 0 first (its clock is the timeline's). Added with format v2. */
+  hosts?: HostSummary[];
+  /** Every clock domain and how it was converted. Added with format v2. */
+  clocks?: ClockSummary[];
   /** Synchronisation objects that made threads wait, by total wait, most first (at most
    * `limits.locks`; see `omitted`). */
   locks: LockSummary[];
@@ -304,6 +347,20 @@ export const SUMMARY_JSON_SCHEMA = {
           endReason: { anyOf: [{ type: 'null' }, { type: 'string' }] },
           argv: { type: 'array', items: { type: 'string' } }, complete: { type: 'boolean' }, durationMs: num,
           traced: { type: 'boolean' },
+          host: { type: 'integer' },
+          lanes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['kind', 'name', 'parent', 'clockDomain', 'runMs', 'waitMs'],
+              properties: {
+                kind: { type: 'string' }, name: { type: 'string' },
+                parent: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+                clockDomain: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+                runMs: num, waitMs: { type: 'object', additionalProperties: num },
+              },
+            },
+          },
           threads: {
             type: 'array',
             items: {
@@ -318,6 +375,17 @@ export const SUMMARY_JSON_SCHEMA = {
             },
           },
         },
+      },
+    },
+    hosts: {
+      type: 'array',
+      items: { type: 'object', required: ['name', 'id'], properties: { name: { type: 'string' }, id: { type: 'string' } } },
+    },
+    clocks: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['domain', 'host', 'method', 'offsetMs', 'errorMs'],
+        properties: { domain: { type: 'string' }, host: { type: 'integer' }, method: { type: 'string' }, offsetMs: num, errorMs: nullableNum },
       },
     },
     locks: {

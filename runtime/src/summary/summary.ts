@@ -6,7 +6,7 @@ import { percentile } from '../model/columns';
 import type { TraceModel } from '../model/types';
 import {
   SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type MessagesSummary, type SiteRef, type Summary,
-  type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
+  type LaneSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
 } from './schema';
 
 /** ns -> ms, rounded to the microsecond. */
@@ -27,9 +27,25 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
   const stat = (h: { lane: number; site: number | null; waits: number; waitNs: number }): ThreadStat => ({
     thread: laneName(h.lane), site: siteRef(h.site), waits: h.waits, waitMs: ms(h.waitNs),
   });
+  // Lanes of other kinds than thread, per process (absent when none, so v1 summaries keep
+  // their exact shape).
+  const laneSummaries = (process: number): { lanes?: LaneSummary[] } => {
+    const lanes = model.lanes.filter((l) => l.process === process && l.kind !== 'thread').map((l): LaneSummary => {
+      const t = model.threadTimes[l.index];
+      const waitMs: Record<string, number> = {};
+      for (const [k, v] of Object.entries(t?.waitNs ?? {})) waitMs[k] = ms(v ?? 0);
+      return {
+        kind: l.kind, name: l.name, parent: l.parentLane === null ? null : laneName(l.parentLane),
+        clockDomain: l.clockDomain ?? null, runMs: ms(t?.wallNs ?? 0), waitMs,
+      };
+    });
+    return lanes.length > 0 ? { lanes } : {};
+  };
   const processes = model.processes.map((p) => ({
     pid: p.pid, ppid: p.ppid, startMethod: p.startMethod, exitCode: p.exitCode, endReason: p.endReason, argv: [...p.argv],
     complete: p.complete, durationMs: ms(p.endNs - p.startNs), traced: p.traced !== false,
+    ...(p.host !== undefined && p.host > 0 ? { host: p.host } : {}),
+    ...laneSummaries(p.index),
     // An untraced process's one lane is a placeholder, not a thread anyone measured.
     threads: p.traced === false ? [] : model.lanes.filter((l) => l.process === p.index && l.kind === 'thread').map((l) => {
       const t = model.threadTimes[l.index];
@@ -73,6 +89,15 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
     formatVersion: model.formatVersion,
     durationMs: ms(model.endNs - model.startNs),
     processes,
+    // Hosts and clocks only when there is more than v1's one unnamed host to tell.
+    ...((model.hosts?.length ?? 0) > 1 || model.hosts?.some((h) => h.id !== '')
+      ? {
+          hosts: (model.hosts ?? []).map((h) => ({ name: h.name, id: h.id })),
+          clocks: (model.clocks ?? []).map((c) => ({
+            domain: c.domain, host: c.host, method: c.method, offsetMs: ms(c.offsetNs), errorMs: c.errorNs === null ? null : ms(c.errorNs),
+          })),
+        }
+      : {}),
     locks,
     hotspots,
     diagnostics: model.diagnostics.map((d) => ({
@@ -267,7 +292,8 @@ export function formatSummary(
       out.push('', `Process ${p.pid} (${p.startMethod}, ${status}, not traced: not Python): ${p.argv.join(' ')}`);
       continue;
     }
-    out.push('', `Process ${p.pid} (${p.startMethod}, ${status}${p.complete ? '' : ', trace cut short'}): ${p.argv.join(' ')}`);
+    const onHost = s.hosts !== undefined && s.hosts.length > 1 ? ` on ${s.hosts[p.host ?? 0]?.name || `host ${p.host ?? 0}`}` : '';
+    out.push('', `Process ${p.pid}${onHost} (${p.startMethod}, ${status}${p.complete ? '' : ', trace cut short'}): ${p.argv.join(' ')}`);
     const rows = p.threads.map((t) => {
       const waits = Object.entries(t.waitMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');
       return [
@@ -284,6 +310,17 @@ export function formatSummary(
     }).join('  ').trimEnd()}`;
     out.push(fmt(head));
     for (const r of rows) out.push(fmt(r));
+    for (const l of p.lanes ?? []) {
+      const waits = Object.entries(l.waitMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');
+      const on = l.parent === null ? '' : ` on ${l.parent}`;
+      const clock = l.clockDomain === null ? '' : ` (own clock ${l.clockDomain}, converted)`;
+      out.push(`  ${l.kind} "${l.name}"${on}${clock}: alive ${formatMs(l.runMs)}, waiting ${waits === '' ? '-' : waits}`);
+    }
+  }
+  for (const c of s.clocks ?? []) {
+    if (c.method === 'reference') continue;
+    const bound = c.errorMs === null ? 'error not measured (an estimate)' : `within ±${formatMs(c.errorMs)}`;
+    out.push(`Clock ${c.domain}: lined up by ${c.method}, offset ${formatMs(c.offsetMs)}, ${bound}`);
   }
 
   // Older summaries (written before these sections existed) lack them.

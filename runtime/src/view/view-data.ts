@@ -267,7 +267,7 @@ export interface WorkItemTable {
 
 /** Kinds of arrows. Indexes are stored in FlowTable.kind: append, never reorder. Kinds not in
  * this list (a newer agent) are appended to `ViewData.flowKinds` of that data. */
-export const FLOW_KINDS = ['unblock', 'queue', 'pipe', 'task', 'future', 'result', 'spawn'] as const;
+export const FLOW_KINDS = ['unblock', 'queue', 'pipe', 'work', 'future', 'result', 'spawn'] as const;
 
 /** Arrows between lanes. For unblock flows `wait` is the wait the arrow ended. */
 export interface FlowTable {
@@ -571,7 +571,7 @@ export function buildViewData(model: TraceModel): ViewData {
   // Work item spans of each lane, in begin order (the model's spans are sorted by begin).
   const laneTasks: number[][] = model.lanes.map(() => []);
   model.spans.forEach((sp, i) => {
-    if (sp.kind === 'task') laneTasks[sp.lane]?.push(i);
+    if (sp.kind === 'work') laneTasks[sp.lane]?.push(i);
   });
 
   const seg = new SegmentBuilder();

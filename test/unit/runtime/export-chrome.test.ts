@@ -61,7 +61,7 @@ describe('Chrome trace export', () => {
 
   it('exports spans, hand-off and spawn flows across processes', async () => {
     const t = await exportFixture('processes');
-    expect(t.traceEvents).toContainEqual(expect.objectContaining({ ph: 'X', cat: 'task', name: 'prepare', pid: 300, ts: 50_000, dur: 50_000 }));
+    expect(t.traceEvents).toContainEqual(expect.objectContaining({ ph: 'X', cat: 'work', name: 'prepare', pid: 300, ts: 50_000, dur: 50_000 }));
     const kinds = t.traceEvents.filter((e) => e.ph === 's').map((e) => [e.cat, e.pid]);
     expect(kinds).toEqual([['queue', 300], ['spawn', 300]]);
     expect(t.traceEvents.filter((e) => e.ph === 'f').map((e) => e.pid)).toEqual([301, 301]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WAIT_REASONS, type TraceRecord } from '../../../runtime/src/format/spec';
 import {
   AcquisitionsHandler, CountersHandler, CpuHandler, DefinitionsHandler, FileParser, FlowsHandler, ProcessHandler,
-  SamplesHandler, ThreadsHandler, WaitsHandler, type RecordHandler,
+  SamplesHandler, LanesHandler, WaitsHandler, type RecordHandler,
 } from '../../../runtime/src/model/file-handlers';
 import { parseProcessFile } from '../../../runtime/src/model/parse-file';
 import { header } from './helpers/traces';
@@ -30,9 +30,9 @@ describe('DefinitionsHandler', () => {
   });
 });
 
-describe('ThreadsHandler', () => {
+describe('LanesHandler', () => {
   it('tracks names, renames, ends and the last time each thread was seen', () => {
-    const t = run(new ThreadsHandler(), [
+    const t = run(new LanesHandler(), [
       ['T', 100, 1, 11, 'MainThread', 0, null, null],
       ['T', 110, 2, 12, 'Thread-1', 1, 1, 5],
       ['N', 120, 2, 'worker'],
@@ -41,18 +41,18 @@ describe('ThreadsHandler', () => {
       ['E', 190, 2],
       ['C', 191, 2, 5],
     ]);
-    expect(t.map((x) => [x.tid, x.name, x.daemon, x.startNs, x.endedNs, x.lastNs, x.parentTid, x.startSite])).toEqual([
+    expect(t.map((x) => [x.id, x.name, x.daemon, x.startNs, x.endedNs, x.lastNs, x.parentId, x.startSite])).toEqual([
       [1, 'MainThread', false, 100, null, 170, null, null],
       [2, 'worker', true, 110, 190, 190, 1, 5],
     ]);
   });
 
   it('repairs a thread referred to before its T record instead of failing', () => {
-    const t = run(new ThreadsHandler(), [['K', 50, 3, null, 0], ['T', 60, 3, 13, 'late', 0, null, null]]);
+    const t = run(new LanesHandler(), [['K', 50, 3, null, 0], ['T', 60, 3, 13, 'late', 0, null, null]]);
     expect(t).toHaveLength(1);
-    expect(t[0]).toMatchObject({ tid: 3, name: 'late', startNs: 50, declared: true });
-    const orphan = run(new ThreadsHandler(), [['K', 50, 9, null, 0]]);
-    expect(orphan[0]).toMatchObject({ tid: 9, name: 'thread 9', declared: false });
+    expect(t[0]).toMatchObject({ id: 3, name: 'late', startNs: 50, declared: true });
+    const orphan = run(new LanesHandler(), [['K', 50, 9, null, 0]]);
+    expect(orphan[0]).toMatchObject({ id: 9, name: 'thread 9', declared: false });
   });
 });
 
@@ -122,9 +122,9 @@ describe('ProcessHandler', () => {
 
 describe('FlowsHandler (file) and CountersHandler', () => {
   it('keeps flow ends and spans', () => {
-    const f = run(new FlowsHandler(), [['L', 5, 1, 'k1', 's', 'queue', 2, 16], ['X', 7, 6, 1, 'task', 'step', null]]);
+    const f = run(new FlowsHandler(), [['L', 5, 1, 'k1', 's', 'queue', 2, 16], ['X', 7, 6, 1, 'work', 'step', null]]);
     expect(f.flowEnds).toEqual([{ ts: 5, tid: 1, key: 'k1', phase: 's', kind: 'queue', object: 2, size: 16 }]);
-    expect(f.spans).toEqual([{ begin: 7, end: 7, tid: 1, kind: 'task', label: 'step', site: null }]);
+    expect(f.spans).toEqual([{ begin: 7, end: 7, tid: 1, kind: 'work', label: 'step', site: null }]);
   });
 
   it('keeps one series per counter name', () => {
@@ -142,7 +142,7 @@ describe('FileParser', () => {
     expect(f.sites).toHaveLength(5);
     expect(f.objects).toHaveLength(5);
     expect(f.frames.count).toBe(3);
-    expect(f.threads.map((t) => t.name)).toEqual(['MainThread', 'worker-a', 'worker-b', 'worker-c']);
+    expect(f.lanes.map((t) => t.name)).toEqual(['MainThread', 'worker-a', 'worker-b', 'worker-c']);
     expect(f.waits.count).toBe(7);
     expect(f.samples.count).toBe(10);
     expect(f.cpu).toHaveLength(2);

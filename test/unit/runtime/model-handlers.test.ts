@@ -239,7 +239,7 @@ describe('FlowsHandler', () => {
       { kind: 'queue', fromLane: parent, fromNs: 1_100_000_000, toLane: child, toNs: 1_200_000_000, object: null, size: 64 },
       { kind: 'spawn', fromLane: parent, fromNs: 1_050_000_000, toLane: child, toNs: 1_060_000_000, object: null, size: null },
     ]);
-    expect(procs.spans).toEqual([{ begin: 1_050_000_000, end: 1_100_000_000, lane: parent, kind: 'task', label: 'prepare', site: 0 }]);
+    expect(procs.spans).toEqual([{ begin: 1_050_000_000, end: 1_100_000_000, lane: parent, kind: 'work', label: 'prepare', site: 0 }]);
   });
 });
 

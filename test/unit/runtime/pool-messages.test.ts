@@ -32,12 +32,12 @@ const laneOf = (pid: number, tid: number): number => m.lanes.findIndex((l) => l.
 
 describe('trace format: optional trailing fields of O and X', () => {
   it('accepts X with 6 fields (older agents), with a key, or with a null key, and checks the key when present', () => {
-    expect(validateRecord(['X', 1, 2, 1, 'task', 'square', 3])).toBeNull();
-    expect(validateRecord(['X', 1, 2, 1, 'task', 'square', 3, 'task:400:0:0'])).toBeNull();
-    expect(validateRecord(['X', 1, 2, 1, 'task', 'square', null, null])).toBeNull();
-    expect(validateRecord(['X', 1, 2, 1, 'task', 'square', 3, 7])).toMatch(/field 7 .* "S" \(optional\)/);
+    expect(validateRecord(['X', 1, 2, 1, 'work', 'square', 3])).toBeNull();
+    expect(validateRecord(['X', 1, 2, 1, 'work', 'square', 3, 'work:400:0:0'])).toBeNull();
+    expect(validateRecord(['X', 1, 2, 1, 'work', 'square', null, null])).toBeNull();
+    expect(validateRecord(['X', 1, 2, 1, 'work', 'square', 3, 7])).toMatch(/field 7 .* "S" \(optional\)/);
     // Fields after the optional ones stay allowed (a newer writer).
-    expect(validateRecord(['X', 1, 2, 1, 'task', 'square', 3, 'k', { future: true }])).toBeNull();
+    expect(validateRecord(['X', 1, 2, 1, 'work', 'square', 3, 'k', { future: true }])).toBeNull();
   });
 
   it('accepts O with or without a globalKey, and checks it when present', () => {
@@ -49,7 +49,7 @@ describe('trace format: optional trailing fields of O and X', () => {
 
   it('leaves O and X to the general path, so the fast scanner never decides about the new fields', () => {
     const enc = new TextEncoder();
-    for (const line of ['["X",1,2,1,"task","square",3,"task:1:0:0"]', '["O",1,"mp_lock","lock",null,null,null,"/mp-xyz"]']) {
+    for (const line of ['["X",1,2,1,"work","square",3,"work:1:0:0"]', '["O",1,"mp_lock","lock",null,null,null,"/mp-xyz"]']) {
       const bytes = enc.encode(`${line}\n`);
       expect(new RecordScanner().scan(bytes, 0, bytes.length), line).toBeNull();
     }
@@ -61,15 +61,15 @@ describe('trace format: optional trailing fields of O and X', () => {
     flows.reset();
     defs.reset();
     const recs: TraceRecord[] = [
-      ['X', 5, 9, 1, 'task', 'square', null, 'task:1:0:0'], ['X', 5, 9, 1, 'task', 'setup', null],
+      ['X', 5, 9, 1, 'work', 'square', null, 'work:1:0:0'], ['X', 5, 9, 1, 'work', 'setup', null],
       ['O', 1, 'mp_lock', 'lock', null, null, null, '/mp-xyz'], ['O', 2, 'lock', 'plain', null, null, null, null],
     ];
     for (const r of recs) (r[0] === 'X' ? flows : defs).handleRecord(r);
     flows.finalize();
     defs.finalize();
     expect(flows.data().spans).toEqual([
-      { begin: 5, end: 9, tid: 1, kind: 'task', label: 'square', site: null, key: 'task:1:0:0' },
-      { begin: 5, end: 9, tid: 1, kind: 'task', label: 'setup', site: null },
+      { begin: 5, end: 9, tid: 1, kind: 'work', label: 'square', site: null, key: 'work:1:0:0' },
+      { begin: 5, end: 9, tid: 1, kind: 'work', label: 'setup', site: null },
     ]);
     expect(defs.data().objects.map((o) => o.globalKey)).toEqual(['/mp-xyz', undefined]);
   });
@@ -78,10 +78,10 @@ describe('trace format: optional trailing fields of O and X', () => {
 describe('work items', () => {
   it('joins each task submit, worker start, run span and result exactly once, by key', () => {
     const items = m.workItems ?? [];
-    expect(items.map((w) => w.key)).toEqual(['task:400:0:0', 'task:400:0:1', 'task:400:0:2', 'task:400:0:3']);
+    expect(items.map((w) => w.key)).toEqual(['work:400:0:0', 'work:400:0:1', 'work:400:0:2', 'work:400:0:3']);
     expect(new Set(items.map((w) => w.key)).size).toBe(items.length);
     // Keyless task spans ("setup") and lock holds are spans, not work items.
-    expect(m.spans.map((s) => [s.kind, s.label])).toContainEqual(['task', 'setup']);
+    expect(m.spans.map((s) => [s.kind, s.label])).toContainEqual(['work', 'setup']);
     expect(m.spans.filter((s) => s.kind === 'hold').map((s) => s.key)).toEqual(['/mp-lock1', '/mp-lock1']);
   });
 
@@ -95,7 +95,7 @@ describe('work items', () => {
     expect(first?.submitLane).toBe(laneOf(400, 1));
     expect(first?.workerLane).toBe(laneOf(401, 1));
     expect(first?.resultLane).toBe(laneOf(400, 2));
-    expect(m.spans[first?.span ?? -1]?.key).toBe('task:400:0:0');
+    expect(m.spans[first?.span ?? -1]?.key).toBe('work:400:0:0');
     expect((m.workItems ?? []).map((w) => [w.queueWaitNs, w.runNs, pidOfLane(w.workerLane)])).toEqual([
       [20 * MS, 50 * MS, 401], [30 * MS, 100 * MS, 402], [70 * MS, 30 * MS, 401], [130 * MS, null, 402],
     ]);
@@ -104,7 +104,7 @@ describe('work items', () => {
   it("counts the task of a worker killed mid-task as started but not completed", () => {
     const killed = m.workItems?.[3];
     expect(killed).toMatchObject({
-      key: 'task:400:0:3', completed: false, startNs: T0 + 230 * MS, endNs: null, runNs: null, resultNs: null, span: null, label: '',
+      key: 'work:400:0:3', completed: false, startNs: T0 + 230 * MS, endNs: null, runNs: null, resultNs: null, span: null, label: '',
     });
     expect(m.processes.find((p) => p.pid === 402)?.endReason).toBe('killed by signal 9');
     const s = buildSummary(m);
@@ -115,10 +115,10 @@ describe('work items', () => {
   it('keeps a submit that no worker took (its worker file lost) as a work item with only a submit', async () => {
     const dir = tempDir();
     writeProcessFile(dir, header({ pid: 10 }), [
-      ['T', T0, 1, 10, 'MainThread', 0, null, null], ['L', T0 + MS, 1, 'task:10:0:0', 's', 'task', null, null],
+      ['T', T0, 1, 10, 'MainThread', 0, null, null], ['L', T0 + MS, 1, 'work:10:0:0', 's', 'work', null, null],
     ]);
     const one = await loadTrace(dir);
-    expect(one.workItems).toEqual([expect.objectContaining({ key: 'task:10:0:0', submitNs: T0 + MS, startNs: null, queueWaitNs: null, completed: false })]);
+    expect(one.workItems).toEqual([expect.objectContaining({ key: 'work:10:0:0', submitNs: T0 + MS, startNs: null, queueWaitNs: null, completed: false })]);
   });
 });
 
@@ -227,17 +227,17 @@ describe('Chrome export of work items and messages', () => {
     events = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { traceEvents: Ev[] }).traceEvents;
   });
 
-  it('has each work item run as a "task" slice on its worker, with queue wait and run time', () => {
-    const runs = events.filter((e) => e.ph === 'X' && e.cat === 'task' && e.name === 'square');
+  it('has each work item run as a "work" slice on its worker, with queue wait and run time', () => {
+    const runs = events.filter((e) => e.ph === 'X' && e.cat === 'work' && e.name === 'square');
     expect(runs.map((e) => [e.pid, e.ts, e.dur])).toEqual([[401, 120_000, 50_000], [402, 130_000, 100_000], [401, 170_000, 30_000]]);
-    expect(runs[0]?.args).toMatchObject({ key: 'task:400:0:0', queueWaitMs: 20, runMs: 50, argumentBytes: 100, resultBytes: 20, site: '/w/pool.py:3 (square)' });
+    expect(runs[0]?.args).toMatchObject({ key: 'work:400:0:0', queueWaitMs: 20, runMs: 50, argumentBytes: 100, resultBytes: 20, site: '/w/pool.py:3 (square)' });
   });
 
   it('has flow events for tasks, results and messages across processes, each bound inside a slice', () => {
     const starts = events.filter((e) => e.ph === 's');
     const ends = new Map(events.filter((e) => e.ph === 'f').map((e) => [e.id, e]));
     const byKind = (cat: string): [number, number | undefined][] => starts.filter((e) => e.cat === cat).map((e) => [e.pid, ends.get(e.id)?.pid]);
-    expect(byKind('task')).toEqual([[400, 401], [400, 402], [400, 401], [400, 402]]);
+    expect(byKind('work')).toEqual([[400, 401], [400, 402], [400, 401], [400, 402]]);
     expect(byKind('result')).toEqual([[401, 400], [401, 400], [402, 400]]);
     expect(byKind('queue')).toEqual([[401, 400], [402, 400]]);
     expect(byKind('pipe')).toEqual([[400, 401]]);
@@ -250,7 +250,7 @@ describe('Chrome export of work items and messages', () => {
       expect(f !== undefined && inside(f), `flow ${s.id} (${s.cat}) ends inside a slice`).toBe(true);
     }
     // A task's arrow ends inside the run it started, named after the function where it left.
-    const firstTask = starts.find((e) => e.cat === 'task');
+    const firstTask = starts.find((e) => e.cat === 'work');
     const end = ends.get(firstTask?.id);
     expect(events.find((x) => x.ph === 'X' && x.name === 'square' && x.pid === end?.pid && (x.ts ?? 0) <= (end?.ts ?? 0) && (end?.ts ?? 0) < (x.ts ?? 0) + (x.dur ?? 0))).toBeDefined();
     expect(events.filter((e) => e.ph === 'X' && e.name === 'submit square')).toHaveLength(3);

@@ -93,19 +93,19 @@ describe('reader: damaged traces are read as far as they go, with warnings', () 
   it('unknown record types are skipped with one warning per type, counted', async () => {
     const dir = tempDir();
     const file = writeProcessFile(dir, header(), [
-      ['T', 1_000_000_000, 1, 1, 'MainThread', 0, null, null], ['Y', 1, 2], ['Y', 3], ['YY', 4], ['E', 1_000_000_002, 1],
+      ['T', 1_000_000_000, 1, 1, 'MainThread', 0, null, null], ['J', 1, 2], ['J', 3], ['JJ', 4], ['E', 1_000_000_002, 1],
     ]);
     const { sink, result } = await read(file);
     expect(sink.records.map((r) => r[0])).toEqual(['T', 'E', 'Z']);
     expect(result.warnings).toEqual([
-      'weft-1-0.jsonl: 2 record(s) of unknown type "Y" were skipped (written by a newer Weft?).',
-      'weft-1-0.jsonl: 1 record(s) of unknown type "YY" were skipped (written by a newer Weft?).',
+      'weft-1-0.jsonl: 2 record(s) of unknown type "J" were skipped (written by a newer Weft?).',
+      'weft-1-0.jsonl: 1 record(s) of unknown type "JJ" were skipped (written by a newer Weft?).',
     ]);
   });
 
   it('the future-records fixture loads with its unknown record warned about', async () => {
     const m = await loadTrace(path.join(FIXTURES, 'future-records'));
-    expect(m.warnings).toEqual(['weft-100-0.jsonl: 1 record(s) of unknown type "Y" were skipped (written by a newer Weft?).']);
+    expect(m.warnings).toEqual(['weft-100-0.jsonl: 1 record(s) of unknown type "J" were skipped (written by a newer Weft?).']);
     expect(m.waits.count).toBe(1);
   });
 
@@ -116,7 +116,7 @@ describe('reader: damaged traces are read as far as they go, with warnings', () 
       ['E', 'soon', 1],
       '{"not": "an array"}',
       '["K",1,2,3',
-      ['W', 1, 2, 1, 1, 'napping', null, null, null, null, 0],
+      ['W', 1, 2, 1, 1, 42, null, null, null, null, 0],
       ['C', 1.5, 1, 2],
       ['E', 1_000_000_002, 1],
     ]);
@@ -131,10 +131,10 @@ describe('reader: damaged traces are read as far as they go, with warnings', () 
 
   it('a newer format version is a warning and what is understood is read', async () => {
     const dir = tempDir();
-    const file = writeProcessFile(dir, header({ version: 2 }), [['T', 1_000_000_000, 1, 1, 'MainThread', 0, null, null, 'extra field']]);
+    const file = writeProcessFile(dir, header({ version: 3 }), [['T', 1_000_000_000, 1, 1, 'MainThread', 0, null, null, 'extra field']]);
     const { sink, result } = await read(file);
     expect(sink.records[0]?.[4]).toBe('MainThread');
-    expect(result.warnings[0]).toMatch(/written in trace format v2, newer than this Weft reads \(v1\)/);
+    expect(result.warnings[0]).toMatch(/written in trace format v3, newer than this Weft reads \(v2\)/);
   });
 
   it('an end record whose count disagrees with the file says records were lost', async () => {

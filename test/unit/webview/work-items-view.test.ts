@@ -119,7 +119,7 @@ describe('view data: arrows between processes', () => {
       rows.push([d.flowKinds[d.flows.kind[i] as number] ?? '?', pidOf(d.flows.fromLane[i] as number), pidOf(d.flows.toLane[i] as number)]);
     }
     const count = (k: string, from: number, to: number): number => rows.filter((r) => r[0] === k && r[1] === from && r[2] === to).length;
-    expect([count('task', 400, 401), count('task', 400, 402)]).toEqual([2, 2]);
+    expect([count('work', 400, 401), count('work', 400, 402)]).toEqual([2, 2]);
     expect([count('result', 401, 400), count('result', 402, 400)]).toEqual([2, 1]);
     expect([count('queue', 401, 400), count('queue', 402, 400), count('pipe', 400, 401)]).toEqual([1, 1, 1]);
     // Process starts are arrows too, and are no longer passed off as unblock arrows.
@@ -158,7 +158,7 @@ describe('view data: arrows between processes', () => {
     // The four tasks were all submitted at 100 ms by one thread: four arrows, not one.
     const index = new FlowIndex(d);
     const sel = visibleFlows(index, d, { startNs: 0, endNs: d.durationNs, bucketNs: 3 * MS, laneShown: () => true });
-    expect(sel.rows.filter((r) => d.flowKinds[d.flows.kind[r] as number] === 'task')).toHaveLength(4);
+    expect(sel.rows.filter((r) => d.flowKinds[d.flows.kind[r] as number] === 'work')).toHaveLength(4);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
- * Lanes: one per thread of every process (tasks and GPU streams will be lanes too). A thread
- * that never ended in the trace (the main thread, a daemon, any thread of a process that was
- * killed) lasts until its process's last event.
+ * Lanes: one per thread, task, greenlet, GPU queue, rank or worker of every process (the
+ * file's `T` and `Y` records). A lane that never ended in the trace (the main thread, a daemon,
+ * any lane of a process that was killed) lasts until its process's last event. Ids are
+ * "<host id>/p<pid>.<serial>/t<n>" for threads and ".../l<n>" for other kinds (no host part
+ * for v1 files, which name no host), so a lane is known by (host, pid) like its process.
  *
  * An untraced process (a non-Python child, `traced: false` in ProcessInfo) gets one lane, tid 1,
  * named by argv[0]'s basename and spanning its life, with no waits or samples, added after
@@ -10,12 +12,13 @@
 import type { Ns } from '../../format/spec';
 import { IdMap } from '../columns';
 import type { ParsedFile } from '../parsed-file';
-import type { Lane, ProcessInfo } from '../types';
+import type { Lane, LaneKind, ProcessInfo } from '../types';
+import { processKeyOf } from './processes';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
 export interface LanesData {
   lanes: Lane[];
-  /** Lane of a thread: `byProcess[process].get(tid)`, -1 when unknown. */
+  /** Lane of a file lane id: `byProcess[process].get(id)`, -1 when unknown. */
   byProcess: IdMap[];
 }
 
@@ -33,22 +36,25 @@ export class LanesHandler implements ModelHandler<LanesData> {
   }
 
   handleFile(f: ParsedFile, ctx: FileContext): void {
-    const map = new IdMap(f.threads.reduce((m, t) => Math.max(m, t.tid), 0));
+    const map = new IdMap(f.lanes.reduce((m, t) => Math.max(m, t.id), 0));
     const h = f.header;
     const first = this.lanes.length;
-    for (const t of f.threads) {
+    const prefix = `${processKeyOf(h)}/`;
+    for (const t of f.lanes) {
       const idx = this.lanes.length;
       const end = t.endedNs ?? Math.max(t.lastNs, f.endNs);
+      const kind = t.kind as LaneKind;
       this.lanes.push({
-        index: idx, id: `p${h.pid}.${h.serial}/t${t.tid}`, kind: 'thread', process: ctx.process, tid: t.tid,
+        index: idx, id: `${prefix}${kind === 'thread' ? 't' : 'l'}${t.id}`, kind, process: ctx.process, tid: t.id,
         nativeId: t.nativeId, name: t.name, daemon: t.daemon, startNs: t.startNs as Ns,
         endNs: Math.max(end, t.startNs) as Ns, parentLane: null, startSite: t.startSite === null ? null : nonNegative(ctx.sites.get(t.startSite)),
+        clockDomain: t.clockDomain,
       });
-      map.set(t.tid, idx);
+      map.set(t.id, idx);
     }
-    f.threads.forEach((t, i) => {
-      if (t.parentTid === null) return;
-      const parent = map.get(t.parentTid);
+    f.lanes.forEach((t, i) => {
+      if (t.parentId === null) return;
+      const parent = map.get(t.parentId);
       if (parent >= 0) (this.lanes[first + i] as Lane).parentLane = parent;
     });
     ctx.lanes = map;
@@ -62,8 +68,8 @@ export class LanesHandler implements ModelHandler<LanesData> {
       const program = p.argv[0] ?? '';
       const name = program.split(/[\\/]/).pop() || `pid ${p.pid}`;
       this.lanes.push({
-        index: idx, id: `p${p.pid}.${p.serial}/t1`, kind: 'thread', process: p.index, tid: 1, nativeId: p.pid, name,
-        daemon: false, startNs: p.startNs, endNs: p.endNs, parentLane: null, startSite: null,
+        index: idx, id: `${p.hostId ? `${p.hostId}/` : ''}p${p.pid}.${p.serial}/t1`, kind: 'thread', process: p.index, tid: 1,
+        nativeId: p.pid, name, daemon: false, startNs: p.startNs, endNs: p.endNs, parentLane: null, startSite: null, clockDomain: null,
       });
       const map = new IdMap(1);
       map.set(1, idx);

@@ -15,7 +15,7 @@
  */
 import type { Ns, RunInfo } from '../../format/spec';
 import type { ChildExit, ChildStart, ParsedFile } from '../parsed-file';
-import type { ProcessInfo } from '../types';
+import type { HostInfo, ProcessInfo } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
 /** How a process was started, as seen by its parent. */
@@ -31,19 +31,39 @@ export interface StartLink {
 
 export interface ProcessesData {
   processes: ProcessInfo[];
+  /** Machines in order of their first file (v1 files: one host with id ""). */
+  hosts: HostInfo[];
   /** Per process: the `P` record that started it, when one was found. */
   startedBy: (StartLink | null)[];
+}
+
+/** "<host id>/p<pid>.<serial>", or "p<pid>.<serial>" for v1 files (no host): the key of a
+ * process file, which lane ids start with. */
+export function processKeyOf(h: { pid: number; serial: number; host?: { id: string } | undefined }): string {
+  return `${h.host?.id ? `${h.host.id}/` : ''}p${h.pid}.${h.serial}`;
 }
 
 export class ProcessesHandler implements ModelHandler<ProcessesData> {
   private processes: ProcessInfo[] = [];
   private starts: { from: number; rec: ChildStart }[] = [];
   private exits: { from: number; rec: ChildExit }[] = [];
+  private hosts: HostInfo[] = [];
   private result: ProcessesData | null = null;
 
   constructor(private readonly run: RunInfo | null = null) {}
 
+  private hostOf(h: ParsedFile['header']): number {
+    const id = h.host?.id ?? '';
+    let host = this.hosts.find((x) => x.id === id);
+    if (host === undefined) {
+      host = { index: this.hosts.length, id, name: h.host?.name ?? '' };
+      this.hosts.push(host);
+    }
+    return host.index;
+  }
+
   reset(): void {
+    this.hosts = [];
     this.processes = [];
     this.starts = [];
     this.exits = [];
@@ -54,8 +74,9 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
     const h = f.header;
     const index = this.processes.length;
     ctx.process = index;
+    const host = this.hostOf(h);
     this.processes.push({
-      index, pid: h.pid, ppid: h.ppid, serial: h.serial, argv: h.argv, python: h.python, startMethod: h.startMethod,
+      index, host, hostId: h.host?.id ?? '', pid: h.pid, ppid: h.ppid, serial: h.serial, argv: h.argv, python: h.python, startMethod: h.startMethod,
       startNs: h.startNs as Ns, endNs: Math.max(h.startNs, f.endNs) as Ns, complete: f.complete,
       exitCode: f.complete ? f.exitCode : null, endReason: f.complete ? f.endReason : null, parent: null, sampleHz: h.sampleHz,
       traced: true,
@@ -65,15 +86,20 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
   }
 
   finalize(): void {
-    const byPid = new Map<number, ProcessInfo[]>();
+    // A pid names a process on its host only: (host, pid) is the key everywhere.
+    const pidKey = (host: number | undefined, pid: number): string => `${host ?? 0}:${pid}`;
+    const byPid = new Map<string, ProcessInfo[]>();
     for (const p of this.processes) {
-      const list = byPid.get(p.pid) ?? [];
+      const key = pidKey(p.host, p.pid);
+      const list = byPid.get(key) ?? [];
       list.push(p);
-      byPid.set(p.pid, list);
+      byPid.set(key, list);
     }
-    const closest = (pid: number, ts: number, exclude: number): ProcessInfo | undefined => {
+    const closest = (pid: number, ts: number, exclude: number, from: number): ProcessInfo | undefined => {
       let best: ProcessInfo | undefined;
-      for (const p of byPid.get(pid) ?? []) {
+      const host = from >= 0 ? this.processes[from]?.host : undefined;
+      const list = from >= 0 ? byPid.get(pidKey(host, pid)) : this.processes.filter((p) => p.pid === pid);
+      for (const p of list ?? []) {
         if (p.index === exclude) continue;
         if (best === undefined || Math.abs(p.startNs - ts) < Math.abs(best.startNs - ts)) best = p;
       }
@@ -82,7 +108,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
     const startedBy: (StartLink | null)[] = this.processes.map(() => null);
     const untraced: { from: number; rec: ChildStart }[] = [];
     for (const { from, rec } of this.starts) {
-      const child = closest(rec.pid, rec.ts, from);
+      const child = closest(rec.pid, rec.ts, from, from);
       if (child === undefined) untraced.push({ from, rec });
       if (child === undefined || startedBy[child.index] !== null) continue;
       startedBy[child.index] = { process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how };
@@ -91,13 +117,13 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
     for (const p of this.processes) {
       if (p.parent !== null) continue;
       // The ppid's process alive when this one started (pids are reused only after exit).
-      const candidates = (byPid.get(p.ppid) ?? []).filter((q) => q.index !== p.index && q.startNs <= p.startNs);
+      const candidates = (byPid.get(pidKey(p.host, p.ppid)) ?? []).filter((q) => q.index !== p.index && q.startNs <= p.startNs);
       const parent = candidates.sort((a, b) => b.startNs - a.startNs)[0];
       if (parent !== undefined) p.parent = parent.index;
     }
     this.addUntraced(untraced, startedBy);
-    for (const { rec } of this.exits) {
-      const child = closest(rec.pid, rec.ts, -1);
+    for (const { from, rec } of this.exits) {
+      const child = closest(rec.pid, rec.ts, -1, from);
       if (child === undefined || child.exitCode !== null || child.startNs > rec.ts) continue;
       if (rec.code >= 0) {
         child.exitCode = rec.code;
@@ -117,7 +143,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
         }
       }
     }
-    this.result = { processes: this.processes, startedBy };
+    this.result = { processes: this.processes, hosts: this.hosts, startedBy };
   }
 
   /** One process per `P` whose pid has no file (see the file comment); `byPid` leaves them out,
@@ -140,7 +166,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       const index = this.processes.length;
       const code = exit?.code ?? null;
       this.processes.push({
-        index, pid: rec.pid, ppid: parent.pid, serial: -1 - (index - tracedCount), argv: [...rec.argv], python: '',
+        index, host: parent.host ?? 0, hostId: parent.hostId ?? '', pid: rec.pid, ppid: parent.pid, serial: -1 - (index - tracedCount), argv: [...rec.argv], python: '',
         startMethod: rec.how, startNs: rec.ts as Ns, endNs: Math.max(rec.ts, exit?.ts ?? parent.endNs) as Ns,
         complete: exit !== undefined,
         exitCode: code !== null && code >= 0 ? code : null,

@@ -29,7 +29,7 @@ export class ThreadTimesHandler implements ModelHandler<ThreadTime[]> {
   }
 
   handleFile(f: ParsedFile, ctx: FileContext): void {
-    const startedBefore = new Set(f.threads.filter((t) => t.tid === 1 || t.startNs <= f.header.startNs).map((t) => t.tid));
+    const startedBefore = new Set(f.lanes.filter((t) => t.id === 1 || t.startNs <= f.header.startNs).map((t) => t.id));
     for (const r of f.cpu) {
       const lane = ctx.lanes.get(r.tid);
       if (lane < 0) continue;
@@ -63,7 +63,8 @@ export class ThreadTimesHandler implements ModelHandler<ThreadTime[]> {
     }
     this.result = lanes.map((lane, i) => {
       const wallNs = Math.max(0, lane.endNs - lane.startNs);
-      const measured = this.cpu.get(i);
+      // CPU clocks (and so the GIL estimate) exist for thread lanes only.
+      const measured = lane.kind === 'thread' ? this.cpu.get(i) : undefined;
       const cpuNs = measured === undefined ? null : Math.min(wallNs, measured);
       const waitNs: Partial<Record<WaitReason, number>> = {};
       (reasons[i] as Float64Array).forEach((ns, r) => {

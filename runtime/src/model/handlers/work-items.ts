@@ -23,7 +23,7 @@ import type { ParsedFile } from '../parsed-file';
 import type { WorkItem, WorkSpan } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
-const TASK = 'task:';
+const WORK = 'work:';
 const RESULT = 'result:';
 
 /** One end as re-keyed to the model: time, lane (-1 unknown), object, size. */
@@ -70,17 +70,17 @@ export class WorkItemsHandler implements ModelHandler<WorkItem[]> {
 
   handleFile(f: ParsedFile, ctx: FileContext): void {
     for (const e of f.flowEnds) {
-      if (e.kind !== 'task' && e.kind !== 'result') continue;
+      if (e.kind !== 'work' && e.kind !== 'result') continue;
       const object = e.object === null ? -1 : ctx.objects.get(e.object);
       const seen: Seen = { ts: e.ts, lane: ctx.lanes.get(e.tid), object: object >= 0 ? object : null, size: e.size };
-      if (e.kind === 'task') {
+      if (e.kind === 'work') {
         const p = this.get(e.key);
         if (e.phase === 's') p.submit = earlier(p.submit, seen);
         else if (e.phase === 'f') p.start = earlier(p.start, seen);
       } else if (e.phase === 'f' && e.key.startsWith(RESULT)) {
         // The result's key is the task's with another prefix; a result whose key has another
         // form cannot be joined (its arrow is still drawn by the flows handler).
-        const p = this.get(TASK + e.key.slice(RESULT.length));
+        const p = this.get(WORK + e.key.slice(RESULT.length));
         p.result = earlier(p.result, seen);
       }
     }
@@ -88,10 +88,10 @@ export class WorkItemsHandler implements ModelHandler<WorkItem[]> {
 
   finalize(): void {
     const spans = this.spans();
-    // The run of each key: the earliest "task" span that carries it (spans are sorted by begin).
+    // The run of each key: the earliest "work" span that carries it (spans are sorted by begin).
     const runOf = new Map<string, number>();
     spans.forEach((s, i) => {
-      if (s.kind !== 'task' || s.key === undefined || runOf.has(s.key)) return;
+      if (s.kind !== 'work' || s.key === undefined || runOf.has(s.key)) return;
       runOf.set(s.key, i);
       // A span whose flow ends were all lost is still a work item.
       this.get(s.key);

@@ -277,11 +277,11 @@ export class Timeline {
         const wall = lane?.wallNs ?? 0;
         const waitShare = lane && wall > 0 ? lane.waitNs / wall : 0;
         const tip = lane ? [
-          `${laneName(d, lane.index)} (tid ${lane.tid}${lane.daemon ? ', daemon' : ''})`,
+          `${laneName(d, lane.index)} (tid ${lane.tid}${lane.thread?.daemon ? ', daemon' : ''})`,
           `alive ${formatDuration(wall)}`,
           `waiting ${formatDuration(lane.waitNs)} (${formatPercent(waitShare)})`,
-          lane.cpuNs !== null ? `on CPU ${formatDuration(lane.cpuNs)}` : 'no CPU clock',
-          lane.gilWaitEstimateNs !== null ? `not on CPU outside waits ${formatDuration(lane.gilWaitEstimateNs)} (estimated: GIL or native)` : '',
+          lane.thread?.cpuNs != null ? `on CPU ${formatDuration(lane.thread.cpuNs)}` : 'no CPU clock',
+          lane.thread?.gilWaitEstimateNs != null ? `not on CPU outside waits ${formatDuration(lane.thread.gilWaitEstimateNs)} (estimated: GIL or native)` : '',
         ].filter(Boolean).join('\n') : '';
         el = h('div', { className: 'weft-row lane', title: tip }, [
           h('span', { className: 'weft-lane-name', text: lane ? laneName(d, lane.index) : '?', data: { laneId: lane?.id ?? '' } }),

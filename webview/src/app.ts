@@ -14,7 +14,8 @@ import { formatCount, formatDuration } from './format';
 import type { Host } from './host';
 import { holdsOfObject } from './holds';
 import { HotspotPanel } from './hotspots';
-import { processKey } from './layout';
+import { keyCommand, ZOOM_STEP, type KeyCommand } from './interaction';
+import { collapseKeys, groupsAbove, upgradeCollapsed } from './layout';
 import { LodIndex, lowerBound, subsetTable } from './lod';
 import { LockPanel, type LockSort } from './locks';
 import {
@@ -67,7 +68,7 @@ export class App implements TimelineHost {
     this.timeline = new Timeline(this, this.tooltip);
     this.details = new DetailsPane({
       openSource: (ref) => this.openSource(ref),
-      selectLane: (lane) => this.timeline.revealLane(lane),
+      selectLane: (lane) => this.revealLane(lane),
       zoomTo: (a, b) => this.setWindow({ startNs: a, endNs: b }),
       stateColor: (key) => this.stateColor(key),
       clearSelection: () => this.select(null),
@@ -96,8 +97,8 @@ export class App implements TimelineHost {
     const toolbar = h('header', { className: 'weft-toolbar' }, [
       h('div', { className: 'weft-title' }, [this.titleMain, this.titleMeta]),
       h('div', { className: 'weft-controls' }, [
-        button('−', 'Zoom out (-)', () => this.zoomBy(1 / 1.6)),
-        button('+', 'Zoom in (+)', () => this.zoomBy(1.6)),
+        button('−', 'Zoom out (-)', () => this.zoomBy(1 / ZOOM_STEP)),
+        button('+', 'Zoom in (+)', () => this.zoomBy(ZOOM_STEP)),
         button('Whole run', 'Show the whole run (0)', () => this.resetZoom()),
         this.windowLabel,
       ]),
@@ -189,6 +190,8 @@ export class App implements TimelineHost {
     this.traceId = traceId;
     this.live = live;
     this.lodIndex = LodIndex.fromTable(data.segments);
+    // Saved states from before hosts name processes "pid.serial": read them as today's keys.
+    this.collapsedSet = upgradeCollapsed(data, this.collapsedSet);
     this.overlay = null;
     this.selection = null;
 
@@ -251,7 +254,7 @@ export class App implements TimelineHost {
     return this.collapsedSet;
   }
 
-  toggleProcess(key: string): void {
+  toggleGroup(key: string): void {
     if (this.collapsedSet.has(key)) this.collapsedSet.delete(key);
     else this.collapsedSet.add(key);
     this.timeline.dataChanged();
@@ -263,6 +266,21 @@ export class App implements TimelineHost {
   }
 
   // ------------------------------------------------------------------ state changes
+
+  /** Shows a lane (from the details pane): expands the groups it is hidden in, then scrolls. */
+  private revealLane(lane: number): void {
+    const d = this.d;
+    if (!d) return;
+    if (!this.timeline.laneShown(lane)) {
+      let changed = false;
+      for (const k of groupsAbove(d, lane)) changed = this.collapsedSet.delete(k) || changed;
+      if (changed) {
+        this.timeline.dataChanged();
+        this.save();
+      }
+    }
+    this.timeline.revealLane(lane);
+  }
 
   private select(sel: Selection): void {
     this.selection = sel;
@@ -491,36 +509,32 @@ export class App implements TimelineHost {
     // Keys typed into controls and table rows belong to them.
     if (t && (t.closest('input, textarea, select') || (t.closest('.weft-panel') && ev.key.startsWith('Arrow')))) return;
     if (ev.ctrlKey || ev.metaKey || ev.altKey || !this.d) return;
-    const d = this.d;
-    switch (ev.key) {
-      case '+': case '=':
-        this.zoomBy(1.6);
-        break;
-      case '-': case '_':
-        this.zoomBy(1 / 1.6);
-        break;
-      case '0':
-        this.resetZoom();
-        break;
-      case 'ArrowLeft':
-        this.setWindow(panWindow(this.win, ev.shiftKey ? -0.5 : -0.1, d.durationNs));
-        break;
-      case 'ArrowRight':
-        this.setWindow(panWindow(this.win, ev.shiftKey ? 0.5 : 0.1, d.durationNs));
-        break;
-      case 'ArrowUp':
-        this.timeline.scrollBy(-22);
-        break;
-      case 'ArrowDown':
-        this.timeline.scrollBy(22);
-        break;
-      case 'Escape':
-        this.select(null);
-        break;
-      default:
-        return;
-    }
+    const cmd = keyCommand(ev.key, ev.shiftKey);
+    if (!cmd) return;
+    this.run(cmd, this.d);
     ev.preventDefault();
+  }
+
+  private run(cmd: KeyCommand, d: ViewData): void {
+    switch (cmd.type) {
+      case 'zoom':
+        this.zoomBy(cmd.factor);
+        return;
+      case 'pan':
+        this.setWindow(panWindow(this.win, cmd.fraction, d.durationNs));
+        return;
+      case 'whole':
+        this.resetZoom();
+        return;
+      case 'scroll':
+        this.timeline.scrollBy(cmd.dy);
+        return;
+      case 'clear':
+        this.select(null);
+        return;
+      default:
+        assertUnreachable(cmd);
+    }
   }
 
   // ------------------------------------------------------------------ saved state
@@ -544,7 +558,7 @@ export class App implements TimelineHost {
         selection: this.savedSelection(),
         lockSort: this.sort,
         scrollTop: this.timeline.getScrollTop(),
-        collapsed: d ? [...this.collapsedSet].filter((k) => d.processes.some((_p, i) => processKey(d, i) === k)) : [...this.collapsedSet],
+        collapsed: d ? keepKnown(this.collapsedSet, collapseKeys(d)) : [...this.collapsedSet],
       };
       this.host.setState(state);
     }, 150);
@@ -554,4 +568,9 @@ export class App implements TimelineHost {
   isLive(): boolean {
     return this.live;
   }
+}
+
+/** The keys of `set` that name a group of the data (a saved state keeps only those). */
+function keepKnown(set: ReadonlySet<string>, known: ReadonlySet<string>): string[] {
+  return [...set].filter((k) => known.has(k));
 }

@@ -13,6 +13,13 @@
  *
  * The visible window is the single source of truth for zoom and pan; d3-zoom's transform is
  * derived from it (and back) with `windowToTransform` / `transformToWindow`.
+ *
+ * Vertically there are three:
+ *
+ *   content CSS px   from the top of the lanes area before scrolling: where layout.ts puts
+ *                    rows, and where label elements are placed.
+ *   viewport CSS px  content CSS px − the scroll offset: mouse events on the canvas.
+ *   device px        viewport CSS px × devicePixelRatio: canvas drawing.
  */
 
 /** A visible window, in view ns. */
@@ -41,6 +48,11 @@ export function cssToNs(x: number, w: TimeWindow, widthCss: number): number {
 /** CSS px → device px. */
 export function cssToDevice(x: number, dpr: number): number {
   return x * dpr;
+}
+
+/** Content CSS px → canvas device px, for a lanes area scrolled by `scrollTopCss`. */
+export function contentToDeviceY(yContent: number, scrollTopCss: number, dpr: number): number {
+  return (yContent - scrollTopCss) * dpr;
 }
 
 /** Nanoseconds covered by one device pixel: the level-of-detail threshold. */

@@ -10,8 +10,8 @@ import { formatDuration, formatPercent } from './format';
 
 export function laneName(data: ViewData, lane: number): string {
   const l = data.lanes[lane];
-  if (!l) return 'unknown thread';
-  return l.name || `thread ${l.tid}`;
+  if (!l) return 'unknown lane';
+  return l.name || `${l.kind} ${l.tid}`;
 }
 
 /** The lane's name with its process when the trace has several ("MainThread (pid 401)"):

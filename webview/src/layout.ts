@@ -1,31 +1,122 @@
 /**
- * Vertical layout of the timeline: a header row per process, then its lanes. Lane kinds are
- * generic (threads today; asyncio tasks and GPU streams are further kinds of lane), ordered
- * within a process by kind and then by start time, so the main thread comes first.
- * Positions are CSS px from the top of the lanes area (before scrolling).
+ * Vertical layout of the timeline, a tree: host → process → thread → the lanes that run on
+ * that thread (asyncio tasks, greenlets). A host header row appears only when the run spans
+ * more than one host; each process has a header row; under a thread come, indented, the lanes
+ * whose `parentLane` leads to it and whose kind is not thread. Lanes of other kinds with no
+ * thread above them (a GPU queue, a rank) are lanes of their process after its threads.
+ * Every group collapses: a host hides its processes, a process its lanes, a thread its tasks.
+ *
+ * Positions are *content CSS px*: from the top of the lanes area, before scrolling (see
+ * coords.ts for the horizontal spaces). Pure: no DOM, unit-tested.
+ *
+ * Collapse state is a set of stable keys, saved with the view state (protocol.ts
+ * `SavedState.collapsed`): "h:<host>", "p:<host>/<pid>.<serial>" and "l:<lane id>", where
+ * <host> is the host's id (else its name, else its index). States saved before hosts existed
+ * hold bare "<pid>.<serial>" process keys; `upgradeCollapsed` reads them.
  */
 import type { ViewData, ViewLane } from '../../runtime/src/view/view-data';
 
+export const HOST_ROW_HEIGHT = 24;
 export const PROCESS_ROW_HEIGHT = 24;
 export const LANE_HEIGHT = 22;
-/** Order of lane kinds inside a process. */
-const KIND_ORDER: Record<string, number> = { thread: 0, task: 1, gpu: 2 };
+/** Order of lane kinds inside a process (and under a thread); kinds not listed come last. */
+const KIND_ORDER: Record<string, number> = {
+  thread: 0, task: 1, greenlet: 2, worker: 3, rank: 4, 'gpu-queue': 5, gpu: 5, unknown: 8,
+};
 
 export type LayoutRow =
-  | { kind: 'process'; process: number; y: number; height: number; laneCount: number; collapsed: boolean }
-  | { kind: 'lane'; lane: number; process: number; y: number; height: number };
+  | { kind: 'host'; host: number; key: string; y: number; height: number; depth: number; processCount: number; collapsed: boolean }
+  | {
+    kind: 'process'; process: number; key: string; y: number; height: number; depth: number;
+    /** Lanes of the process, all kinds. */
+    laneCount: number;
+    /** How many lanes of each kind, threads first ("3 threads, 2 tasks"). */
+    kindCounts: [string, number][];
+    collapsed: boolean;
+  }
+  | {
+    kind: 'lane'; lane: number; process: number; key: string; y: number; height: number; depth: number;
+    /** Lanes shown under this one (a thread's tasks); 0 for a lane with none. */
+    childCount: number;
+    /** True when this lane's children are hidden (only meaningful with children). */
+    collapsed: boolean;
+    /** True for a lane drawn under a thread (a task, a greenlet): its label is indented. */
+    nested: boolean;
+  };
 
 export interface Layout {
   rows: LayoutRow[];
   height: number;
-  /** Row index of each lane (-1 when its process is collapsed). */
+  /** Row index of each lane, -1 when it is inside a collapsed group. */
   rowOfLane: Int32Array;
+  /** The row that stands for each lane: its own, else the header row of the innermost
+   * collapsed group it is in (where arrows to it end), -1 when none. */
+  anchorRowOfLane: Int32Array;
+  /** Whether the layout shows host rows (the run spans more than one host). */
+  hostRows: boolean;
 }
 
-/** Key of a process for saved state (pid and serial survive live updates). */
+export const EMPTY_LAYOUT: Layout = {
+  rows: [], height: 0, rowOfLane: new Int32Array(0), anchorRowOfLane: new Int32Array(0), hostRows: false,
+};
+
+/** Process key of states saved before hosts: "pid.serial" (they survive live updates). */
 export function processKey(data: ViewData, p: number): string {
   const proc = data.processes[p];
   return proc ? `${proc.pid}.${proc.serial}` : String(p);
+}
+
+/** The part of keys that names a host: its id, else its name, else its index. */
+function hostPart(data: ViewData, host: number): string {
+  const h = data.hosts[host];
+  return h ? h.id || h.name || String(h.index) : String(host);
+}
+
+export function hostGroupKey(data: ViewData, host: number): string {
+  return `h:${hostPart(data, host)}`;
+}
+
+export function processGroupKey(data: ViewData, p: number): string {
+  return `p:${hostPart(data, data.processes[p]?.host ?? 0)}/${processKey(data, p)}`;
+}
+
+export function laneGroupKey(data: ViewData, lane: number): string {
+  return `l:${data.lanes[lane]?.id ?? String(lane)}`;
+}
+
+const LEGACY_PROCESS_KEY = /^-?\d+\.-?\d+$/;
+
+/**
+ * Collapse keys read from a saved state, in today's form: a bare "pid.serial" (saved before
+ * hosts) becomes the key of the process with that pid and serial, on whatever host; keys it
+ * does not know are kept, since a live run may add the group later.
+ */
+export function upgradeCollapsed(data: ViewData, keys: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const k of keys) {
+    if (!LEGACY_PROCESS_KEY.test(k)) {
+      out.add(k);
+      continue;
+    }
+    let found = false;
+    data.processes.forEach((_p, i) => {
+      if (processKey(data, i) === k) {
+        out.add(processGroupKey(data, i));
+        found = true;
+      }
+    });
+    if (!found) out.add(k);
+  }
+  return out;
+}
+
+/** Every collapse key the data has a group for (saved state keeps only these). */
+export function collapseKeys(data: ViewData): Set<string> {
+  const out = new Set<string>();
+  data.hosts.forEach((_h, i) => out.add(hostGroupKey(data, i)));
+  data.processes.forEach((_p, i) => out.add(processGroupKey(data, i)));
+  data.lanes.forEach((_l, i) => out.add(laneGroupKey(data, i)));
+  return out;
 }
 
 /** Processes in tree order: each root, then its children (by start), depth first. */
@@ -56,32 +147,129 @@ export function laneOrder(a: ViewLane, b: ViewLane): number {
   return (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) || a.startNs - b.startNs || a.index - b.index;
 }
 
+/**
+ * The thread a non-thread lane is drawn under: the first thread on its `parentLane` chain, in
+ * the same process (a task started by a task still runs on its loop's thread); null when the
+ * chain reaches no thread, leaves the process, or loops.
+ */
+export function hostThread(data: ViewData, lane: number): number | null {
+  const l = data.lanes[lane];
+  if (!l || l.kind === 'thread') return null;
+  let p = l.parentLane;
+  for (let steps = 0; p !== null && steps < data.lanes.length; steps++) {
+    const q = data.lanes[p];
+    if (!q || q.process !== l.process) return null;
+    if (q.kind === 'thread') return q.index;
+    p = q.parentLane;
+  }
+  return null;
+}
+
+/** "3 threads, 2 tasks": kind counts for a header, threads first. */
+function countKinds(lanes: ViewLane[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const l of [...lanes].sort(laneOrder)) m.set(l.kind, (m.get(l.kind) ?? 0) + 1);
+  return [...m.entries()];
+}
+
 export function layoutLanes(data: ViewData, collapsed: ReadonlySet<string>): Layout {
-  const byProcess = new Map<number, ViewLane[]>();
+  // Lanes of each process at the top level (threads, and lanes under no thread), and the
+  // lanes under each thread.
+  const top = new Map<number, ViewLane[]>();
+  const under = new Map<number, ViewLane[]>();
+  const all = new Map<number, ViewLane[]>();
   for (const l of data.lanes) {
-    const list = byProcess.get(l.process) ?? [];
+    const t = hostThread(data, l.index);
+    const into = t === null ? top : under;
+    const key = t === null ? l.process : t;
+    const list = into.get(key) ?? [];
     list.push(l);
-    byProcess.set(l.process, list);
+    into.set(key, list);
+    const a = all.get(l.process) ?? [];
+    a.push(l);
+    all.set(l.process, a);
   }
   const rows: LayoutRow[] = [];
   const rowOfLane = new Int32Array(data.lanes.length).fill(-1);
+  const anchorRowOfLane = new Int32Array(data.lanes.length).fill(-1);
+  const hostRows = data.hosts.length > 1;
   let y = 0;
-  for (const p of processOrder(data)) {
-    const lanes = (byProcess.get(p) ?? []).sort(laneOrder);
-    const isCollapsed = collapsed.has(processKey(data, p));
-    rows.push({ kind: 'process', process: p, y, height: PROCESS_ROW_HEIGHT, laneCount: lanes.length, collapsed: isCollapsed });
-    y += PROCESS_ROW_HEIGHT;
-    if (isCollapsed) continue;
-    for (const l of lanes) {
-      rowOfLane[l.index] = rows.length;
-      rows.push({ kind: 'lane', lane: l.index, process: p, y, height: LANE_HEIGHT });
-      y += LANE_HEIGHT;
+  const order = processOrder(data);
+  const hostCount = Math.max(1, data.hosts.length);
+  for (let h = 0; h < hostCount; h++) {
+    const procs = order.filter((p) => (data.processes[p]?.host ?? 0) === h);
+    let hostCollapsed = false;
+    let hostRow = -1;
+    if (hostRows) {
+      const key = hostGroupKey(data, h);
+      hostCollapsed = collapsed.has(key);
+      hostRow = rows.length;
+      rows.push({ kind: 'host', host: h, key, y, height: HOST_ROW_HEIGHT, depth: 0, processCount: procs.length, collapsed: hostCollapsed });
+      y += HOST_ROW_HEIGHT;
+    }
+    const depth = hostRows ? 1 : 0;
+    for (const p of procs) {
+      const lanes = all.get(p) ?? [];
+      if (hostCollapsed) {
+        for (const l of lanes) anchorRowOfLane[l.index] = hostRow;
+        continue;
+      }
+      const key = processGroupKey(data, p);
+      const isCollapsed = collapsed.has(key);
+      const procRow = rows.length;
+      rows.push({
+        kind: 'process', process: p, key, y, height: PROCESS_ROW_HEIGHT, depth, laneCount: lanes.length, kindCounts: countKinds(lanes), collapsed: isCollapsed,
+      });
+      y += PROCESS_ROW_HEIGHT;
+      if (isCollapsed) {
+        for (const l of lanes) anchorRowOfLane[l.index] = procRow;
+        continue;
+      }
+      for (const l of (top.get(p) ?? []).sort(laneOrder)) {
+        const children = (under.get(l.index) ?? []).sort(laneOrder);
+        const laneKey = laneGroupKey(data, l.index);
+        const laneCollapsed = children.length > 0 && collapsed.has(laneKey);
+        const own = rows.length;
+        rowOfLane[l.index] = own;
+        anchorRowOfLane[l.index] = own;
+        rows.push({
+          kind: 'lane', lane: l.index, process: p, key: laneKey, y, height: LANE_HEIGHT, depth: depth + 1,
+          childCount: children.length, collapsed: laneCollapsed, nested: false,
+        });
+        y += LANE_HEIGHT;
+        for (const c of children) {
+          if (laneCollapsed) {
+            anchorRowOfLane[c.index] = own;
+            continue;
+          }
+          rowOfLane[c.index] = rows.length;
+          anchorRowOfLane[c.index] = rows.length;
+          rows.push({
+            kind: 'lane', lane: c.index, process: p, key: laneGroupKey(data, c.index), y, height: LANE_HEIGHT, depth: depth + 2,
+            childCount: 0, collapsed: false, nested: true,
+          });
+          y += LANE_HEIGHT;
+        }
+      }
     }
   }
-  return { rows, height: y, rowOfLane };
+  return { rows, height: y, rowOfLane, anchorRowOfLane, hostRows };
 }
 
-/** The row at CSS y (content coordinates), or -1. Rows are sorted by y: binary search. */
+/**
+ * The collapse keys of the groups a lane is hidden in (its thread, its process, its host):
+ * removing them shows the lane.
+ */
+export function groupsAbove(data: ViewData, lane: number): string[] {
+  const l = data.lanes[lane];
+  if (!l) return [];
+  const keys = [processGroupKey(data, l.process), hostGroupKey(data, data.processes[l.process]?.host ?? 0)];
+  const t = hostThread(data, lane);
+  if (t !== null) keys.unshift(laneGroupKey(data, t));
+  return keys;
+}
+
+/** The row at content CSS y, or -1. Rows are sorted by y: binary search. */
 export function rowAt(layout: Layout, y: number): number {
   let lo = 0;
   let hi = layout.rows.length;

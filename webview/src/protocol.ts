@@ -226,7 +226,12 @@ export interface SavedState {
   lockSort: { column: string; descending: boolean };
   /** Vertical scroll of the lanes, CSS px. */
   scrollTop: number;
-  /** Processes whose lanes are collapsed (by "pid.serial"). */
+  /**
+   * Collapsed groups of the timeline, by stable keys (webview/src/layout.ts): "h:<host>" a
+   * host, "p:<host>/<pid>.<serial>" a process, "l:<lane id>" a thread with its tasks, where
+   * <host> is the host's machine id (else its name, else its index). States saved before
+   * hosts hold bare "<pid>.<serial>" process keys, which are still read as processes.
+   */
   collapsed: string[];
 }
 

@@ -146,7 +146,7 @@ export function checkViewData(v: unknown): ViewData {
     throw new Error(`view data version ${String(d.version)} is not the version this viewer reads (${VIEW_DATA_VERSION}); rebuild the report or update Weft`);
   }
   const cols = [d.segments?.begin, d.segments?.end, d.segments?.laneOffsets, d.waits?.begin, d.flows?.fromNs];
-  if (!Array.isArray(d.lanes) || !Array.isArray(d.processes) || cols.some((c) => !ArrayBuffer.isView(c))) {
+  if (!Array.isArray(d.lanes) || !Array.isArray(d.processes) || !Array.isArray(d.hosts) || cols.some((c) => !ArrayBuffer.isView(c))) {
     throw new Error('view data is missing its lanes or columns');
   }
   if ((d.segments?.laneOffsets.length ?? 0) !== d.lanes.length + 1) throw new Error('view data lane offsets do not match its lanes');

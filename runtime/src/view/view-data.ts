@@ -29,10 +29,11 @@
  */
 import { WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
-import type { LaneKind, TraceModel } from '../model/types';
+import type { ProcessInfo, TraceModel } from '../model/types';
 
-/** Bumped when the meaning of a field changes; the webview refuses other versions. */
-export const VIEW_DATA_VERSION = 1;
+/** Bumped when the meaning of a field changes; the webview refuses other versions.
+ * 2: lanes of every kind (`kind` as the model gives it, thread-only facts in `thread`), hosts. */
+export const VIEW_DATA_VERSION = 2;
 
 /** Segment states. Values are stored in `SegmentTable.state`; keep them stable. */
 export const SegmentState = {
@@ -119,8 +120,19 @@ export function stateOfReason(reasonIndex: number): SegmentStateValue {
  */
 export const OFF_CPU_SHARE = 0.5;
 
+/** A machine the run spanned. Trace format v2 names it in each file's header. */
+export interface ViewHost {
+  index: number;
+  /** Hostname; "" when the trace does not say (v1 files). */
+  name: string;
+  /** Stable machine id (12 hex); "" when the trace does not say. */
+  id: string;
+}
+
 export interface ViewProcess {
   index: number;
+  /** Index into `ViewData.hosts`. */
+  host: number;
   pid: number;
   ppid: number;
   serial: number;
@@ -136,25 +148,44 @@ export interface ViewProcess {
   sampleHz: number;
 }
 
+/**
+ * Lane kinds of trace format v2 (format/spec.ts). A lane's `kind` is kept as the model gives
+ * it, so "unknown" (what readers make of a kind they do not know) still reaches the view,
+ * which draws every kind but `thread` with its span track.
+ */
+export { LANE_KINDS } from '../format/spec';
+
+/** What only an OS thread has: the CPU clock and the GIL estimate come from thread samples. */
+export interface ViewThreadFacts {
+  daemon: boolean;
+  /** On-CPU time from the thread CPU clock; null without one. */
+  cpuNs: number | null;
+  /** wall − CPU − waits, an estimate (null without CPU clock). */
+  gilWaitEstimateNs: number | null;
+}
+
 export interface ViewLane {
   index: number;
-  /** Stable id ("p<pid>.<serial>/t<tid>"): selection and saved state refer to lanes by it. */
+  /** Stable id ("p<pid>.<serial>/t<tid>" for a thread): selection and saved state refer to
+   * lanes by it. */
   id: string;
-  kind: LaneKind;
+  /** As the model gives it: one of LANE_KINDS for a current model, any string otherwise. */
+  kind: string;
   process: number;
+  /** The lane's id in its file (one namespace in v2; for a thread, its thread id). */
   tid: number;
   name: string;
-  daemon: boolean;
   startNs: number;
   endNs: number;
+  /** For a thread, the thread that started it; for a task or greenlet, the thread (or lane)
+   * it runs on, under which the timeline groups it. Null when unknown. */
   parentLane: number | null;
   startSite: number | null;
   wallNs: number;
-  cpuNs: number | null;
   /** Time inside recorded waits (overlaps merged). */
   waitNs: number;
-  /** wall − CPU − waits, an estimate (null without CPU clock). */
-  gilWaitEstimateNs: number | null;
+  /** Thread-only facts; null for every other kind of lane. */
+  thread: ViewThreadFacts | null;
 }
 
 export interface ViewSite {
@@ -325,6 +356,8 @@ export interface ViewData {
   version: typeof VIEW_DATA_VERSION;
   /** What ran: the root process's argv. */
   title: string;
+  /** Machines of the run (at least one); processes point here by `host`. */
+  hosts: ViewHost[];
   /** Trace ns of view time 0. */
   originNs: number;
   /** View ns of the last event (the run's length). */
@@ -583,7 +616,8 @@ export function buildViewData(model: TraceModel): ViewData {
     if (!lane) continue;
     const start = seg.length;
     const rows = laneWaits[l] as number[];
-    const ivs = cpuIntervals(model, laneSamples[l] as number[], rows);
+    // Only a thread has a CPU clock: no other kind of lane gets the off-CPU estimate.
+    const ivs = isThread(lane.kind) ? cpuIntervals(model, laneSamples[l] as number[], rows) : [];
     const cursor = { i: 0 };
     const pieces = workPieces(model.spans, laneTasks[l] as number[]);
     const pcursor = { i: 0 };
@@ -644,16 +678,20 @@ export function buildViewData(model: TraceModel): ViewData {
   const threadTime = new Map(model.threadTimes.map((t) => [t.lane, t]));
   const lanes: ViewLane[] = model.lanes.map((l) => {
     const tt = threadTime.get(l.index);
+    const kind = String(l.kind);
+    const parent = l.parentLane;
     return {
-      index: l.index, id: l.id, kind: l.kind, process: l.process, tid: l.tid, name: l.name,
-      daemon: l.daemon, startNs: rel(l.startNs), endNs: rel(l.endNs), parentLane: l.parentLane,
-      startSite: l.startSite, wallNs: Math.max(0, l.endNs - l.startNs), cpuNs: tt?.cpuNs ?? null,
-      waitNs: waitNsByLane[l.index] ?? 0, gilWaitEstimateNs: tt?.gilWaitEstimateNs ?? null,
+      index: l.index, id: l.id, kind, process: l.process, tid: l.tid, name: l.name,
+      startNs: rel(l.startNs), endNs: rel(l.endNs),
+      parentLane: parent !== null && parent !== undefined && parent >= 0 && parent < nLanes && parent !== l.index ? parent : null,
+      startSite: l.startSite ?? null, wallNs: Math.max(0, l.endNs - l.startNs), waitNs: waitNsByLane[l.index] ?? 0,
+      thread: isThread(kind) ? { daemon: l.daemon === true, cpuNs: tt?.cpuNs ?? null, gilWaitEstimateNs: tt?.gilWaitEstimateNs ?? null } : null,
     };
   });
 
+  const hosts = viewHosts(model);
   const processes: ViewProcess[] = model.processes.map((p) => ({
-    index: p.index, pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv], python: p.python,
+    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv], python: p.python,
     startMethod: p.startMethod, startNs: rel(p.startNs), endNs: rel(p.endNs), complete: p.complete,
     exitCode: p.exitCode, endReason: p.endReason, parent: p.parent, sampleHz: p.sampleHz,
   }));
@@ -662,6 +700,7 @@ export function buildViewData(model: TraceModel): ViewData {
   return {
     version: VIEW_DATA_VERSION,
     title: root ? root.argv.join(' ') : '(empty trace)',
+    hosts,
     originNs: origin,
     durationNs: Math.max(0, (model.endNs as number) - origin),
     processes,
@@ -681,6 +720,31 @@ export function buildViewData(model: TraceModel): ViewData {
     diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site })),
     warnings: [...model.warnings],
   };
+}
+
+function isThread(kind: string): boolean {
+  return kind === 'thread';
+}
+
+/**
+ * Model fields that trace format v2 adds (design-v2.md "Hosts and clocks"), read through this
+ * optional view so that the builder reads a model with or without them: a v1 model has no
+ * host, and every process runs on one unnamed host.
+ */
+interface ModelHosts {
+  hosts?: readonly { index: number; name: string; id: string }[];
+}
+
+function viewHosts(model: TraceModel): ViewHost[] {
+  const hs = (model as TraceModel & ModelHosts).hosts ?? [];
+  const out = hs.map((x, i) => ({ index: i, name: String(x.name ?? ''), id: String(x.id ?? '') }));
+  return out.length > 0 ? out : [{ index: 0, name: '', id: '' }];
+}
+
+/** A process's host index; an absent or out-of-range one is the first host (tolerant reader). */
+function hostOf(p: ProcessInfo, hostCount: number): number {
+  const h = (p as ProcessInfo & { host?: number }).host;
+  return typeof h === 'number' && Number.isInteger(h) && h >= 0 && h < hostCount ? h : 0;
 }
 
 /** The span and work item tables, with the strings their columns point at. */

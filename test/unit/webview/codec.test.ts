@@ -1,7 +1,7 @@
 /** Text encoding of view data (base64 columns) for the report. */
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64, decodeViewData, encodeViewData } from '../../../runtime/src/view/codec';
-import { buildViewData } from '../../../runtime/src/view/view-data';
+import { VIEW_DATA_VERSION, buildViewData } from '../../../runtime/src/view/view-data';
 import { makeModel, rng } from './synthetic';
 
 describe('base64', () => {
@@ -40,11 +40,11 @@ describe('view data codec', () => {
   });
 
   it('refuses data of another version with a message saying what to do', () => {
-    const text = encodeViewData(buildViewData(model)).replace('"version":1', '"version":99');
+    const text = encodeViewData(buildViewData(model)).replace(`"version":${VIEW_DATA_VERSION}`, '"version":99');
     expect(() => decodeViewData(text)).toThrow(/version 99.*rebuild the report or update Weft/);
   });
 
   it('refuses data without its columns', () => {
-    expect(() => decodeViewData('{"version":1,"lanes":[]}')).toThrow(/missing its lanes or columns/);
+    expect(() => decodeViewData(`{"version":${VIEW_DATA_VERSION},"lanes":[]}`)).toThrow(/missing its lanes or columns/);
   });
 });

@@ -128,6 +128,49 @@ describe('view data: off-CPU estimate from samples and the thread CPU clock', ()
   });
 });
 
+describe('view data: lanes of every kind, and hosts', () => {
+  // A thread, an asyncio task on it, and a GPU queue: the task and the queue have samples
+  // with CPU readings that say "off CPU", which only a thread's CPU clock may claim.
+  const mixed = () => makeModel({
+    lanes: [
+      { name: 'MainThread', start: 0, end: 100 * MS, tid: 1 },
+      { name: 'fetch()', start: 10 * MS, end: 90 * MS, tid: 2, kind: 'task', parent: 0 },
+      { name: 'cuda:0', start: 0, end: 100 * MS, tid: 3, kind: 'gpu-queue' },
+      { name: 'mystery', start: 0, end: 50 * MS, tid: 4, kind: 'fpga-stream' },
+    ],
+    samples: [1, 2].flatMap((lane) => [10, 20, 30].map((t) => ({ ts: t * MS, lane, state: 0 as const, cpu: t * 1000 }))),
+  });
+
+  it('keep the kind as the model gives it, the parent lane, and thread facts only on threads', () => {
+    const d = buildViewData(mixed());
+    expect(d.lanes.map((l) => l.kind)).toEqual(['thread', 'task', 'gpu-queue', 'fpga-stream']);
+    expect(d.lanes.map((l) => l.parentLane)).toEqual([null, 0, null, null]);
+    expect(d.lanes[0]?.thread).toEqual({ daemon: false, cpuNs: null, gilWaitEstimateNs: null });
+    expect(d.lanes.slice(1).map((l) => l.thread)).toEqual([null, null, null]);
+  });
+
+  it('give no off-CPU estimate to a lane that is not a thread', () => {
+    const d = buildViewData(mixed());
+    for (const lane of [1, 2]) expect(laneSegments(d, lane).some((s) => s[2] === SegmentState.OFF_CPU_ESTIMATE)).toBe(false);
+  });
+
+  it('read a model without hosts as one unnamed host that every process is on', () => {
+    const d = buildViewData(makeModel({ processes: [{ pid: 1 }, { pid: 2 }], lanes: [{ name: 'a', start: 0, end: 1 }, { name: 'b', start: 0, end: 1, process: 1 }] }));
+    expect(d.hosts).toEqual([{ index: 0, name: '', id: '' }]);
+    expect(d.processes.map((p) => p.host)).toEqual([0, 0]);
+  });
+
+  it('keep the hosts of a v2 model and the host of each process, an out-of-range one read as the first', () => {
+    const d = buildViewData(makeModel({
+      hosts: [{ name: 'node-a', id: 'aaaaaaaaaaaa' }, { name: 'node-b', id: 'bbbbbbbbbbbb' }],
+      processes: [{ pid: 1, host: 0 }, { pid: 2, host: 1 }, { pid: 3, host: 7 }],
+      lanes: [0, 1, 2].map((p) => ({ name: 'MainThread', start: 0, end: 1, process: p })),
+    }));
+    expect(d.hosts).toEqual([{ index: 0, name: 'node-a', id: 'aaaaaaaaaaaa' }, { index: 1, name: 'node-b', id: 'bbbbbbbbbbbb' }]);
+    expect(d.processes.map((p) => p.host)).toEqual([0, 1, 0]);
+  });
+});
+
 describe('view data: flows, locks, objects', () => {
   it('draws one unblock arrow per woken wait, tied to the wait, and none for a timed-out wait', () => {
     const m = makeModel({

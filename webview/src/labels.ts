@@ -1,0 +1,133 @@
+/**
+ * The label column: one DOM row per layout row, placed at its content CSS y. Host and process
+ * header rows and threads with tasks under them have a caret that collapses the group (the
+ * coordinator owns the state, by the keys of layout.ts). Header rows span the full width but
+ * are painted only over the label column (styles.css); over the lanes the canvas paints the
+ * band, so arrows between processes stay visible across it.
+ *
+ * Testing contract (test/e2e/lib/weft-view.mjs): each lane label carries `data-lane-id` and
+ * its text is exactly the lane's name.
+ */
+import type { ViewData } from '../../runtime/src/view/view-data';
+import { laneName } from './describe';
+import { h, type Props } from './dom';
+import type { LayoutRow } from './layout';
+import { assertUnreachable } from './protocol';
+import { trackFor } from './tracks/registry';
+
+/** Width of the label column, CSS px (styles.css repeats it for the header rows). */
+export const LABEL_WIDTH = 210;
+
+const NOUNS: Record<string, [string, string]> = {
+  thread: ['thread', 'threads'], task: ['task', 'tasks'], greenlet: ['greenlet', 'greenlets'],
+  'gpu-queue': ['GPU queue', 'GPU queues'], gpu: ['GPU queue', 'GPU queues'], rank: ['rank', 'ranks'], worker: ['worker', 'workers'],
+};
+
+/** "1 thread", "3 tasks", "2 lanes of unknown kind". */
+export function countText(kind: string, n: number): string {
+  const noun = NOUNS[kind];
+  if (!noun) return `${n} lane${n === 1 ? '' : 's'} of unknown kind`;
+  return `${n} ${n === 1 ? noun[0] : noun[1]}`;
+}
+
+/** "exit 0", "killed by signal 9", "still running or killed". */
+function exitText(d: ViewData, p: number): string {
+  const proc = d.processes[p];
+  const exit = proc?.exitCode;
+  if (exit === null || exit === undefined) return proc?.complete ? 'exit ?' : 'still running or killed';
+  return exit < 0 ? `killed by signal ${-exit}` : `exit ${exit}`;
+}
+
+/** A caret that toggles a group by keyboard and mouse. */
+function caret(collapsed: boolean, toggle: () => void, label: string): HTMLElement {
+  return h('span', {
+    className: 'caret',
+    text: collapsed ? '▸' : '▾',
+    title: collapsed ? `Show ${label}` : `Hide ${label}`,
+    attrs: { role: 'button', tabindex: 0, 'aria-expanded': String(!collapsed), 'aria-label': collapsed ? `Show ${label}` : `Hide ${label}` },
+    on: {
+      click: (ev) => {
+        ev.stopPropagation();
+        toggle();
+      },
+      keydown: (ev) => {
+        if (ev.key === 'Enter' || ev.key === ' ') {
+          ev.preventDefault();
+          ev.stopPropagation();
+          toggle();
+        }
+      },
+    },
+  });
+}
+
+/** Clicking anywhere on a header row toggles it, Enter and Space too. */
+function headerHandlers(toggle: () => void): Props['on'] {
+  return {
+    click: () => toggle(),
+    keydown: (ev: KeyboardEvent) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        toggle();
+      }
+    },
+  };
+}
+
+/** The label element of one layout row; `toggle(key)` collapses or expands its group. */
+export function labelRow(d: ViewData, row: LayoutRow, toggle: (key: string) => void): HTMLElement {
+  let el: HTMLElement;
+  switch (row.kind) {
+    case 'host': {
+      const hst = d.hosts[row.host];
+      const name = hst?.name || hst?.id || `host ${row.host + 1}`;
+      el = h('div', {
+        className: 'weft-row process host',
+        attrs: { role: 'button', tabindex: 0, 'aria-expanded': String(!row.collapsed) },
+        title: hst ? `Host ${hst.name || '(unnamed)'}${hst.id ? `, machine id ${hst.id}` : ''}` : '',
+        data: { groupKey: row.key },
+        on: headerHandlers(() => toggle(row.key)),
+      }, [
+        h('span', { className: 'caret', text: row.collapsed ? '▸' : '▾' }),
+        h('span', { text: `Host ${name}` }),
+        h('span', { className: 'argv', text: `${row.processCount} process${row.processCount === 1 ? '' : 'es'}` }),
+      ]);
+      break;
+    }
+    case 'process': {
+      const p = d.processes[row.process];
+      const exit = p?.exitCode;
+      el = h('div', {
+        className: `weft-row process${row.depth > 0 ? ' in-host' : ''}`,
+        attrs: { role: 'button', tabindex: 0, 'aria-expanded': String(!row.collapsed) },
+        title: p ? `pid ${p.pid} (parent ${p.ppid}), ${p.startMethod}, Python ${p.python}\n${p.argv.join(' ')}` : '',
+        data: { groupKey: row.key },
+        on: headerHandlers(() => toggle(row.key)),
+      }, [
+        h('span', { className: 'caret', text: row.collapsed ? '▸' : '▾' }),
+        h('span', { text: `Process ${p?.pid ?? '?'}` }),
+        h('span', { className: `weft-exit${exit ? ' bad' : ''}`, text: exitText(d, row.process) }),
+        h('span', { className: 'argv', text: p ? p.argv.join(' ') : '' }),
+        h('span', { className: 'argv', text: row.kindCounts.map(([k, n]) => countText(k, n)).join(', ') || countText('thread', 0) }),
+        p && p.parent !== null ? h('span', { className: 'argv', text: `started by ${d.processes[p.parent]?.pid ?? '?'} (${p.startMethod})` }) : null,
+      ]);
+      break;
+    }
+    case 'lane': {
+      const lane = d.lanes[row.lane];
+      const track = trackFor(lane?.kind ?? 'unknown');
+      el = h('div', { className: `weft-row lane${row.nested ? ' nested' : ''}`, title: track.labelTitle(d, row.lane), data: { track: track.renderer } }, [
+        row.childCount > 0 ? caret(row.collapsed, () => toggle(row.key), `the ${row.childCount === 1 ? 'lane' : `${row.childCount} lanes`} running on this thread`) : null,
+        h('span', { className: 'weft-lane-name', text: lane ? laneName(d, lane.index) : '?', data: { laneId: lane?.id ?? '' } }),
+        h('span', { className: 'weft-lane-meta', text: track.labelMeta(d, row.lane) }),
+      ]);
+      el.style.width = `${LABEL_WIDTH}px`;
+      break;
+    }
+    default:
+      return assertUnreachable(row);
+  }
+  el.style.top = `${row.y}px`;
+  el.style.height = `${row.height}px`;
+  return el;
+}

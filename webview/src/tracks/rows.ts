@@ -1,0 +1,47 @@
+/**
+ * Draws the rows in view: the header bands of hosts and processes (painted on the canvas, so
+ * that arrows between processes cross them; their DOM labels are transparent over the lanes
+ * area), a stripe on every other lane, and each lane by the renderer of its kind. Only rows
+ * that intersect the viewport are visited (binary search for the first).
+ */
+import { contentToDeviceY } from '../coords';
+import { rowAt, type Layout } from '../layout';
+import { LodItems } from '../lod';
+import { trackFor } from './registry';
+import type { TrackFrame } from './track';
+
+/**
+ * Draws the rows between `scrollTopCss` and `heightDevice` below it; leaves each drawn lane's
+ * items in `items` (by lane index) and returns the lanes drawn, top to bottom.
+ */
+export function drawRows(
+  frame: TrackFrame, ctx: CanvasRenderingContext2D, layout: Layout, scrollTopCss: number, heightDevice: number,
+  items: Map<number, LodItems>,
+): number[] {
+  const { dpr, theme, widthDevice: W, data } = frame;
+  const visible: number[] = [];
+  const first = Math.max(0, rowAt(layout, scrollTopCss));
+  for (let r = first; r < layout.rows.length; r++) {
+    const row = layout.rows[r];
+    if (!row) break;
+    const y = contentToDeviceY(row.y, scrollTopCss, dpr);
+    if (y > heightDevice) break;
+    if (row.kind !== 'lane') {
+      ctx.fillStyle = theme.panel;
+      ctx.fillRect(0, y, W, row.height * dpr);
+      continue;
+    }
+    visible.push(row.lane);
+    if (r % 2 === 0) {
+      ctx.fillStyle = theme.laneStripe;
+      ctx.fillRect(0, y, W, row.height * dpr);
+    }
+    let laneItems = items.get(row.lane);
+    if (!laneItems) {
+      laneItems = new LodItems();
+      items.set(row.lane, laneItems);
+    }
+    trackFor(data.lanes[row.lane]?.kind ?? 'unknown').draw(frame, row.lane, y, laneItems);
+  }
+  return visible;
+}

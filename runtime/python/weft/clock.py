@@ -12,7 +12,7 @@ from typing import Optional
 
 now = time.perf_counter_ns
 wall_ns = time.time_ns
-raw_sleep = time.sleep  # the original, before threads.install() replaces time.sleep
+raw_sleep = time.sleep  # the original, before the primitives hook replaces time.sleep
 own_cpu_ns = time.thread_time_ns  # CPU time of the calling thread (portable)
 
 _LINUX = sys.platform.startswith("linux")

@@ -39,10 +39,12 @@ import _thread
 import operator
 import re
 import threading
+from types import ModuleType
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import frames, registry
 from .clock import now
+from .hooks import Patches
 from .registry import get_ident, is_user_file, user_where
 
 TIMED_OUT = 1
@@ -294,17 +296,6 @@ def contended_acquire(lock: Any, blocking: Any, timeout: Any, holder: int) -> bo
     return ok  # type: ignore[no-any-return]
 
 
-_orig: Dict[str, Any] = {}
-
-
-def install() -> None:
-    _orig["Lock"] = threading.Lock
-    _orig["RLock"] = threading.RLock
-    threading.Lock = Lock  # type: ignore[misc, assignment]
-    threading.RLock = RLock  # type: ignore[misc, assignment]
-
-
-def uninstall() -> None:
-    if _orig:
-        threading.Lock = _orig.pop("Lock")
-        threading.RLock = _orig.pop("RLock")
+def install(h: Patches, threading: ModuleType) -> None:
+    h.patch(threading, "Lock", Lock)
+    h.patch(threading, "RLock", RLock)

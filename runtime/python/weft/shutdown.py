@@ -20,6 +20,7 @@ import threading
 from typing import Any, Optional
 
 from .clock import now, thread_cpu_ns
+from .hooks import Change, Patches
 from .locks import OPEN
 from .registry import Agent
 from .writer import TraceWriter
@@ -36,9 +37,8 @@ class ExitRoutine:
         # Signal to die of once the end record is written (uncaught KeyboardInterrupt).
         self.kill_signal: Optional[int] = None
         self.done = False
-        self._installed = False
         self._orig_os_exit: Any = None
-        self._sigterm_installed = False
+        self._sigterm: Optional[Change] = None  # the SIGTERM handler, when this routine set it
         # Whether to catch SIGTERM to write a clean end record: only in the process that Weft
         # launched. A Python-level handler runs only when the main thread next executes
         # bytecode, so a SIGTERM that lands just before the main thread blocks in C (a Pool
@@ -51,27 +51,26 @@ class ExitRoutine:
         # A SIGTERM that arrived while the end record was being written (see _on_sigterm).
         self.deferred_signal: Optional[int] = None
 
-    def install(self) -> None:
-        self._installed = True
+    def install(self, h: Patches) -> None:
+        """Registers every way out; `h` undoes them (session.stop in a process that goes on)."""
         atexit.register(self.at_exit)
-        self._orig_os_exit = os._exit
-        os._exit = self._os_exit  # type: ignore[assignment]
+        h.on_undo(lambda: atexit.unregister(self.at_exit))
+        self._orig_os_exit = h.patch(os, "_exit", self._os_exit).original
         try:
             if (self.catch_sigterm and threading.current_thread() is threading.main_thread()
                     and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
                 signal.signal(signal.SIGTERM, self._on_sigterm)
-                self._sigterm_installed = True
+                self._sigterm = h.on_undo(self._default_sigterm)
         except (ValueError, OSError, AttributeError):
             pass
 
-    def uninstall(self) -> None:
-        self._installed = False
-        atexit.unregister(self.at_exit)
-        if os._exit == self._os_exit:
-            os._exit = self._orig_os_exit
-        if self._sigterm_installed and signal.getsignal(signal.SIGTERM) == self._on_sigterm:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        self._sigterm_installed = False
+    def _default_sigterm(self) -> None:
+        """Gives SIGTERM back its default action, unless the program has set a handler since."""
+        try:
+            if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass  # not the main thread: a forked child whose main thread is another one
 
     def at_exit(self) -> None:
         self.finish(self.reason, self.code)
@@ -110,16 +109,16 @@ class ExitRoutine:
             signal.signal(sig, signal.SIG_DFL)
             os.kill(os.getpid(), sig)
 
+    def default_sigterm_in_child(self) -> None:
+        """In a forked child: the default SIGTERM action again (see `catch_sigterm`)."""
+        if self._sigterm is not None:
+            self._sigterm.undo()
+            self._sigterm = None
+
     def rebind(self, agent: Agent, writer: TraceWriter) -> None:
         """In a forked child: end the child's own file instead of the parent's, and give the
         child back the default SIGTERM action (see `catch_sigterm`)."""
-        if self._sigterm_installed:
-            self._sigterm_installed = False
-            try:
-                if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            except (ValueError, OSError):
-                pass
+        self.default_sigterm_in_child()
         self.agent = agent
         self.writer = writer
         self.reason = "exit"
@@ -157,3 +156,4 @@ class ExitRoutine:
             a.fail("exit routine: cpu clocks", e)
         a.closed = True
         self.writer.close(["Z", ts, reason, code, 0])
+

@@ -1,10 +1,13 @@
 """Test helper (tests only, not part of the agent): runs programs under `python -m weft` and
 reads their trace files back.
 
-Every file read is checked against runtime/src/format/spec.ts itself: the record shapes, object
-kinds and wait reasons are parsed from that file, so these tests and the TypeScript contract
-test cannot disagree about the format. Ids must be defined before they are used, and the `Z`
-record must count the records before it.
+Every file read is checked against the format's one definition: the generated contract
+runtime/python/weft/trace_format.json (record shapes, optional shapes, enums, and which fields
+refer to which definitions) when it exists, else runtime/src/format/spec.ts itself, parsed
+with regular expressions, plus the v2 records the design adds (until the contract is
+generated on main). So these tests and the TypeScript contract test cannot disagree about the
+format. Ids must be defined before they are used, the `Z` record must count the records before
+it, and a v2 file's name and header must name its host.
 """
 from __future__ import annotations
 
@@ -22,6 +25,26 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 AGENT = os.path.join(ROOT, "runtime", "python")
 PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
 SPEC = os.path.join(ROOT, "runtime", "src", "format", "spec.ts")
+CONTRACT = os.path.join(AGENT, "weft", "trace_format.json")
+
+# Records of format v2 (/work/design-v2.md) not yet in spec.ts: used only while the generated
+# contract does not exist.
+_V2_SHAPES = {"M": "isii"}
+_V2_REFS: Dict[str, tuple] = {"M": ()}
+_REF_CODES = {"site": "S", "object": "O", "frame": "F", "lane": "T"}
+
+
+def _load_contract() -> Tuple[Dict[str, str], Dict[str, str], set, set, Dict[str, tuple]]:
+    with open(CONTRACT, encoding="utf-8") as f:
+        c = json.load(f)
+    shapes = {code: r["shape"] for code, r in c["records"].items()}
+    optional = {code: r.get("optional", "") for code, r in c["records"].items() if r.get("optional")}
+    refs = {}
+    for code, r in c["records"].items():
+        refs[code] = tuple((i + 1, _REF_CODES[fl["ref"]]) for i, fl in enumerate(r.get("fields", []))
+                           if fl.get("ref"))
+    enums = c["enums"]
+    return shapes, optional, set(enums["objectKinds"]), set(enums["waitReasons"]), refs
 
 
 def _load_spec() -> Tuple[Dict[str, str], set, set]:
@@ -41,7 +64,13 @@ def _load_spec() -> Tuple[Dict[str, str], set, set]:
     return shapes, const_list("OBJECT_KINDS"), const_list("WAIT_REASONS")
 
 
-SHAPES, KINDS, REASONS = _load_spec()
+if os.path.exists(CONTRACT):
+    SHAPES, OPTIONAL, KINDS, REASONS, REFS = _load_contract()
+else:
+    SHAPES, KINDS, REASONS = _load_spec()
+    SHAPES.update(_V2_SHAPES)
+    OPTIONAL = {"O": "S", "X": "S"}
+    REFS = {}  # filled below from the hand-kept table
 
 
 def _field_ok(shape: str, v: Any) -> bool:
@@ -81,6 +110,10 @@ def check_record(rec: Any) -> Optional[str]:
     for i, s in enumerate(shape):
         if not _field_ok(s, rec[i + 1]):
             return f"record {rec[0]!r} field {i + 1} ({rec[i + 1]!r}) does not match shape {s!r}"
+    for i, s in enumerate(OPTIONAL.get(rec[0], "")):
+        j = len(shape) + 1 + i
+        if j < len(rec) and not _field_ok(s, rec[j]):
+            return f"record {rec[0]!r} optional field {j} ({rec[j]!r}) does not match shape {s!r}"
     return None
 
 
@@ -91,6 +124,26 @@ _REFS = {
     "K": ((2, "T"), (3, "F")), "C": ((2, "T"),), "E": ((2, "T"),), "N": ((2, "T"),),
     "A": ((2, "O"),), "P": ((5, "T"), (6, "S")), "X": ((3, "T"), (6, "S")), "L": ((2, "T"), (6, "O")),
 }
+if not REFS:
+    REFS = dict(_REFS, **_V2_REFS)
+
+FILE_NAME = re.compile(r"^weft-(?:([0-9a-f]{12})-)?(\d+)-(\d+)\.jsonl$")
+
+
+def check_header(path: str, header: Dict[str, Any]) -> None:
+    """The header's version, and for v2 its host and clock domain, which the file name repeats."""
+    assert header.get("format") == "weft-trace", header
+    version = header.get("version")
+    assert version in (1, 2), f"{path}: version {version!r}"
+    m = FILE_NAME.match(os.path.basename(path))
+    assert m, f"{path}: not a trace file name"
+    assert int(m.group(2)) == header["pid"], f"{path}: pid {header['pid']} not in the name"
+    if version == 2:
+        host = header.get("host")
+        assert isinstance(host, dict) and all(isinstance(host.get(k), str) for k in ("name", "id", "boot")), host
+        assert re.fullmatch(r"[0-9a-f]{12}", host["id"]), host
+        assert m.group(1) == host["id"], f"{path}: the name does not carry host id {host['id']}"
+        assert header.get("clockDomain") == f"monotonic:{host['id']}:{host['boot']}", header.get("clockDomain")
 
 
 @dataclass
@@ -138,7 +191,7 @@ def read_file(path: str, strict: bool = True) -> Trace:
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     header = json.loads(lines[0])
-    assert header.get("format") == "weft-trace", header
+    check_header(path, header)
     body = [line for line in lines[1:] if line]
     records = []
     for i, line in enumerate(body):
@@ -153,15 +206,19 @@ def read_file(path: str, strict: bool = True) -> Trace:
         if strict:
             problem = check_record(r)
             assert problem is None, f"{path}: {problem}: {r}"
-            for index, kind in _REFS.get(r[0], ()):
+            for index, kind in REFS.get(r[0], ()):
                 ref = r[index] if index < len(r) else None
                 assert ref is None or ref in defined[kind], f"{path}: {kind} {ref} used before definition: {r}"
+            if r[0] == "M":
+                assert r[4] >= 0, f"{path}: negative clock error: {r}"
             if r[0] == "Z":
                 assert n == len(records) - 1, f"{path}: records after the end record"
                 assert r[4] == n, f"{path}: end record counts {r[4]} records, file has {n}"
         code = r[0]
         if code in defined:
             defined[code].add(r[1] if code != "T" else r[2])
+        elif code == "Y":  # a lane that is not a thread: the same id space as T (v2)
+            defined["T"].add(r[2])
         if code == "S":
             t.sites[r[1]] = (r[2], r[3], r[4])
         elif code == "O":

@@ -10,7 +10,7 @@ import threading
 from typing import List, Optional, Tuple
 
 from . import __version__, frames, locks, primitives, processes, queues, registry, sampler, threads
-from .clock import now, wall_ns
+from .clock import clock_domain, host_identity, now, wall_ns, wall_pair
 from .hooks import Hook, HookSet, Patches
 from .mp import channels as mp_channels
 from .mp import install_sizes as mp_sizes
@@ -21,7 +21,17 @@ from .shutdown import ExitRoutine
 from .writer import TraceWriter
 
 FORMAT_NAME = "weft-trace"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+_HOST: "dict[str, str] | None" = None
+
+
+def host() -> "dict[str, str]":
+    """This machine's identity, read once per interpreter (a forked child has the same)."""
+    global _HOST
+    if _HOST is None:
+        _HOST = host_identity()
+    return dict(_HOST)
 
 
 
@@ -77,8 +87,10 @@ def make_header(sample_hz: int, start_method: str) -> dict:
         argv = command_line()
     else:
         argv = list(sys.argv)
+    h = host()
     return {
         "format": FORMAT_NAME, "version": FORMAT_VERSION, "agent": __version__,
+        "host": h, "clockDomain": clock_domain(h),
         "pid": os.getpid(), "ppid": os.getppid(), "serial": 0,
         "python": "%d.%d.%d" % sys.version_info[:3], "implementation": sys.implementation.name,
         "gil": bool(is_gil_enabled()) if is_gil_enabled is not None else True,
@@ -87,6 +99,13 @@ def make_header(sample_hz: int, start_method: str) -> dict:
         "argv": [str(a) for a in argv], "cwd": os.getcwd(), "executable": sys.executable or "",
         "startMethod": start_method, "sampleHz": sample_hz,
     }
+
+
+def emit_wall_clock(agent: registry.Agent) -> None:
+    """An `M` record: where this file's clock stood against CLOCK_REALTIME (at start and end),
+    so that files of several machines can be put on one timeline."""
+    ts, wall, err = wall_pair()
+    agent.emit(["M", ts, "wall", wall, err])
 
 
 class Session:
@@ -122,6 +141,7 @@ class Session:
         # The calling thread is this process's main thread: tid 1.
         agent.register(threading.get_ident(), threading.current_thread())
         self.writer.before_flush = lambda: agent.emit_counts(final=False)
+        emit_wall_clock(agent)
         self.writer.start()
 
     def start(self) -> None:

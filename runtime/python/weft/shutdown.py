@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Any, Optional
 
-from .clock import now, thread_cpu_ns
+from .clock import now, thread_cpu_ns, wall_pair
 from .hooks import Change, Patches
 from .locks import OPEN
 from .registry import Agent
@@ -138,6 +138,7 @@ class ExitRoutine:
         a = self.agent
         if a.sampler is not None:
             a.sampler.stop()
+        mono, wall, err = wall_pair()  # before `ts`: no record is later than the end record
         ts = now()
         try:
             for ident, (t0, obj, why, site, htid, hsite) in list(a.open_waits.items()):
@@ -157,6 +158,7 @@ class ExitRoutine:
                     a.emit(["C", ts, tid, cpu])
         except Exception as e:
             a.fail("exit routine: cpu clocks", e)
+        a.emit(["M", mono, "wall", wall, err])
         a.closed = True
         self.writer.close(["Z", ts, reason, code, 0])
 

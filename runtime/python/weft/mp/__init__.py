@@ -13,9 +13,9 @@ What is recorded (records in runtime/src/format/spec.ts), and where:
   pipe's own code paths. Connections from `Listener`/`Client` (possibly to another machine)
   are never tagged: only `Pipe()` ends and those rebuilt from them in a child.
 - **Work items** (`work`). A `Pool` task (one `apply_async` call, or one chunk of
-  `map`/`imap`/`starmap`) and a `ProcessPoolExecutor` call are flows of kind `task` from the
+  `map`/`imap`/`starmap`) and a `ProcessPoolExecutor` call are flows of kind `work` from the
   submitting thread (at submit time) to the worker thread (when it takes the task), an `X`
-  span of kind `task` while the function runs, and a flow of kind `result` back to the thread
+  span of kind `work` while the function runs, and a flow of kind `result` back to the thread
   that receives the result in the submitting process. The same `Sent` mechanism carries the keys.
 - **Waits** (`channels`, `shared`, `process`). A blocking `get` on an empty queue
   (`mp_queue_get`), a `put` on a full one (`mp_queue_put`), a `recv` with nothing to read

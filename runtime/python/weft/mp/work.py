@@ -1,8 +1,9 @@
 """Work items: `Pool` tasks (one `apply_async`, or one chunk of `map`/`imap`/`starmap`) and
 `ProcessPoolExecutor` calls.
 
-Each is a `task` flow from the submitting thread (at submit time) to the worker thread that
-takes it, an `X` span of kind `task` while the function runs, and a `result` flow back to the
+Each is a `work` flow from the submitting thread (at submit time) to the worker thread that
+takes it (key `work:<submitterPid>:<job>:<i>`, `e<executor>:<work id>` for an executor), an `X`
+span of kind `work` while the function runs, and a `result` flow back to the
 thread that receives the result. The keys travel inside the pickled task and result
 (`weft.mp.Sent`); a task is unpickled through `_task_received`, which also remembers, per
 worker thread, which task runs, so that the worker's next put of that task's result closes
@@ -21,6 +22,9 @@ from ..clock import now
 from ..hooks import Patches
 from . import Sent, agent, arrived, pid, queue_channel, tls
 
+# The flow and span kind of a work item (format v2; v1 wrote "task", the word asyncio needs).
+WORK = "work"
+
 
 class TaskSent(Sent):
     """A submitted work item: unpickles as itself, noting which task the worker runs."""
@@ -36,7 +40,7 @@ def _task_received(key: str, obj: Any) -> Any:
     a = agent()
     if a is not None:
         try:
-            ts = arrived(a, key, "task")
+            ts = arrived(a, key, WORK)
             # The worker runs it next: remember when it started, for the span and the result.
             tls.task = (key, ts, _task_ident(obj), _task_func(obj))
         except Exception as e:
@@ -113,8 +117,8 @@ def _finish(a: registry.Agent, task: Any, result: Any, me: int) -> Any:
     label = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
     code = getattr(func, "__code__", None)
     site = a.site((code, code.co_firstlineno)) if code is not None else None
-    a.emit(["X", t0, t1, tid, "task", label, site, key])
-    rkey = "result" + key[4:]
+    a.emit(["X", t0, t1, tid, WORK, label, site, key])
+    rkey = "result:" + key.split(":", 1)[1]  # the same rest: work:<pid>:<job>:<i> -> result:...
     a.emit(["L", t1, tid, rkey, "s", "result", None, None])
     # Written through now: a worker may be ended by SIGTERM (Pool.terminate) at any moment
     # after this result is sent, and its last flush interval would be lost with it.
@@ -187,9 +191,9 @@ def _tag_pool(pool: Any) -> None:
                 p = ref()
                 result = p._cache.get(job) if p is not None else None
                 ts, tid = getattr(result, "_weft_submit", None) or (now(), a.tid())
-                key = f"task:{submitter}:{job}:{i}"
-                a.emit(["L", ts, tid, key, "s", "task", None, None])
-                task = TaskSent(key, "task", task)
+                key = f"work:{submitter}:{job}:{i}"
+                a.emit(["L", ts, tid, key, "s", WORK, None, None])
+                task = TaskSent(key, WORK, task)
             except Exception as e:
                 a.fail("pool task", e)
         return send(task)
@@ -228,7 +232,7 @@ def install_executor(h: Patches, process: ModuleType) -> None:
                     work_id = self._queue_count - 1  # already taken off the pending list
                 if work_id is not None:
                     key = _exec_key(serial, work_id)
-                    a.emit(["L", ts, a.tid(), key, "s", "task", None, None])
+                    a.emit(["L", ts, a.tid(), key, "s", WORK, None, None])
             except Exception as e:
                 a.fail("executor submit", e)
             return f
@@ -243,8 +247,8 @@ def _exec_call_item(q: Any, obj: Any) -> Any:
     serial = getattr(q, "_weft_exec", None)
     if serial is None or type(obj).__name__ != "_CallItem":
         return obj
-    return TaskSent(_exec_key(serial, obj.work_id), "task", obj)
+    return TaskSent(_exec_key(serial, obj.work_id), WORK, obj)
 
 
 def _exec_key(serial: int, work_id: int) -> str:
-    return f"task:{pid()}:e{serial}:{work_id}"
+    return f"work:{pid()}:e{serial}:{work_id}"

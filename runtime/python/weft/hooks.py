@@ -315,6 +315,19 @@ class Hook(NamedTuple):
     install: Callable[..., None]
 
 
+def later(module: str, function: str) -> Callable[..., None]:
+    """An install function imported only when its row runs: a hook module for something the
+    program may never import (multiprocessing) costs no start-up time until it does."""
+
+    def install(*args: Any) -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), function)(*args)
+
+    install.__qualname__ = install.__name__ = f"{module}.{function}"
+    return install
+
+
 class HookSet:
     """The hooks of one session: installed in table order, uninstalled in reverse."""
 

@@ -11,12 +11,7 @@ from typing import List, Optional, Tuple
 
 from . import __version__, frames, locks, primitives, processes, queues, registry, sampler, threads
 from .clock import clock_domain, host_identity, now, wall_ns, wall_pair
-from .hooks import Hook, HookSet, Patches
-from .mp import channels as mp_channels
-from .mp import install_sizes as mp_sizes
-from .mp import process as mp_process
-from .mp import shared as mp_shared
-from .mp import work as mp_work
+from .hooks import Hook, HookSet, Patches, later
 from .shutdown import ExitRoutine
 from .writer import TraceWriter
 
@@ -42,7 +37,8 @@ def _install_exit(h: Patches) -> None:
 # Every change the agent makes to the interpreter, one row per concern: (name, the modules it
 # patches, install function). A row runs when all its modules are imported: at start for the
 # ones every program has, at the first import for the others (multiprocessing, concurrent
-# futures), so the agent never imports them itself. Rows are installed in this order and
+# futures), so the agent never imports them itself; `later` rows import their hook module only
+# then. Rows are installed in this order and
 # uninstalled in reverse. Order matters where one hook builds on another: the collector guard
 # comes before anything reads other threads' stacks, and the lock replacements before
 # Condition, Queue and Event objects are made (they make locks). The exit routine comes last.
@@ -54,14 +50,15 @@ HOOKS = (
     Hook("threads", ("threading",), threads.install),
     Hook("processes", ("os", "subprocess"), processes.install),
     Hook("futures", ("concurrent.futures._base",), primitives.install_futures),
-    Hook("mp spawn", ("multiprocessing.util",), mp_process.install_spawn),
-    Hook("mp sizes", ("multiprocessing.reduction",), mp_sizes),
-    Hook("mp shared", ("multiprocessing.synchronize",), mp_shared.install),
-    Hook("mp pipes", ("multiprocessing.connection", "multiprocessing.reduction"), mp_channels.install_pipes),
-    Hook("mp queues", ("multiprocessing.queues",), mp_channels.install_queues),
-    Hook("mp pool", ("multiprocessing.pool",), mp_work.install_pool),
-    Hook("mp join", ("multiprocessing.process",), mp_process.install_join),
-    Hook("mp executor", ("concurrent.futures.process",), mp_work.install_executor),
+    Hook("mp spawn", ("multiprocessing.util",), later("weft.mp.process", "install_spawn")),
+    Hook("mp sizes", ("multiprocessing.reduction",), later("weft.mp", "install_sizes")),
+    Hook("mp shared", ("multiprocessing.synchronize",), later("weft.mp.shared", "install")),
+    Hook("mp pipes", ("multiprocessing.connection", "multiprocessing.reduction"),
+         later("weft.mp.channels", "install_pipes")),
+    Hook("mp queues", ("multiprocessing.queues",), later("weft.mp.channels", "install_queues")),
+    Hook("mp pool", ("multiprocessing.pool",), later("weft.mp.work", "install_pool")),
+    Hook("mp join", ("multiprocessing.process",), later("weft.mp.process", "install_join")),
+    Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
     Hook("exit", (), _install_exit),
 )
 

@@ -1,13 +1,11 @@
 """Test helper (tests only, not part of the agent): runs programs under `python -m weft` and
 reads their trace files back.
 
-Every file read is checked against the format's one definition: the generated contract
-runtime/python/weft/trace_format.json (record shapes, optional shapes, enums, and which fields
-refer to which definitions) when it exists, else runtime/src/format/spec.ts itself, parsed
-with regular expressions, plus the v2 records the design adds (until the contract is
-generated on main). So these tests and the TypeScript contract test cannot disagree about the
-format. Ids must be defined before they are used, the `Z` record must count the records before
-it, and a v2 file's name and header must name its host.
+Every file read is checked against the generated contract runtime/python/weft/trace_format.json
+(written from runtime/src/format/spec.ts): record shapes, enums and id references, so these tests and the TypeScript contract
+test cannot disagree about the format. Ids must be defined before they are used, and the `Z`
+record must count the records before it, and a v2 file's name and header must name its host
+(the contract's fileName pattern and header fields).
 """
 from __future__ import annotations
 
@@ -24,53 +22,51 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT = os.path.join(ROOT, "runtime", "python")
 PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
-SPEC = os.path.join(ROOT, "runtime", "src", "format", "spec.ts")
 CONTRACT = os.path.join(AGENT, "weft", "trace_format.json")
 
-# Records of format v2 (/work/design-v2.md) not yet in spec.ts: used only while the generated
-# contract does not exist.
-_V2_SHAPES = {"M": "isii"}
-_V2_REFS: Dict[str, tuple] = {"M": ()}
-_REF_CODES = {"site": "S", "object": "O", "frame": "F", "lane": "T"}
+# The generated contract (npm run gen:contract writes it from runtime/src/format/spec.ts), so
+# these tests, the agent and the TypeScript reader cannot disagree about the format.
+with open(CONTRACT, encoding="utf-8") as _f:
+    FORMAT = json.load(_f)
+SHAPES: Dict[str, str] = {code: r["shape"] for code, r in FORMAT["records"].items()}
+OPTIONAL: Dict[str, str] = {code: r["optional"] for code, r in FORMAT["records"].items()}
+KINDS = set(FORMAT["enums"]["objectKinds"])
+REASONS = set(FORMAT["enums"]["waitReasons"])
+LANE_KINDS = set(FORMAT["enums"]["laneKinds"])
+# Which field (1-based index) of which record refers to which kind of definition, and which
+# field defines one: from the contract's `ref` and `defines` entries.
+_REF_CODE = {"site": "S", "object": "O", "frame": "F", "lane": "T"}
+_REFS: Dict[str, Tuple[Tuple[int, str], ...]] = {
+    code: tuple((i + 1, _REF_CODE[fl["ref"]]) for i, fl in enumerate(r["fields"]) if "ref" in fl)
+    for code, r in FORMAT["records"].items()
+}
+_DEFINES: Dict[str, Tuple[int, str]] = {
+    code: (i + 1, _REF_CODE[fl["defines"]])
+    for code, r in FORMAT["records"].items() for i, fl in enumerate(r["fields"]) if "defines" in fl
+}
 
 
-def _load_contract() -> Tuple[Dict[str, str], Dict[str, str], set, set, Dict[str, tuple]]:
-    with open(CONTRACT, encoding="utf-8") as f:
-        c = json.load(f)
-    shapes = {code: r["shape"] for code, r in c["records"].items()}
-    optional = {code: r.get("optional", "") for code, r in c["records"].items() if r.get("optional")}
-    refs = {}
-    for code, r in c["records"].items():
-        refs[code] = tuple((i + 1, _REF_CODES[fl["ref"]]) for i, fl in enumerate(r.get("fields", []))
-                           if fl.get("ref"))
-    enums = c["enums"]
-    return shapes, optional, set(enums["objectKinds"]), set(enums["waitReasons"]), refs
+FILE_NAME = re.compile(FORMAT["fileName"]["pattern"])
 
 
-def _load_spec() -> Tuple[Dict[str, str], set, set]:
-    with open(SPEC, encoding="utf-8") as f:
-        text = f.read()
-    shapes_block = re.search(r"RECORD_SHAPES[^=]*=\s*\{(.*?)\};", text, re.S)
-    assert shapes_block, "RECORD_SHAPES not found in spec.ts"
-    shapes = {m.group(1): m.group(2)
-              for m in re.finditer(r"^\s*'?([A-Z!])'?:\s*'([a-zA-Z]+)'", shapes_block.group(1), re.M)}
-
-    def const_list(name: str) -> set:
-        block = re.search(name + r"\s*=\s*\[(.*?)\]\s*as const", text, re.S)
-        assert block, f"{name} not found in spec.ts"
-        body = re.sub(r"//[^\n]*", "", block.group(1))
-        return set(re.findall(r"'([a-z_]+)'", body))
-
-    return shapes, const_list("OBJECT_KINDS"), const_list("WAIT_REASONS")
-
-
-if os.path.exists(CONTRACT):
-    SHAPES, OPTIONAL, KINDS, REASONS, REFS = _load_contract()
-else:
-    SHAPES, KINDS, REASONS = _load_spec()
-    SHAPES.update(_V2_SHAPES)
-    OPTIONAL = {"O": "S", "X": "S"}
-    REFS = {}  # filled below from the hand-kept table
+def check_header(path: str, header: Dict[str, Any]) -> None:
+    """The header's required fields and version, and for v2 its host and clock domain, which
+    the file name repeats."""
+    assert header.get("format") == FORMAT["format"], header
+    version = header.get("version")
+    assert version in FORMAT["readsVersions"], f"{path}: version {version!r}"
+    for name, spec in FORMAT["header"].items():
+        if spec.get("required") or (version >= spec.get("since", 1) and name in ("host", "clockDomain")):
+            assert name in header, f"{path}: header has no {name!r}"
+    m = FILE_NAME.match(os.path.basename(path))
+    assert m, f"{path}: not a trace file name"
+    assert int(m.group(2)) == header["pid"], f"{path}: pid {header['pid']} not in the name"
+    if version >= 2:
+        host = header["host"]
+        assert isinstance(host, dict) and all(isinstance(host.get(k), str) for k in ("name", "id", "boot")), host
+        assert re.fullmatch(r"[0-9a-f]{12}", host["id"]), host
+        assert m.group(1) == host["id"], f"{path}: the name does not carry host id {host['id']}"
+        assert header["clockDomain"] == f"monotonic:{host['id']}:{host['boot']}", header["clockDomain"]
 
 
 def _field_ok(shape: str, v: Any) -> bool:
@@ -87,10 +83,13 @@ def _field_ok(shape: str, v: Any) -> bool:
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
     if shape == "b":
         return is_int and v in (0, 1)
+    # The agent writes only the enum words it knows (readers accept newer ones).
     if shape == "k":
         return isinstance(v, str) and v in KINDS
     if shape == "r":
         return isinstance(v, str) and v in REASONS
+    if shape == "y":
+        return isinstance(v, str) and v in LANE_KINDS
     if shape == "p":
         return v in ("s", "t", "f")
     if shape == "n":
@@ -107,43 +106,10 @@ def check_record(rec: Any) -> Optional[str]:
         return f"unknown record type {rec[0]!r}"
     if len(rec) - 1 < len(shape):
         return f"record {rec[0]!r} has {len(rec) - 1} fields, expected {len(shape)}"
-    for i, s in enumerate(shape):
-        if not _field_ok(s, rec[i + 1]):
+    for i, s in enumerate(shape + OPTIONAL.get(rec[0], "")):
+        if i + 1 < len(rec) and not _field_ok(s, rec[i + 1]):
             return f"record {rec[0]!r} field {i + 1} ({rec[i + 1]!r}) does not match shape {s!r}"
-    for i, s in enumerate(OPTIONAL.get(rec[0], "")):
-        j = len(shape) + 1 + i
-        if j < len(rec) and not _field_ok(s, rec[j]):
-            return f"record {rec[0]!r} optional field {j} ({rec[j]!r}) does not match shape {s!r}"
     return None
-
-
-# Which fields of which record refer to which kind of definition (spec.ts, "defined before use").
-_REFS = {
-    "O": ((4, "S"), (5, "O")), "F": ((2, "F"), (3, "S")), "T": ((7, "S"),),
-    "W": ((3, "T"), (4, "O"), (6, "S"), (7, "T"), (8, "S"), (9, "T")),
-    "K": ((2, "T"), (3, "F")), "C": ((2, "T"),), "E": ((2, "T"),), "N": ((2, "T"),),
-    "A": ((2, "O"),), "P": ((5, "T"), (6, "S")), "X": ((3, "T"), (6, "S")), "L": ((2, "T"), (6, "O")),
-}
-if not REFS:
-    REFS = dict(_REFS, **_V2_REFS)
-
-FILE_NAME = re.compile(r"^weft-(?:([0-9a-f]{12})-)?(\d+)-(\d+)\.jsonl$")
-
-
-def check_header(path: str, header: Dict[str, Any]) -> None:
-    """The header's version, and for v2 its host and clock domain, which the file name repeats."""
-    assert header.get("format") == "weft-trace", header
-    version = header.get("version")
-    assert version in (1, 2), f"{path}: version {version!r}"
-    m = FILE_NAME.match(os.path.basename(path))
-    assert m, f"{path}: not a trace file name"
-    assert int(m.group(2)) == header["pid"], f"{path}: pid {header['pid']} not in the name"
-    if version == 2:
-        host = header.get("host")
-        assert isinstance(host, dict) and all(isinstance(host.get(k), str) for k in ("name", "id", "boot")), host
-        assert re.fullmatch(r"[0-9a-f]{12}", host["id"]), host
-        assert m.group(1) == host["id"], f"{path}: the name does not carry host id {host['id']}"
-        assert header.get("clockDomain") == f"monotonic:{host['id']}:{host['boot']}", header.get("clockDomain")
 
 
 @dataclass
@@ -206,7 +172,7 @@ def read_file(path: str, strict: bool = True) -> Trace:
         if strict:
             problem = check_record(r)
             assert problem is None, f"{path}: {problem}: {r}"
-            for index, kind in REFS.get(r[0], ()):
+            for index, kind in _REFS.get(r[0], ()):
                 ref = r[index] if index < len(r) else None
                 assert ref is None or ref in defined[kind], f"{path}: {kind} {ref} used before definition: {r}"
             if r[0] == "M":
@@ -215,10 +181,9 @@ def read_file(path: str, strict: bool = True) -> Trace:
                 assert n == len(records) - 1, f"{path}: records after the end record"
                 assert r[4] == n, f"{path}: end record counts {r[4]} records, file has {n}"
         code = r[0]
-        if code in defined:
-            defined[code].add(r[1] if code != "T" else r[2])
-        elif code == "Y":  # a lane that is not a thread: the same id space as T (v2)
-            defined["T"].add(r[2])
+        if code in _DEFINES:
+            index, kind = _DEFINES[code]
+            defined[kind].add(r[index])
         if code == "S":
             t.sites[r[1]] = (r[2], r[3], r[4])
         elif code == "O":

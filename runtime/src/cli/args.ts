@@ -15,17 +15,21 @@ usage: weft <command> [options]
 
 commands:
   run       run a Python program under Weft, then print a summary
-  summary   print the summary of a saved trace (readable text, or --json)
-  export    convert a saved trace to Chrome Trace Event JSON (Perfetto, chrome://tracing)
-  report    write a saved trace as one self-contained HTML page (timeline, locks, hotspots)
+  summary   print the summary of saved traces (readable text, or --json)
+  export    convert saved traces to Chrome Trace Event JSON (Perfetto, chrome://tracing)
+  report    write saved traces as one self-contained HTML page (timeline, locks, hotspots)
+
+summary, export and report read one or more trace directories as one run (e.g. one per MPI
+rank or machine), or one directory whose subdirectories are trace directories.
 
 options:
   -h, --help     show help (also "weft <command> --help")
   -V, --version  print the version
 
 Exit status: the program's own for "run" (128+N when signal N ended it); 0 for the other
-commands; 2 for a usage error, a missing script, no suitable Python, or a trace that cannot
-be read.
+commands (also when their output is cut off, as by "| head"); 2 for a usage error, a missing
+script, no suitable Python, or a trace that cannot be read; 1 when Weft itself fails (an
+error writing the output, or a bug: please report it).
 `,
   run: `usage: weft run [options] script.py [args...]
        weft run [options] -m module [args...]
@@ -46,39 +50,42 @@ options (before the script; everything after it belongs to the program):
 
 Then: weft summary DIR, weft report DIR (HTML), weft export DIR --format chrome -o trace.json
 `,
-  summary: `usage: weft summary DIR [--json]
+  summary: `usage: weft summary DIR... [--json]
 
-Prints what the trace in DIR (a directory written by "weft run", or one weft-*.jsonl file)
-shows: contended locks with their holders and waiters and the lines involved, each thread's
-time split into running, waiting (by reason) and estimated GIL wait, sampled hotspots,
-findings and warnings.
+Prints what the trace in DIR shows: contended locks with their holders and waiters and the
+lines involved, each thread's time split into running, waiting (by reason) and estimated GIL
+wait, sampled hotspots, findings and warnings. DIR is a directory written by "weft run", a
+directory of such directories, or one weft-*.jsonl file; several DIRs are read as one run
+(e.g. one per MPI rank or machine).
 
 options:
   --json       print the summary as JSON instead: a stable schema documented in
                runtime/src/summary/schema.ts (schemaVersion 1; fields are only added)
   -h, --help   show this help
 `,
-  export: `usage: weft export DIR [--format chrome] -o FILE
+  export: `usage: weft export DIR... [--format chrome] -o FILE
 
 Converts the trace in DIR to Chrome Trace Event JSON (FILE "-" writes to stdout): waits and
 spans become slices with their object, holder and lines; process and thread names become
 metadata; unblock and hand-off arrows become flow events. Open FILE in https://ui.perfetto.dev
-or chrome://tracing.
+or chrome://tracing. Several DIRs, or a directory of trace directories, are read as one run.
 
 options:
   --format chrome   output format (chrome is the only one)
   -o, --output FILE where to write
   -h, --help        show this help
 `,
-  report: `usage: weft report DIR [-o FILE]
+  report: `usage: weft report DIR... [-o FILE]
 
 Writes the trace in DIR as one HTML file with the same views as the VS Code extension: the
 timeline (one lane per thread, grouped by process), lock contention and hotspots. The file
 holds its code and data and opens in any browser from disk, with no server and no network,
-so it can be attached to a bug report or a CI run.
+so it can be attached to a bug report or a CI run. Several DIRs, or a directory of trace
+directories, are read as one run.
 
 options:
-  -o, --output FILE  where to write (default: DIR/report.html)
+  -o, --output FILE  where to write (default: DIR/report.html; with several DIRs,
+                     report.html in the current directory)
   -h, --help         show this help
 `,
 } as const;
@@ -96,9 +103,9 @@ export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'version' }
   | { kind: 'run'; out: string | null; python: string | null; sampleHz: number; summary: boolean; target: string[] }
-  | { kind: 'summary'; dir: string; json: boolean }
-  | { kind: 'export'; dir: string; format: 'chrome'; out: string }
-  | { kind: 'report'; dir: string; out: string | null };
+  | { kind: 'summary'; dirs: string[]; json: boolean }
+  | { kind: 'export'; dirs: string[]; format: 'chrome'; out: string }
+  | { kind: 'report'; dirs: string[]; out: string | null };
 
 const isHelp = (a: string): boolean => a === '-h' || a === '--help';
 
@@ -152,21 +159,20 @@ function parseRun(rest: string[]): Command {
 
 function parseSummary(rest: string[]): Command {
   let json = false;
-  let dir: string | null = null;
+  const dirs: string[] = [];
   for (const a of rest) {
     if (isHelp(a)) return { kind: 'help', topic: 'summary' };
     if (a === '--json') json = true;
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a} for "weft summary"`, 'summary');
-    else if (dir === null) dir = a;
-    else throw new UsageError(`"weft summary" takes one trace directory, got ${JSON.stringify(dir)} and ${JSON.stringify(a)}`, 'summary');
+    else dirs.push(a);
   }
-  if (dir === null) throw new UsageError('"weft summary" needs a trace directory (the --out of "weft run")', 'summary');
-  return { kind: 'summary', dir, json };
+  if (dirs.length === 0) throw new UsageError('"weft summary" needs a trace directory (the --out of "weft run")', 'summary');
+  return { kind: 'summary', dirs, json };
 }
 
 function parseExport(rest: string[]): Command {
   let out: string | null = null;
-  let dir: string | null = null;
+  const dirs: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const [a, inline] = splitEq(rest[i] as string);
     if (isHelp(a)) return { kind: 'help', topic: 'export' };
@@ -177,17 +183,16 @@ function parseExport(rest: string[]): Command {
       const f = inline ?? rest[++i];
       if (f !== 'chrome') throw new UsageError(`unknown export format ${JSON.stringify(f ?? '')}; the supported format is chrome`, 'export');
     } else if (a.startsWith('-')) throw new UsageError(`unknown option ${rest[i]} for "weft export"`, 'export');
-    else if (dir === null) dir = a;
-    else throw new UsageError(`"weft export" takes one trace directory, got ${JSON.stringify(dir)} and ${JSON.stringify(a)}`, 'export');
+    else dirs.push(a);
   }
-  if (dir === null) throw new UsageError('"weft export" needs a trace directory', 'export');
+  if (dirs.length === 0) throw new UsageError('"weft export" needs a trace directory', 'export');
   if (out === null) throw new UsageError('"weft export" needs -o FILE (or -o - for stdout)', 'export');
-  return { kind: 'export', dir, format: 'chrome', out };
+  return { kind: 'export', dirs, format: 'chrome', out };
 }
 
 function parseReport(rest: string[]): Command {
   let out: string | null = null;
-  let dir: string | null = null;
+  const dirs: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const [a, inline] = splitEq(rest[i] as string);
     if (isHelp(a)) return { kind: 'help', topic: 'report' };
@@ -195,11 +200,10 @@ function parseReport(rest: string[]): Command {
       out = inline ?? rest[++i] ?? null;
       if (out === null || out === '') throw new UsageError(`${a} needs a file name`, 'report');
     } else if (a.startsWith('-')) throw new UsageError(`unknown option ${rest[i]} for "weft report"`, 'report');
-    else if (dir === null) dir = a;
-    else throw new UsageError(`"weft report" takes one trace directory, got ${JSON.stringify(dir)} and ${JSON.stringify(a)}`, 'report');
+    else dirs.push(a);
   }
-  if (dir === null) throw new UsageError('"weft report" needs a trace directory (the --out of "weft run")', 'report');
-  return { kind: 'report', dir, out };
+  if (dirs.length === 0) throw new UsageError('"weft report" needs a trace directory (the --out of "weft run")', 'report');
+  return { kind: 'report', dirs, out };
 }
 
 export function parseArgs(argv: readonly string[]): Command {

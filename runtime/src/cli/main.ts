@@ -2,7 +2,11 @@
  * The `weft` command line (bundled to dist/cli.js, started by bin/weft.js): run, summary,
  * export. Parsing is in args.ts; each command is a thin layer over the launcher, the model and
  * the summary (and the report page). Expected failures (usage, missing script, no Python, unreadable trace) print
- * one clear line and exit 2; anything else is a bug and prints its stack with exit 70.
+ * one clear line and exit 2. For the commands that read saved traces (summary, export,
+ * report), which anyone may point at a damaged or hostile folder, every other failure is one
+ * line too, with exit 1 (WEFT_DEBUG=1 adds the stack); output cut off by a closed pipe
+ * (`weft summary DIR | head -1`) ends the command quietly with exit 0, as `head` expects.
+ * For `run`, anything unexpected is a bug and prints its stack with exit 70.
  */
 import { createWriteStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -11,10 +15,11 @@ import { launch } from '../launcher/launch';
 import { LaunchError, resolvePython } from '../launcher/python';
 import { forwardSignals } from '../launcher/signals';
 import { loadTrace } from '../model/build-model';
-import { TraceError } from '../reader/read-trace';
-import { PROCESS_FILE_PATTERN, RUN_FILE } from '../format/spec';
+import { TRACE_FILE_NAME, TraceError } from '../reader/read-trace';
+import { RUN_FILE } from '../format/spec';
 import { buildSummary, formatSummary } from '../summary/summary';
 import { HELP, UsageError, VERSION, defaultOutDir, parseArgs, type Command } from './args';
+import { firstLine } from '../format/safe-values';
 import { writeChromeTrace } from './export-chrome';
 import { ReportError, writeReport } from '../report/report';
 
@@ -80,19 +85,28 @@ function clearPreviousTrace(dir: string): number {
   } catch {
     return 0;
   }
-  const old = names.filter((n) => PROCESS_FILE_PATTERN.test(n) || n === RUN_FILE);
+  // v1 and v2 names alike, so that an earlier run of either agent is never mixed in.
+  const old = names.filter((n) => TRACE_FILE_NAME.test(n) || n === RUN_FILE);
   for (const n of old) rmSync(path.join(dir, n), { force: true });
   return old.length;
 }
 
+/** A failure to write the command's output (a full disk, a folder that cannot be written). */
+class OutputError extends Error {}
+
+/** The DIR arguments, resolved against the working directory (one or several trace folders). */
+function traceDirs(dirs: readonly string[], io: CliIo): string[] {
+  return dirs.map((d) => path.resolve(io.cwd, d));
+}
+
 async function summaryCommand(cmd: Extract<Command, { kind: 'summary' }>, io: CliIo): Promise<number> {
-  const summary = buildSummary(await loadTrace(path.resolve(io.cwd, cmd.dir)));
+  const summary = buildSummary(await loadTrace(traceDirs(cmd.dirs, io)));
   io.stdout.write(cmd.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, io.cwd));
   return 0;
 }
 
 async function exportCommand(cmd: Extract<Command, { kind: 'export' }>, io: CliIo): Promise<number> {
-  const model = await loadTrace(path.resolve(io.cwd, cmd.dir));
+  const model = await loadTrace(traceDirs(cmd.dirs, io));
   if (cmd.out === '-') {
     await writeChromeTrace(model, io.stdout as NodeJS.WritableStream & import('node:stream').Writable, { closeStream: false });
     return 0;
@@ -101,20 +115,34 @@ async function exportCommand(cmd: Extract<Command, { kind: 'export' }>, io: CliI
   const stream = createWriteStream(file);
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', (e) => reject(new UsageError(`cannot write ${cmd.out}: ${e.message}`, 'export')));
+    stream.once('error', (e) => reject(new OutputError(`cannot write ${cmd.out}: ${firstLine(e.message)}. Choose another file with -o.`)));
   });
-  await writeChromeTrace(model, stream);
+  try {
+    await writeChromeTrace(model, stream);
+  } catch (e) {
+    throw new OutputError(`writing ${cmd.out} failed: ${firstLine((e as Error).message)}. Check the free space, or choose another file with -o.`);
+  }
   io.stderr.write(`wrote ${cmd.out} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
   return 0;
 }
 
 async function reportCommand(cmd: Extract<Command, { kind: 'report' }>, io: CliIo): Promise<number> {
-  const dir = path.resolve(io.cwd, cmd.dir);
-  const model = await loadTrace(dir);
-  const out = cmd.out === null
-    ? path.join(statSync(dir).isDirectory() ? dir : path.dirname(dir), 'report.html')
-    : path.resolve(io.cwd, cmd.out);
-  const { bytes } = await writeReport(model, out, { traceId: dir });
+  const dirs = traceDirs(cmd.dirs, io);
+  const model = await loadTrace(dirs);
+  const [dir] = dirs;
+  // One DIR: the report goes beside its trace, as before; several: no folder is "the" trace.
+  const out = cmd.out !== null
+    ? path.resolve(io.cwd, cmd.out)
+    : dirs.length === 1 && dir !== undefined
+      ? path.join(statSync(dir).isDirectory() ? dir : path.dirname(dir), 'report.html')
+      : path.join(io.cwd, 'report.html');
+  let bytes: number;
+  try {
+    ({ bytes } = await writeReport(model, out, { traceId: dirs.join(path.delimiter) }));
+  } catch (e) {
+    if (e instanceof ReportError || e instanceof TraceError) throw e;
+    throw new OutputError(`cannot write the report to ${out}: ${firstLine((e as Error).message)}. Check the free space, or choose another file with -o.`);
+  }
   for (const w of model.warnings) io.stderr.write(`weft: warning: ${w}\n`);
   const rel = path.relative(io.cwd, out);
   const shown = rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? out : rel;
@@ -122,10 +150,29 @@ async function reportCommand(cmd: Extract<Command, { kind: 'report' }>, io: CliI
   return 0;
 }
 
+/** True for the error of writing to a pipe whose reader has gone (`| head`). */
+function isClosedPipe(e: unknown, io: CliIo): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'EPIPE' || (code === 'ERR_STREAM_DESTROYED' && (io.stdout as { destroyed?: boolean }).destroyed === true);
+}
+
+/** The one line that stands for an unexpected failure of a command that reads saved traces. */
+function failureLine(kind: Command['kind'], e: unknown): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const what = `"weft ${kind}"`;
+  // A system error (ENOSPC, EACCES, EIO...) is the machine's, not a bug: say what to check.
+  if (typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+    return `${what} failed: ${firstLine(err.message)}. Check the paths, their permissions and the free disk space, then try again.`;
+  }
+  return `${what} failed on an internal error (${err.name}: ${firstLine(err.message, 200)}). Please report it with the trace; WEFT_DEBUG=1 shows where it happened.`;
+}
+
 /** Runs one command line; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  let kind: Command['kind'] | null = null;
   try {
     const cmd = parseArgs(argv);
+    kind = cmd.kind;
     switch (cmd.kind) {
       case 'help':
         io.stdout.write(HELP[cmd.topic]);
@@ -147,13 +194,23 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       }
     }
   } catch (e) {
+    if (isClosedPipe(e, io)) return 0;
     if (e instanceof UsageError) {
       io.stderr.write(`weft: ${e.message}\nRun "weft ${e.topic === 'main' ? '' : `${e.topic} `}--help" for usage.\n`);
       return 2;
     }
     if (e instanceof TraceError || e instanceof LaunchError || e instanceof ReportError) {
-      io.stderr.write(`weft: ${e.message}\n`);
+      io.stderr.write(`weft: ${firstLine(e.message, 2000)}\n`);
       return 2;
+    }
+    if (e instanceof OutputError) {
+      io.stderr.write(`weft: ${firstLine(e.message, 2000)}\n`);
+      return 1;
+    }
+    if (kind === 'summary' || kind === 'export' || kind === 'report') {
+      io.stderr.write(`weft: ${failureLine(kind, e)}\n`);
+      if (process.env.WEFT_DEBUG) io.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      return 1;
     }
     throw e;
   }
@@ -161,6 +218,19 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 
 /** Entry used by bin/weft.js: runs a command and sets the process exit code. */
 export function runCli(argv: string[]): Promise<void> {
+  // A reader that closes the pipe early (`weft summary DIR | head -1`) makes the next write
+  // fail with EPIPE, reported as an 'error' event: without a listener Node prints its stack.
+  // The output is not wanted any more, so the command ends quietly (exit 0, as head expects).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+        if (stream === process.stdout) process.exit(process.exitCode ?? 0);
+        return;
+      }
+      if (stream === process.stdout) process.stderr.write(`weft: cannot write the output: ${firstLine(e.message)}. Check where it goes (free space, permissions).\n`);
+      process.exit(1);
+    });
+  }
   return main(argv).then(
     (code) => {
       process.exitCode = code;

@@ -17,15 +17,27 @@
  * names, functions, object names) are interned once in definition records (`S`, `O`, `F`)
  * and referred to by small integer ids that are local to the file.
  *
- * Units: every timestamp is an integer count of nanoseconds on CLOCK_MONOTONIC
- * (`time.perf_counter_ns()` on Linux), which all processes of one machine share, so files of
- * one run line up without adjustment. Durations are integer nanoseconds. Conversion to other
+ * Units: every timestamp is an integer count of nanoseconds. A file's times are on its clock
+ * domain (header `clockDomain`, v2: the host's CLOCK_MONOTONIC, `time.perf_counter_ns()` on
+ * Linux, which all processes of one machine share since boot), except on a lane that declares
+ * its own (`Y`, e.g. a GPU queue's device clock). `M` records pair another domain's time with
+ * the file's. The model converts every time onto one timeline, in one stage, before anything
+ * reads it (model/clock-alignment.ts). Durations are integer nanoseconds. Conversion to other
  * units happens once, at the edge of a view.
  *
- * Versioning: `version` in the header is bumped when a record changes meaning. Adding a
- * record type or appending a field at the end of a record does NOT bump it: readers ignore
- * unknown record types (with a warning) and extra trailing fields. Each record below says
- * the version that added it.
+ * Lanes (v2): a lane is anything that runs and can wait: a thread (`T`) or a task, greenlet,
+ * GPU queue, MPI rank or task-queue worker (`Y`). Every field that held a thread id in v1
+ * holds a lane id, in one per-file namespace, so a v1 file is a v2 file whose lanes are all
+ * threads. Hosts (v2): the header names its machine (`host`); a process is (host, pid).
+ *
+ * Versioning: `version` in the header is bumped when a record changes meaning (v2: tid fields
+ * became lane ids, work items are "work"). Adding a record type, appending a field at the end
+ * of a record or adding a value to an enum (object kind, wait reason, lane kind, span or flow
+ * kind) does NOT bump it: readers skip unknown record types with a warning, ignore extra
+ * trailing fields, and keep a record with an unknown enum value, shown as "unknown" with one
+ * warning. Each record below says the version that added it. `npm run gen:contract` writes
+ * this file's tables as runtime/python/weft/trace_format.json, which the Python agent and its
+ * tests read (a test fails when that file is stale).
  *
  * Readers are tolerant: a truncated last line, a missing end record or an unknown record is
  * a warning, and everything before it is kept. Only a first line that is not a Weft header
@@ -33,11 +45,19 @@
  */
 
 /** The version this code writes and fully understands. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Versions this reader reads fully. A v1 file is a v2 file whose lanes are all threads. */
+export const READ_VERSIONS: readonly number[] = [1, 2];
 /** The `format` value of every header. */
 export const FORMAT_NAME = 'weft-trace';
-/** File names of per-process trace files. */
-export const PROCESS_FILE_PATTERN = /^weft-(\d+)-(\d+)\.jsonl$/;
+/**
+ * File names of per-process trace files: v2 `weft-<hostId>-<pid>-<serial>.jsonl` (the host id
+ * keeps files of two machines apart when they write into one shared folder), v1
+ * `weft-<pid>-<serial>.jsonl`. Groups: 1 host id (undefined for v1), 2 pid, 3 serial.
+ */
+export const PROCESS_FILE_PATTERN = /^weft-(?:([0-9a-f]{12})-)?(\d+)-(\d+)\.jsonl$/;
+/** How a v2 agent names its file (the generated contract carries it to Python). */
+export const PROCESS_FILE_TEMPLATE = 'weft-{host}-{pid}-{serial}.jsonl';
 /** Name of the launcher's run description file in a trace directory. */
 export const RUN_FILE = 'run.json';
 
@@ -47,8 +67,11 @@ export type Ns = number & { readonly __unit: 'ns' };
 export type SiteId = number;
 export type ObjectId = number;
 export type FrameId = number;
-/** A thread id local to one process file: 1 is the main thread, then in order of first sight. */
-export type ThreadId = number;
+/** A lane id local to one process file (v2; a thread id in v1): threads and other lanes share
+ * one namespace, 1 is the main thread, then in order of first sight. */
+export type LaneId = number;
+/** v1 name of {@link LaneId}: a thread's lane id. */
+export type ThreadId = LaneId;
 
 /** Line 1 of every process file (added in v1). */
 export interface TraceHeader {
@@ -81,6 +104,22 @@ export interface TraceHeader {
   startMethod: string;
   /** Stack sampling rate in Hz; 0 when sampling is off. */
   sampleHz: number;
+  /** v2. The machine that wrote the file. Absent in v1 files: one unnamed host. */
+  host?: HostIdentity;
+  /** v2. The clock every time in this file is on (lanes may declare their own, see `Y`), e.g.
+   * "monotonic:<host.id>:<boot>": CLOCK_MONOTONIC restarts at boot, so the boot is part of
+   * it. Absent in v1 files: the host's monotonic clock. */
+  clockDomain?: string;
+}
+
+/** v2. Who a host is: files with equal `id` come from one machine. */
+export interface HostIdentity {
+  /** The hostname, for people. */
+  name: string;
+  /** A stable machine id (12 hex digits of a hash of /etc/machine-id, else of the hostname). */
+  id: string;
+  /** The boot id (Linux /proc/sys/kernel/random/boot_id), "" when unknown. */
+  boot: string;
 }
 
 /** The launcher's `run.json` (added in v1). */
@@ -98,6 +137,13 @@ export interface RunInfo {
   signal?: string | null;
 }
 
+/**
+ * The value a reader gives an enum field (object kind, wait reason, lane kind) that a newer
+ * writer used and this reader does not know. Reader-only: no writer writes it. Such a record is
+ * kept, shown as "unknown kind", with one warning per value and file.
+ */
+export const UNKNOWN = 'unknown';
+
 /** Kinds of synchronization objects (`O` records). */
 export const OBJECT_KINDS = [
   'lock', 'rlock', 'condition', 'semaphore', 'bounded_semaphore', 'event', 'barrier',
@@ -107,19 +153,48 @@ export const OBJECT_KINDS = [
   // Cross-process primitives (multiprocessing), from v1 too.
   'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore', 'mp_condition', 'mp_event',
   'mp_barrier', 'mp_queue', 'mp_simple_queue', 'mp_joinable_queue', 'mp_pipe', 'process',
+  // Reader-only, last so that the writers' values keep their indexes (see UNKNOWN).
+  UNKNOWN,
 ] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /**
- * Why a thread waited (`W` records). The reason is the operation, the object is what it
+ * Why a lane waited (`W` records). The reason is the operation, the object is what it
  * waited on; `queue_get` on a queue object, `condition` on a Condition, and so on.
  */
 export const WAIT_REASONS = [
   'lock', 'rlock', 'condition', 'semaphore', 'event', 'barrier',
   'queue_get', 'queue_put', 'queue_join', 'join', 'sleep', 'future', 'select',
   'mp_lock', 'mp_semaphore', 'mp_queue_get', 'mp_queue_put', 'pipe_recv', 'process_join',
+  // Reader-only, last: models index reasons by position (a Uint8 column), see UNKNOWN.
+  UNKNOWN,
 ] as const;
 export type WaitReason = (typeof WAIT_REASONS)[number];
+
+/**
+ * Kinds of lanes (v2). A lane is anything that runs and can wait: an OS thread (`T` records),
+ * an asyncio task, a greenlet, a GPU queue (stream, command queue), an MPI rank, a task-queue
+ * worker (`Y` records). Lane ids share one per-file namespace, so every record that names a
+ * lane works on any kind.
+ */
+export const LANE_KINDS = ['thread', 'task', 'greenlet', 'gpu-queue', 'rank', 'worker', UNKNOWN] as const;
+export type LaneKind = (typeof LANE_KINDS)[number];
+
+/**
+ * Kinds of `L` flows. "work" (v2) was "task" in v1 files; readers map the old word, which
+ * asyncio's tasks now need.
+ */
+export const FLOW_KINDS = ['queue', 'pipe', 'work', 'result', 'future'] as const;
+/** Kinds of `X` spans: "work" (v2; "task" in v1) a work item's run, "hold" a held mp lock. */
+export const SPAN_KINDS = ['work', 'hold'] as const;
+/** What v1 called a work item, in flow kinds, span kinds and key prefixes. */
+export const V1_WORK_WORD = 'task';
+export const WORK_WORD = 'work';
+
+/** Why a process file ended (`Z` records). */
+export const END_REASONS = ['exit', 'signal', 'os_exit', 'exec'] as const;
+/** Levels of agent diagnostics (`!` records). */
+export const DIAGNOSTIC_LEVELS = ['info', 'warning', 'error'] as const;
 
 /** Bits of the `flags` field of a wait. */
 export const WaitFlags = {
@@ -140,8 +215,32 @@ export const SampleState = {
 } as const;
 
 /**
+ * Formats of the string keys that join records across lanes and processes. `scope: "host"`:
+ * the key is unique on its machine only (it holds a pid or a POSIX semaphore name), so the
+ * model scopes it by host before joining; `"global"`: unique everywhere (a task id the broker
+ * gave). Keys of unknown prefixes are host-scoped, the safe choice: they never join two hosts.
+ */
+export const KEY_FORMATS = {
+  msg: { template: 'msg:<senderPid>:<n>', scope: 'host', on: 'L (queue, pipe)' },
+  work: { template: 'work:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (work), X (work)' },
+  result: { template: 'result:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (result)' },
+  task: { template: 'task:<submitterPid>:<job>:<i> (v1 name of work:)', scope: 'host', on: 'L, X (v1)' },
+  globalKey: { template: 'a multiprocessing semaphore name "/mp-…", or "<creatorPid>:<handle>"', scope: 'host', on: 'O field 8, X (hold) field 8' },
+} as const satisfies Record<string, { template: string; scope: 'host' | 'global'; on: string }>;
+export type KeyScope = 'host' | 'global';
+
+/** The scope of a key by its prefix (see {@link KEY_FORMATS}). */
+export function keyScope(key: string): KeyScope {
+  const colon = key.indexOf(':');
+  const prefix = colon < 0 ? '' : key.slice(0, colon);
+  const f = Object.hasOwn(KEY_FORMATS, prefix) ? (KEY_FORMATS as Record<string, { scope: KeyScope }>)[prefix] : undefined;
+  return f?.scope ?? 'host';
+}
+
+/**
  * Every record type, as a tuple. The comment on each gives its version and meaning.
- * Optional ids are `null` when unknown.
+ * Optional ids are `null` when unknown. "lane" is a lane id of the file: a thread's (`T`) or
+ * another lane's (`Y`); in v1 files every lane is a thread, so a v1 tid is a v2 lane id.
  */
 export type TraceRecord =
   /** v1. Site definition: a source location. `func` is the code object's qualified name. */
@@ -153,59 +252,67 @@ export type TraceRecord =
    * `globalKey` (optional 8th field, added in v1 without a version bump; absent or null when
    * the object lives in one process): an id that every process seeing the same
    * multiprocessing object writes alike, e.g. the semaphore name "/mp-xyz" of an mp.Lock, so
-   * readers can treat the per-process definitions as one object. */
+   * readers can treat the per-process definitions as one object (host-scoped, see KEY_FORMATS). */
   | ['O', ObjectId, ObjectKind, string, SiteId | null, ObjectId | null, string | null, (string | null)?]
   /** v1. Stack frame node: frames form a prefix tree; a sample refers to its leaf. */
   | ['F', FrameId, FrameId | null, SiteId]
-  /** v1. Thread start (or first sight): ts, tid, OS native id, name, daemon (0/1),
-   * parent thread tid (the one that called start()), site of the start() call. */
-  | ['T', number, ThreadId, number, string, 0 | 1, ThreadId | null, SiteId | null]
-  /** v1. Thread renamed. */
-  | ['N', number, ThreadId, string]
-  /** v1. Thread end. */
-  | ['E', number, ThreadId]
-  /** v1. A completed wait: begin, end, tid, object, reason, site of the waiting call,
-   * holder tid and the holder's line when the wait began (locks, joins), the tid that
+  /** v1. Thread start (or first sight): ts, lane, OS native id, name, daemon (0/1),
+   * parent lane (the thread that called start()), site of the start() call. */
+  | ['T', number, LaneId, number, string, 0 | 1, LaneId | null, SiteId | null]
+  /** v2. A lane that is not an OS thread: ts, lane, kind, parent lane (the thread a task runs
+   * on, the thread that created a GPU queue) or null, name, creation site, clock domain (null:
+   * the file's; otherwise every time on this lane's records is on that clock, see `M`). */
+  | ['Y', number, LaneId, LaneKind, LaneId | null, string, SiteId | null, string | null]
+  /** v1. Lane renamed (v1: a thread). */
+  | ['N', number, LaneId, string]
+  /** v1. Lane end (v1: a thread). */
+  | ['E', number, LaneId]
+  /** v1. A completed wait: begin, end, lane, object, reason, site of the waiting call,
+   * holder lane and the holder's line when the wait began (locks, joins), the lane that
    * released/notified/set the object and let this waiter go (the unblock edge), flags. */
-  | ['W', number, number, ThreadId, ObjectId, WaitReason, SiteId | null, ThreadId | null,
-      SiteId | null, ThreadId | null, number]
+  | ['W', number, number, LaneId, ObjectId, WaitReason, SiteId | null, LaneId | null,
+      SiteId | null, LaneId | null, number]
   /** v1. Acquisition counts of a lock since the previous `A` for it: object, count. */
   | ['A', number, ObjectId, number]
-  /** v1. A stack sample of one thread: ts, tid, leaf frame (null: no Python frame), state. */
-  | ['K', number, ThreadId, FrameId | null, number]
-  /** v1. Cumulative CPU time of a thread, read from its per-thread CPU clock. */
-  | ['C', number, ThreadId, number]
+  /** v1. A stack sample of one lane: ts, lane, leaf frame (null: no Python frame), state. */
+  | ['K', number, LaneId, FrameId | null, number]
+  /** v1. Cumulative CPU time of a thread lane, read from its per-thread CPU clock. */
+  | ['C', number, LaneId, number]
   /** v1. A child process this process started: ts, child pid, how ("fork", "spawn",
-   * "forkserver", "subprocess", "popen"), argv, tid of the starting thread, site. */
-  | ['P', number, number, string, string[], ThreadId, SiteId | null]
+   * "forkserver", "subprocess", "popen"), argv, lane of the starting thread, site. */
+  | ['P', number, number, string, string[], LaneId, SiteId | null]
   /** v1. A child process ended (as seen by this process): ts, pid, exit code (negative:
    * killed by that signal). */
   | ['Q', number, number, number]
   /** v1. One end of a flow (message, hand-off, work item) between lanes, possibly in other
-   * processes: ts, tid, flow key (globally unique string, e.g. "<pid>:<serial>:<n>"),
-   * phase ("s" start, "t" step, "f" finish), kind ("queue", "pipe", "task", "result",
-   * "future"), object, size in bytes or null.
+   * processes: ts, lane, flow key (see KEY_FORMATS), phase ("s" start, "t" step, "f"
+   * finish), kind (FLOW_KINDS), object, size in bytes or null.
    *
    * Work items (a multiprocessing Pool task or chunk, a ProcessPoolExecutor call) have the
-   * key "task:<submitterPid>:<job>:<i>": `s` in the submitting thread when it is submitted
-   * (object: the pool or executor, size null), `f` in the worker thread that takes it (size:
-   * the pickled arguments in bytes, or null). Its result goes back as the flow "result:" +
-   * the same rest of the key: `s` in the worker when the function returns, `f` in the submitting process's
-   * thread that receives it (size: the pickled result). The run itself is an `X` span of
-   * kind "task" with the same key.
+   * key "work:<submitterPid>:<job>:<i>" ("task:..." and kind "task" in v1): `s` in the
+   * submitting thread when it is submitted (object: the pool or executor, size null), `f` in
+   * the worker thread that takes it (size: the pickled arguments in bytes, or null). Its result
+   * goes back as the flow "result:" + the same rest of the key: `s` in the worker when the
+   * function returns, `f` in the submitting process's thread that receives it (size: the
+   * pickled result). The run itself is an `X` span of kind "work" with the same key.
    * Messages between processes (multiprocessing Queue, SimpleQueue, JoinableQueue, Pipe)
    * have the key "msg:<senderPid>:<n>" and kind "queue" or "pipe": `s` in the sender, `f` in
    * the receiver, both naming the queue or pipe object; the size is on the `f` end. */
-  | ['L', number, ThreadId, string, 's' | 't' | 'f', string, ObjectId | null, number | null]
-  /** v1. A named span on a thread that is not a wait: work item run, task step, GPU op.
-   * begin, end, tid, kind, label, site, and (optional 8th field, added in v1 without a
+  | ['L', number, LaneId, string, 's' | 't' | 'f', string, ObjectId | null, number | null]
+  /** v1. A named span on a lane that is not a wait: work item run, task step, GPU op.
+   * begin, end, lane, kind, label, site, and (optional 8th field, added in v1 without a
    * version bump; absent or null when there is none) the key the span joins on. Kinds:
-   * "task", a work item's run: label the function's qualified name (e.g. "square"), site its
-   * `def` line, key the work item's flow key (see `L`). "hold": a multiprocessing Lock/RLock
-   * held by the thread, key the lock's globalKey (see `O`). */
-  | ['X', number, number, ThreadId, string, string, SiteId | null, (string | null)?]
+   * "work" ("task" in v1), a work item's run: label the function's qualified name (e.g.
+   * "square"), site its `def` line, key the work item's flow key (see `L`). "hold": a
+   * multiprocessing Lock/RLock held by the thread, key the lock's globalKey (see `O`). */
+  | ['X', number, number, LaneId, string, string, SiteId | null, (string | null)?]
   /** v1. Counter value: ts, name, value (queue depth, loop lag). */
   | ['V', number, string, number]
+  /** v2. A clock calibration: at `ts` on the file's clock, the clock `domain` read `domainTs`,
+   * both within `errorNs` (half the time the pair took to read). Two or more pairs of one
+   * domain give its rate too. The agent pairs its clock with the wall clock ("wall") at start
+   * and end; a GPU hook pairs the host clock with the device clock of a queue's domain. */
+  | ['M', number, string, number, number]
   /** v1. An agent diagnostic: ts, level ("info" | "warning" | "error"), message. */
   | ['!', number, string, string]
   /** v1. End of file: ts, reason ("exit", "signal", "os_exit", "exec"), exit code or null,
@@ -215,60 +322,143 @@ export type TraceRecord =
 export type RecordCode = TraceRecord[0];
 
 /**
- * Field shapes used by {@link validateRecord}: one letter per field after the type code.
+ * Field letters, one per field after the type code (the contract describes each):
  * i = integer, I = integer or null, s = string, S = string or null, a = array of strings,
- * b = 0 or 1, k = object kind, r = wait reason, p = flow phase, n = number.
- * The contract test checks that the agent's output matches these exactly.
- *
- * These are the fields every writer of v1 writes. Trailing fields added later in v1 are in
- * {@link OPTIONAL_SHAPES}: they are optional, so this table stays the minimum (the Python
- * tests read it from this file too, letters only, and check at least these fields).
+ * b = 0 or 1, k = object kind, r = wait reason, y = lane kind, p = flow phase, n = number.
+ * Enum letters (k, r, y) accept any short word: a value this reader does not know is a newer
+ * writer's, kept as {@link UNKNOWN} with a warning, never an invalid record.
  */
-export const RECORD_SHAPES: Readonly<Record<RecordCode, string>> = {
-  S: 'isis',
-  O: 'iksIIS',
-  F: 'iIi',
-  T: 'iiisbII',
-  N: 'iis',
-  E: 'ii',
-  W: 'iiiirIIIIi',
-  A: 'iii',
-  K: 'iiIi',
-  C: 'iii',
-  P: 'iisaiI',
-  Q: 'iii',
-  L: 'iispsII',
-  X: 'iiissI',
-  V: 'isn',
-  '!': 'iss',
-  Z: 'isIi',
-};
+export const SHAPE_LETTERS = {
+  i: 'integer (within ±2^63)',
+  I: 'integer or null',
+  s: 'string',
+  S: 'string or null',
+  a: 'array of strings',
+  b: '0 or 1',
+  k: 'object kind (enums.objectKinds; other words are read as "unknown")',
+  r: 'wait reason (enums.waitReasons; other words are read as "unknown")',
+  y: 'lane kind (enums.laneKinds; other words are read as "unknown")',
+  p: 'flow phase: "s", "t" or "f"',
+  n: 'finite number',
+} as const;
+export type ShapeLetter = keyof typeof SHAPE_LETTERS;
+
+/** What an id field refers to; it must be defined earlier in the file. */
+export type IdRef = 'site' | 'object' | 'frame' | 'lane';
+
+/** One field of a record. */
+export interface FieldSpec {
+  name: string;
+  letter: ShapeLetter;
+  /** A time: on the clock of the record's lane (its `Y` clockDomain, else the file's). */
+  time?: true;
+  /** An id defined by an earlier S (site), O (object), F (frame), or T/Y (lane) record. */
+  ref?: IdRef;
+  /** This field defines the id (the first field of S, O, F, T, Y). */
+  defines?: IdRef;
+}
+
+/** One record type: its name, the version that added it, its fields, its optional tail. */
+export interface RecordSpec {
+  name: string;
+  since: number;
+  fields: readonly FieldSpec[];
+  /** Trailing fields added later without a version bump: may be absent, checked when present. */
+  optional: readonly FieldSpec[];
+}
+
+const f = (name: string, letter: ShapeLetter, more: Omit<FieldSpec, 'name' | 'letter'> = {}): FieldSpec => ({ name, letter, ...more });
+const ts = (name = 'ts'): FieldSpec => f(name, 'i', { time: true });
+const lane = (name = 'lane', letter: 'i' | 'I' = 'i'): FieldSpec => f(name, letter, { ref: 'lane' });
+const site = (name = 'site'): FieldSpec => f(name, 'I', { ref: 'site' });
 
 /**
- * Optional trailing fields, added in v1 without a version bump (see the file comment): a
- * record may end before them (older agents), and when present they must match these shapes,
- * in the same letters as {@link RECORD_SHAPES}. Fields after these are ignored.
- * O: `globalKey` (the same multiprocessing object in several processes).
- * X: `key` (a work item's flow key, or the globalKey of a held multiprocessing lock).
+ * Every record type, field by field: the one table the validator, the record scanner, the
+ * generated contract (runtime/python/weft/trace_format.json) and so the Python agent and its
+ * tests read. Meanings are in {@link TraceRecord}.
  */
-export const OPTIONAL_SHAPES: Readonly<Partial<Record<RecordCode, string>>> = {
-  O: 'S',
-  X: 'S',
+export const RECORDS: Readonly<Record<RecordCode, RecordSpec>> = {
+  S: { name: 'site', since: 1, optional: [], fields: [f('id', 'i', { defines: 'site' }), f('file', 's'), f('line', 'i'), f('func', 's')] },
+  O: {
+    name: 'object', since: 1,
+    fields: [f('id', 'i', { defines: 'object' }), f('kind', 'k'), f('name', 's'), site(), f('parent', 'I', { ref: 'object' }), f('role', 'S')],
+    optional: [f('globalKey', 'S')],
+  },
+  F: { name: 'frame', since: 1, optional: [], fields: [f('id', 'i', { defines: 'frame' }), f('parent', 'I', { ref: 'frame' }), f('site', 'i', { ref: 'site' })] },
+  T: {
+    name: 'thread', since: 1, optional: [],
+    fields: [ts(), f('lane', 'i', { defines: 'lane' }), f('nativeId', 'i'), f('name', 's'), f('daemon', 'b'), lane('parentLane', 'I'), site()],
+  },
+  Y: {
+    name: 'lane', since: 2, optional: [],
+    fields: [ts(), f('lane', 'i', { defines: 'lane' }), f('kind', 'y'), lane('parentLane', 'I'), f('name', 's'), site(), f('clockDomain', 'S')],
+  },
+  N: { name: 'rename', since: 1, optional: [], fields: [ts(), lane(), f('name', 's')] },
+  E: { name: 'laneEnd', since: 1, optional: [], fields: [ts(), lane()] },
+  W: {
+    name: 'wait', since: 1, optional: [],
+    fields: [
+      ts('begin'), ts('end'), lane(), f('object', 'i', { ref: 'object' }), f('reason', 'r'), site(),
+      lane('holder', 'I'), site('holderSite'), lane('waker', 'I'), f('flags', 'i'),
+    ],
+  },
+  A: { name: 'acquisitions', since: 1, optional: [], fields: [ts(), f('object', 'i', { ref: 'object' }), f('count', 'i')] },
+  K: { name: 'sample', since: 1, optional: [], fields: [ts(), lane(), f('frame', 'I', { ref: 'frame' }), f('state', 'i')] },
+  C: { name: 'cpu', since: 1, optional: [], fields: [ts(), lane(), f('cpuNs', 'i')] },
+  P: { name: 'childStart', since: 1, optional: [], fields: [ts(), f('pid', 'i'), f('how', 's'), f('argv', 'a'), lane(), site()] },
+  Q: { name: 'childExit', since: 1, optional: [], fields: [ts(), f('pid', 'i'), f('code', 'i')] },
+  L: {
+    name: 'flow', since: 1, optional: [],
+    fields: [ts(), lane(), f('key', 's'), f('phase', 'p'), f('kind', 's'), f('object', 'I', { ref: 'object' }), f('size', 'I')],
+  },
+  X: {
+    name: 'span', since: 1,
+    fields: [ts('begin'), ts('end'), lane(), f('kind', 's'), f('label', 's'), site()],
+    optional: [f('key', 'S')],
+  },
+  V: { name: 'counter', since: 1, optional: [], fields: [ts(), f('name', 's'), f('value', 'n')] },
+  M: { name: 'calibration', since: 2, optional: [], fields: [ts(), f('domain', 's'), f('domainTs', 'i'), f('errorNs', 'i')] },
+  '!': { name: 'diagnostic', since: 1, optional: [], fields: [ts(), f('level', 's'), f('message', 's')] },
+  Z: { name: 'end', since: 1, optional: [], fields: [ts(), f('reason', 's'), f('exitCode', 'I'), f('records', 'i')] },
 };
 
-const KIND_SET: ReadonlySet<string> = new Set(OBJECT_KINDS);
-const REASON_SET: ReadonlySet<string> = new Set(WAIT_REASONS);
+const lettersOf = (fields: readonly FieldSpec[]): string => fields.map((x) => x.letter).join('');
+const mapRecords = (pick: (r: RecordSpec) => string): Record<RecordCode, string> =>
+  Object.fromEntries(Object.entries(RECORDS).map(([code, r]) => [code, pick(r)])) as Record<RecordCode, string>;
+
+/**
+ * Field shapes used by {@link validateRecord}, derived from {@link RECORDS}: the letters of
+ * the fields every writer of the record's version writes.
+ */
+export const RECORD_SHAPES: Readonly<Record<RecordCode, string>> = mapRecords((r) => lettersOf(r.fields));
+
+/**
+ * Optional trailing fields, added without a version bump (see the file comment): a record
+ * may end before them (older agents), and when present they must match these shapes.
+ * Fields after these are ignored. O: `globalKey`; X: `key`.
+ */
+export const OPTIONAL_SHAPES: Readonly<Partial<Record<RecordCode, string>>> = Object.fromEntries(
+  Object.entries(RECORDS).filter(([, r]) => r.optional.length > 0).map(([code, r]) => [code, lettersOf(r.optional)]),
+);
+
+import { describeValue, isTraceInt } from './safe-values';
+
+/** An enum word a newer writer may have added: short, lower case, no odd characters. */
+const ENUM_WORD = /^[a-z][a-z0-9_.-]{0,47}$/;
 
 function fieldOk(shape: string, v: unknown): boolean {
   switch (shape) {
-    case 'i': return Number.isInteger(v);
-    case 'I': return v === null || Number.isInteger(v);
+    // Integers within ±2^63 (isTraceInt): 1e308 is an integer to JavaScript too.
+    case 'i': return isTraceInt(v);
+    case 'I': return v === null || isTraceInt(v);
     case 's': return typeof v === 'string';
     case 'S': return v === null || typeof v === 'string';
     case 'a': return Array.isArray(v) && v.every((x) => typeof x === 'string');
     case 'b': return v === 0 || v === 1;
-    case 'k': return typeof v === 'string' && KIND_SET.has(v);
-    case 'r': return typeof v === 'string' && REASON_SET.has(v);
+    // Enum words: known or not (see SHAPE_LETTERS); the file handlers map unknown ones.
+    case 'k':
+    case 'r':
+    case 'y': return typeof v === 'string' && ENUM_WORD.test(v);
     case 'p': return v === 's' || v === 't' || v === 'f';
     case 'n': return typeof v === 'number' && Number.isFinite(v);
     default: return false;
@@ -286,21 +476,24 @@ export function validateRecord(rec: unknown): string | null {
     return 'record is not an array starting with a type code';
   }
   const code = rec[0] as string;
-  const shape = (RECORD_SHAPES as Record<string, string | undefined>)[code];
-  if (shape === undefined) return `unknown record type "${code}"`;
+  // Own properties only: a plain lookup finds Object.prototype's members, and "__proto__",
+  // "toString" and "constructor" records were accepted or misreported. Values in messages go
+  // through describeValue: JSON.stringify of a 100,000-deep array overflows the stack.
+  const shape = Object.hasOwn(RECORD_SHAPES, code) ? (RECORD_SHAPES as Record<string, string>)[code] : undefined;
+  if (shape === undefined) return `unknown record type ${describeValue(code, 20)}`;
   if (rec.length - 1 < shape.length) {
     return `record "${code}" has ${rec.length - 1} fields, expected ${shape.length}`;
   }
   for (let i = 0; i < shape.length; i++) {
     if (!fieldOk(shape[i] as string, rec[i + 1])) {
-      return `record "${code}" field ${i + 1} (${JSON.stringify(rec[i + 1])}) does not match shape "${shape[i]}"`;
+      return `record "${code}" field ${i + 1} (${describeValue(rec[i + 1])}) does not match shape "${shape[i]}"`;
     }
   }
-  const optional = (OPTIONAL_SHAPES as Record<string, string | undefined>)[code] ?? '';
+  const optional = (Object.hasOwn(OPTIONAL_SHAPES, code) ? (OPTIONAL_SHAPES as Record<string, string>)[code] : undefined) ?? '';
   for (let k = 0; k < optional.length && shape.length + k + 1 < rec.length; k++) {
     const i = shape.length + k;
     if (!fieldOk(optional[k] as string, rec[i + 1])) {
-      return `record "${code}" field ${i + 1} (${JSON.stringify(rec[i + 1])}) does not match shape "${optional[k]}" (optional)`;
+      return `record "${code}" field ${i + 1} (${describeValue(rec[i + 1])}) does not match shape "${optional[k]}" (optional)`;
     }
   }
   return null;
@@ -310,10 +503,10 @@ export function validateRecord(rec: unknown): string | null {
 export function validateHeader(h: unknown): string | null {
   if (typeof h !== 'object' || h === null || Array.isArray(h)) return 'first line is not a JSON object';
   const o = h as Record<string, unknown>;
-  if (o.format !== FORMAT_NAME) return `first line is not a Weft header (format is ${JSON.stringify(o.format)})`;
-  if (!Number.isInteger(o.version)) return 'header has no integer version';
+  if (o.format !== FORMAT_NAME) return `first line is not a Weft header (format is ${describeValue(o.format)})`;
+  if (!isTraceInt(o.version)) return 'header has no integer version';
   const ints = ['pid', 'ppid', 'serial', 'startNs', 'wallNs', 'sampleHz'] as const;
-  for (const k of ints) if (!Number.isInteger(o[k])) return `header field "${k}" is not an integer`;
+  for (const k of ints) if (!isTraceInt(o[k])) return `header field "${k}" is not an integer (within ±2^63)`;
   const strs = ['agent', 'python', 'implementation', 'platform', 'clock', 'cwd', 'executable', 'startMethod'] as const;
   for (const k of strs) if (typeof o[k] !== 'string') return `header field "${k}" is not a string`;
   if (typeof o.gil !== 'boolean') return 'header field "gil" is not a boolean';

@@ -165,7 +165,9 @@ export interface LoadOptions extends ReadOptions {
  * which worker finished first. A file that is empty or not a trace is skipped with a warning
  * when other files are readable; when none is, its error is thrown.
  */
-export async function loadTrace(target: string, opts: LoadOptions = {}): Promise<TraceModel> {
+export async function loadTrace(target: string | readonly string[], opts: LoadOptions = {}): Promise<TraceModel> {
+  // Several folders (or a folder of folders) are read file by file in listing order: folder,
+  // then host, pid, serial. Merging several hosts' clocks is the model's job, not done here yet.
   const listing = await listTraceFiles(target);
   const parser = opts.parser ?? (await createParser(listing.files, opts));
   try {

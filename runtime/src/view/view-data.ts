@@ -103,6 +103,8 @@ const REASON_STATE: Readonly<Record<WaitReason, SegmentStateValue>> = {
   join: SegmentState.JOIN, future: SegmentState.JOIN, process_join: SegmentState.JOIN,
   sleep: SegmentState.SLEEP,
   select: SegmentState.IO,
+  // A reason a newer agent wrote: shown as a generic wait ("unknown kind" in its details).
+  unknown: SegmentState.SYNC,
 };
 
 export function stateOfReason(reasonIndex: number): SegmentStateValue {

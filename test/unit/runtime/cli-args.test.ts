@@ -43,26 +43,33 @@ describe('weft run arguments', () => {
 
 describe('weft summary and export arguments', () => {
   it('parses summary', () => {
-    expect(parseArgs(['summary', 'd', '--json'])).toEqual({ kind: 'summary', dir: 'd', json: true });
-    expect(parseArgs(['summary', 'd'])).toEqual({ kind: 'summary', dir: 'd', json: false });
+    expect(parseArgs(['summary', 'd', '--json'])).toEqual({ kind: 'summary', dirs: ['d'], json: true });
+    expect(parseArgs(['summary', 'd'])).toEqual({ kind: 'summary', dirs: ['d'], json: false });
     expect(usage(['summary'])).toMatch(/needs a trace directory/);
-    expect(usage(['summary', 'a', 'b'])).toMatch(/takes one trace directory/);
     expect(usage(['summary', 'd', '--yaml'])).toMatch(/unknown option --yaml for "weft summary"/);
   });
 
   it('parses export', () => {
-    expect(parseArgs(['export', 'd', '--format', 'chrome', '-o', 't.json'])).toEqual({ kind: 'export', dir: 'd', format: 'chrome', out: 't.json' });
+    expect(parseArgs(['export', 'd', '--format', 'chrome', '-o', 't.json'])).toEqual({ kind: 'export', dirs: ['d'], format: 'chrome', out: 't.json' });
     expect(parseArgs(['export', '--output=-', 'd'])).toMatchObject({ out: '-' });
     expect(usage(['export', 'd'])).toMatch(/needs -o FILE/);
     expect(usage(['export', 'd', '--format', 'pprof', '-o', 'x'])).toMatch(/unknown export format "pprof"; the supported format is chrome/);
   });
 
   it('parses report, whose output defaults to a file in the trace directory', () => {
-    expect(parseArgs(['report', 'd', '-o', 'r.html'])).toEqual({ kind: 'report', dir: 'd', out: 'r.html' });
-    expect(parseArgs(['report', 'd'])).toEqual({ kind: 'report', dir: 'd', out: null });
+    expect(parseArgs(['report', 'd', '-o', 'r.html'])).toEqual({ kind: 'report', dirs: ['d'], out: 'r.html' });
+    expect(parseArgs(['report', 'd'])).toEqual({ kind: 'report', dirs: ['d'], out: null });
     expect(usage(['report'])).toMatch(/needs a trace directory/);
     expect(usage(['report', 'd', '-o'])).toMatch(/-o needs a file name/);
     expect(usage(['report', 'd', '--pdf'])).toMatch(/unknown option --pdf for "weft report"/);
+  });
+
+  it('summary, export and report take several trace directories, in the order given', () => {
+    expect(parseArgs(['summary', 'a', 'b', '--json', 'c'])).toEqual({ kind: 'summary', dirs: ['a', 'b', 'c'], json: true });
+    expect(parseArgs(['export', 'a', '-o', 't.json', 'b'])).toEqual({ kind: 'export', dirs: ['a', 'b'], format: 'chrome', out: 't.json' });
+    expect(parseArgs(['report', 'rank0', 'rank1'])).toEqual({ kind: 'report', dirs: ['rank0', 'rank1'], out: null });
+    for (const c of ['summary', 'export', 'report'] as const) expect(HELP[c]).toMatch(new RegExp(`^usage: weft ${c} DIR\\.\\.\\.`));
+    expect(HELP.main).toContain('one or more trace directories as one run');
   });
 });
 

@@ -3,6 +3,7 @@
  * validateRecord) accepts, with the same values: it only changes speed.
  */
 import { describe, expect, it } from 'vitest';
+import { nestsDeeperThan } from '../../../runtime/src/format/safe-values';
 import { validateRecord } from '../../../runtime/src/format/spec';
 import { RecordScanner } from '../../../runtime/src/reader/record-scanner';
 
@@ -15,7 +16,10 @@ function scan(line: string): unknown[] | null {
   return rec === null ? null : [...rec];
 }
 
+/** The reader's general path: a depth check on the bytes, JSON.parse, validateRecord. */
 function general(line: string): unknown[] | null {
+  const bytes = enc.encode(line);
+  if (nestsDeeperThan(bytes, 0, bytes.length)) return null;
   try {
     const v = JSON.parse(line) as unknown;
     return validateRecord(v) === null ? (v as unknown[]) : null;
@@ -77,7 +81,7 @@ describe('record scanner', () => {
       return seed % n;
     };
     const reasons = ['lock', 'sleep', 'queue_get', 'condition'];
-    const field = (): string => ['null', String(rand(1e9)), String(-rand(100)), `"${reasons[rand(4)]}"`, '0', '1'][rand(6)] as string;
+    const field = (): string => ['null', String(rand(1e9)), String(-rand(100)), `"${reasons[rand(4)]}"`, '0', '1', '1e308', '[[1]]'][rand(8)] as string;
     for (let i = 0; i < 3000; i++) {
       const code = ['W', 'K', 'C', 'A', 'E', 'Q'][rand(6)] as string;
       const n = { W: 10, K: 4, C: 3, A: 3, E: 2, Q: 3 }[code] as number;
@@ -87,6 +91,28 @@ describe('record scanner', () => {
       if (fast !== null) expect(fast, line).toEqual(general(line));
       // These lines are compact (no spaces, floats or escapes): valid ones must be scanned.
       else expect(general(line), `${line} is valid but was not scanned`).toBeNull();
+    }
+  });
+
+  it('agrees with the general path on hostile lines: prototype keys, huge numbers, deep arrays', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const rejected = [
+      '["__proto__",1,2]', '["toString",1]', '["constructor",1,2,3]', '["hasOwnProperty",1,2]',
+      '["C",1e308,1,2]', '["C",-1e308,1,2]', '["E",1e400,1]', // 1e400 parses to Infinity
+      '["C",9223372036854775808,1,2]', '["C",99999999999999999999,1,2]', // 2^63 and beyond
+      `["E",${deep},1]`, `["E",1,${deep}]`, `["W",1,2,1,1,${deep},null,null,null,null,0]`,
+      `["E",1,2,${deep}]`, // even as a trailing field: the line is damaged
+    ];
+    for (const line of rejected) {
+      expect(scan(line), line.slice(0, 40)).toBeNull();
+      expect(general(line), line.slice(0, 40)).toBeNull();
+    }
+    // Integers past 2^53 are real (CLOCK_MONOTONIC after 104 days of uptime): the general
+    // path reads them, the scanner leaves them to it (more than 15 digits).
+    const accepted = ['["C",9007199254740993,1,2]', '["E",123456789012345678,1]', '["K",9223372036854774784,1,null,0]'];
+    for (const line of accepted) {
+      expect(scan(line), line).toBeNull();
+      expect(general(line), line).not.toBeNull();
     }
   });
 

@@ -42,14 +42,13 @@ import threading
 from types import ModuleType
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from . import frames, registry
+from . import contract, frames, registry
 from .clock import now
 from .hooks import Patches
 from .registry import get_ident, is_user_file, user_where
 
-TIMED_OUT = 1
-OPEN = 2
-HOLDER_CHANGED = 4
+# Re-exported: the other hooks and the exit routine take them from here.
+TIMED_OUT, OPEN, HOLDER_CHANGED = contract.TIMED_OUT, contract.OPEN, contract.HOLDER_CHANGED
 
 _allocate_lock = _thread.allocate_lock
 _RawRLock = _thread.RLock

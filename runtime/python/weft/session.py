@@ -9,14 +9,14 @@ import sys
 import threading
 from typing import List, Optional, Tuple
 
-from . import __version__, frames, locks, primitives, processes, queues, registry, sampler, threads
+from . import __version__, contract, frames, locks, primitives, processes, queues, registry, sampler, threads
 from .clock import clock_domain, host_identity, now, wall_ns, wall_pair
 from .hooks import Hook, HookSet, Patches, later
 from .shutdown import ExitRoutine
 from .writer import TraceWriter
 
-FORMAT_NAME = "weft-trace"
-FORMAT_VERSION = 2
+FORMAT_NAME = contract.FORMAT_NAME
+FORMAT_VERSION = contract.FORMAT_VERSION
 
 _HOST: "dict[str, str] | None" = None
 

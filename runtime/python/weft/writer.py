@@ -16,6 +16,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Optional, Set
 
 from .clock import block_signals_in_this_thread, raw_sleep
+from .contract import trace_file_name
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -31,7 +32,7 @@ def open_trace_file(out_dir: str, pid: int, host_id: str) -> "tuple[int, int, st
     os.makedirs(out_dir, exist_ok=True)
     serial = 0
     while True:
-        path = os.path.join(out_dir, f"weft-{host_id}-{pid}-{serial}.jsonl")
+        path = os.path.join(out_dir, trace_file_name(host_id, pid, serial))
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             return fd, serial, path

@@ -20,10 +20,8 @@ from typing import Any, Callable, Optional, Tuple
 from .. import registry
 from ..clock import now
 from ..hooks import Patches
+from ..contract import WORK
 from . import Sent, agent, arrived, pid, queue_channel, tls
-
-# The flow and span kind of a work item (format v2; v1 wrote "task", the word asyncio needs).
-WORK = "work"
 
 
 class TaskSent(Sent):
@@ -191,7 +189,7 @@ def _tag_pool(pool: Any) -> None:
                 p = ref()
                 result = p._cache.get(job) if p is not None else None
                 ts, tid = getattr(result, "_weft_submit", None) or (now(), a.tid())
-                key = f"work:{submitter}:{job}:{i}"
+                key = f"{WORK}:{submitter}:{job}:{i}"
                 a.emit(["L", ts, tid, key, "s", WORK, None, None])
                 task = TaskSent(key, WORK, task)
             except Exception as e:
@@ -251,4 +249,4 @@ def _exec_call_item(q: Any, obj: Any) -> Any:
 
 
 def _exec_key(serial: int, work_id: int) -> str:
-    return f"work:{pid()}:e{serial}:{work_id}"
+    return f"{WORK}:{pid()}:e{serial}:{work_id}"

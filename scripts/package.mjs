@@ -47,6 +47,8 @@ try {
   const required = [
     'package.json', 'dist/extension.js', 'dist/webview.js', pkg.icon,
     'runtime/python/weft/__main__.py', 'runtime/python/weft/runner.py',
+    // The agent loads the format contract at import (weft/contract.py): without it, it fails.
+    'runtime/python/weft/trace_format.json',
     ...nodeBundles,
     // Every package a bundle requires at run time must travel with it: installing the .vsix
     // must need nothing else.

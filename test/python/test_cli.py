@@ -74,15 +74,17 @@ class Options(unittest.TestCase):
         finally:
             sys.path.remove(AGENT)
         out = tempfile.mkdtemp(prefix="weft-test-")
-        a = TraceWriter(out, {"pid": 4242}, 100)
-        b = TraceWriter(out, {"pid": 4242}, 100)
+        header = {"pid": 4242, "host": {"id": "0123456789ab"}}
+        a = TraceWriter(out, dict(header), 100)
+        b = TraceWriter(out, dict(header), 100)
         self.assertEqual((a.serial, b.serial), (0, 1))
-        self.assertEqual(sorted(os.listdir(out)), ["weft-4242-0.jsonl", "weft-4242-1.jsonl"])
+        self.assertEqual(sorted(os.listdir(out)), ["weft-0123456789ab-4242-0.jsonl", "weft-0123456789ab-4242-1.jsonl"])
         for w in (a, b):
             w.close(["Z", 0, "exit", 0, 0])
             w.close(["Z", 0, "exit", 0, 0])  # idempotent
-        with open(os.path.join(out, "weft-4242-0.jsonl")) as f:
-            self.assertEqual(f.read().splitlines(), ['{"pid":4242,"serial":0}', '["Z",0,"exit",0,0]'])
+        with open(os.path.join(out, "weft-0123456789ab-4242-0.jsonl")) as f:
+            self.assertEqual(f.read().splitlines(),
+                             ['{"pid":4242,"host":{"id":"0123456789ab"},"serial":0}', '["Z",0,"exit",0,0]'])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ if AGENT not in sys.path:
     sys.path.insert(0, AGENT)
 
 from weft import frames  # noqa: E402
+from weft.hooks import Patches  # noqa: E402
 
 GUARDED = frames.NEEDS_GUARD
 
@@ -23,8 +24,9 @@ GUARDED = frames.NEEDS_GUARD
 @unittest.skipUnless(GUARDED, "the collector guard is for CPython (frames are plain objects elsewhere)")
 class CollectorGuard(unittest.TestCase):
     def setUp(self) -> None:
-        frames.install()
-        self.addCleanup(frames.uninstall)
+        patches = Patches("gc guard")
+        frames.install(patches, gc)
+        self.addCleanup(patches.undo)
         self.was_on = gc.isenabled()
         self.addCleanup(lambda: gc.enable() if self.was_on else gc.disable())
 

@@ -153,6 +153,7 @@ class UnderTheAgent(unittest.TestCase):
         self.assertEqual(threading.Event.__init__.__module__, "threading")
         self.assertEqual(queue.Queue.__init__.__module__, "queue")
         self.assertEqual(os._exit.__module__, "posix")
+        self.assertEqual([f for f in sys.meta_path if type(f).__module__.startswith("weft")], [])
         self.assertIsNone(registry.current)
 
 

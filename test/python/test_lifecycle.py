@@ -37,6 +37,14 @@ class CrashSafety(unittest.TestCase):
         self.assertTrue(t.complete)
         self.assertEqual(t.records[-1][2:4], ["signal", -signal.SIGTERM])
 
+    @unittest.skipUnless(hasattr(signal, "pthread_sigmask"), "needs pthread_sigmask")
+    def test_a_child_sent_sigterm_right_after_fork_dies_of_it(self):
+        # Regression: a Pool terminated before its new workers had run lost some of them, and
+        # the parent's join waited for good (weft.shutdown._ForkGuard). 7 children of 20 lived
+        # on without the guard.
+        proc, out = run_agent([program("fork_sigterm.py"), "20"], agent_args=["--sample-hz", "0"])
+        self.assertEqual((proc.returncode, proc.stdout), (0, "survivors 0\n"), proc.stderr)
+
     def test_os_exit_writes_the_end_record(self):
         proc, t = self.run_killed("os_exit")
         self.assertEqual(proc.returncode, 5)

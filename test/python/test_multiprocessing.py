@@ -122,10 +122,10 @@ class _GroundTruth:
 
     # -- work items -----------------------------------------------------------------------
     def test_pool_and_executor_work_items_are_each_submitted_run_and_returned_once(self) -> None:
-        tasks = self.flows("task")
+        tasks = self.flows("work")
         results = self.flows("result")
         self.assertEqual(len(tasks), 5 + 3, sorted(tasks))
-        spans = collections.Counter(x[7] for t in self.mine for x in t.of("X") if x[4] == "task")
+        spans = collections.Counter(x[7] for t in self.mine for x in t.of("X") if x[4] == "work")
         main_pid = self.main.header["pid"]
         for key, ends in tasks.items():
             self.assertEqual(sorted(e[1] for e in ends), ["f", "s"], key)
@@ -134,10 +134,11 @@ class _GroundTruth:
             self.assertEqual(s[0], main_pid)
             self.assertNotEqual(f[0], main_pid)
             self.assertEqual(spans[key], 1, key)
-            back = results.get("result" + key[4:])
+            self.assertTrue(key.startswith(f"work:{main_pid}:"), key)
+            back = results.get("result:" + key.split(":", 1)[1])
             self.assertIsNotNone(back, key)
             self.assertEqual(sorted((e[0], e[1]) for e in back), sorted([(f[0], "s"), (main_pid, "f")]))
-        labels = collections.Counter(x[5] for t in self.mine for x in t.of("X") if x[4] == "task")
+        labels = collections.Counter(x[5] for t in self.mine for x in t.of("X") if x[4] == "work")
         self.assertEqual(labels, {"square": 8})
 
 

@@ -60,6 +60,24 @@ class ProcessTree(unittest.TestCase):
         self.assertEqual(started.get(sub), "subprocess")
         self.assertEqual(exits.get(sub), 0)
 
+    def test_every_file_is_v2_named_by_its_host_with_wall_clock_pairs_at_start_and_end(self):
+        hosts = {t.header["host"]["id"] for t in self.traces}
+        self.assertEqual(len(hosts), 1, "all processes of one machine name the same host")
+        for t in self.traces:
+            self.assertEqual(t.header["version"], 2)
+            self.assertTrue(os.path.basename(t.path).startswith(f"weft-{t.header['host']['id']}-{t.header['pid']}-"))
+            pairs = t.of("M")
+            self.assertEqual([m[2] for m in pairs[:1]], ["wall"], t.path)
+            if t.complete:
+                self.assertEqual(len(pairs), 2, t.path)
+                self.assertLess(pairs[0][1], pairs[1][1])
+                self.assertLessEqual(pairs[1][1], t.records[-1][1], "no record is later than the end")
+            first = pairs[0]
+            # The header's start and the first pair are readings of the same clocks.
+            self.assertLess(abs((first[3] - t.header["wallNs"]) - (first[1] - t.header["startNs"])), 50_000_000)
+            for m in pairs:
+                self.assertLess(m[4], 1_000_000, "reading the pair took under 2 ms")
+
     def test_forked_child_redefines_objects_it_inherited(self):
         for t in self.by_method("fork"):
             defined = {r[1] for r in t.records if r[0] == "O"}

@@ -4,13 +4,15 @@ reads their trace files back.
 Every file read is checked against the generated contract runtime/python/weft/trace_format.json
 (written from runtime/src/format/spec.ts): record shapes, enums and id references, so these tests and the TypeScript contract
 test cannot disagree about the format. Ids must be defined before they are used, and the `Z`
-record must count the records before it.
+record must count the records before it, and a v2 file's name and header must name its host
+(the contract's fileName pattern and header fields).
 """
 from __future__ import annotations
 
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,29 @@ _DEFINES: Dict[str, Tuple[int, str]] = {
     code: (i + 1, _REF_CODE[fl["defines"]])
     for code, r in FORMAT["records"].items() for i, fl in enumerate(r["fields"]) if "defines" in fl
 }
+
+
+FILE_NAME = re.compile(FORMAT["fileName"]["pattern"])
+
+
+def check_header(path: str, header: Dict[str, Any]) -> None:
+    """The header's required fields and version, and for v2 its host and clock domain, which
+    the file name repeats."""
+    assert header.get("format") == FORMAT["format"], header
+    version = header.get("version")
+    assert version in FORMAT["readsVersions"], f"{path}: version {version!r}"
+    for name, spec in FORMAT["header"].items():
+        if spec.get("required") or (version >= spec.get("since", 1) and name in ("host", "clockDomain")):
+            assert name in header, f"{path}: header has no {name!r}"
+    m = FILE_NAME.match(os.path.basename(path))
+    assert m, f"{path}: not a trace file name"
+    assert int(m.group(2)) == header["pid"], f"{path}: pid {header['pid']} not in the name"
+    if version >= 2:
+        host = header["host"]
+        assert isinstance(host, dict) and all(isinstance(host.get(k), str) for k in ("name", "id", "boot")), host
+        assert re.fullmatch(r"[0-9a-f]{12}", host["id"]), host
+        assert m.group(1) == host["id"], f"{path}: the name does not carry host id {host['id']}"
+        assert header["clockDomain"] == f"monotonic:{host['id']}:{host['boot']}", header["clockDomain"]
 
 
 def _field_ok(shape: str, v: Any) -> bool:
@@ -132,7 +157,7 @@ def read_file(path: str, strict: bool = True) -> Trace:
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     header = json.loads(lines[0])
-    assert header.get("format") == "weft-trace", header
+    check_header(path, header)
     body = [line for line in lines[1:] if line]
     records = []
     for i, line in enumerate(body):
@@ -150,6 +175,8 @@ def read_file(path: str, strict: bool = True) -> Trace:
             for index, kind in _REFS.get(r[0], ()):
                 ref = r[index] if index < len(r) else None
                 assert ref is None or ref in defined[kind], f"{path}: {kind} {ref} used before definition: {r}"
+            if r[0] == "M":
+                assert r[4] >= 0, f"{path}: negative clock error: {r}"
             if r[0] == "Z":
                 assert n == len(records) - 1, f"{path}: records after the end record"
                 assert r[4] == n, f"{path}: end record counts {r[4]} records, file has {n}"

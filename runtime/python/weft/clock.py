@@ -12,7 +12,7 @@ from typing import Optional
 
 now = time.perf_counter_ns
 wall_ns = time.time_ns
-raw_sleep = time.sleep  # the original, before threads.install() replaces time.sleep
+raw_sleep = time.sleep  # the original, before the primitives hook replaces time.sleep
 own_cpu_ns = time.thread_time_ns  # CPU time of the calling thread (portable)
 
 _LINUX = sys.platform.startswith("linux")
@@ -59,3 +59,48 @@ def block_signals_in_this_thread() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - faults)
     except (AttributeError, ValueError, OSError):
         pass  # platforms without pthread_sigmask
+
+
+def wall_pair(tries: int = 3) -> "tuple[int, int, int]":
+    """(now, wall, error): this trace's clock and CLOCK_REALTIME read back to back, for an `M`
+    record. Of `tries` reads, the pair whose read took least is kept (a thread switch between
+    the two reads makes one pair much worse); the error is half that read's duration, so the
+    true wall time at `now` is within `wall ± error`."""
+    best = (0, 0, 0)
+    shortest = -1
+    for _ in range(tries):
+        t0 = now()
+        wall = wall_ns()
+        t1 = now()
+        if shortest < 0 or t1 - t0 < shortest:
+            shortest = t1 - t0
+            best = ((t0 + t1) // 2, wall, (shortest + 1) // 2)
+    return best
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def host_identity() -> "dict[str, str]":
+    """The header's `host`: hostname, a stable machine id (sha1 of the machine id, else of the
+    hostname, 12 hex digits) and the boot id. CLOCK_MONOTONIC restarts at boot, so the trace's
+    clock domain names the machine and the boot (design v2, "Hosts and clocks")."""
+    import hashlib
+    import socket
+
+    name = socket.gethostname()
+    machine = _read("/etc/machine-id") or _read("/var/lib/dbus/machine-id") or name
+    return {
+        "name": name,
+        "id": hashlib.sha1(machine.encode("utf-8")).hexdigest()[:12],
+        "boot": _read("/proc/sys/kernel/random/boot_id"),
+    }
+
+
+def clock_domain(host: "dict[str, str]") -> str:
+    return f"monotonic:{host['id']}:{host['boot']}"

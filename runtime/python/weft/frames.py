@@ -32,8 +32,10 @@ import _thread
 import gc
 import os
 import sys
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
+
+from .hooks import Patches
 
 T = TypeVar("T")
 Where = Tuple[Any, int]  # (code object, line)
@@ -53,13 +55,10 @@ NEEDS_GUARD = sys.implementation.name == "cpython"
 
 _lock = _thread.RLock()
 _gc_isenabled, _gc_disable, _gc_enable = gc.isenabled, gc.disable, gc.enable
-_orig: Dict[str, Any] = {}
 _fork_hook_registered = False
 
 
-def _guarded(name: str) -> Any:
-    original = _orig[name]
-
+def _guarded(original: Any) -> Any:
     def call(*args: Any, **kwargs: Any) -> Any:
         with _lock:
             return original(*args, **kwargs)
@@ -130,21 +129,14 @@ def _after_fork() -> None:
     _lock.release()
 
 
-def install() -> None:
-    """Wraps gc.enable/disable (idempotent: a forked child inherits the wrappers)."""
+def install(h: Patches, gc: ModuleType) -> None:
+    """Wraps gc.enable/disable to take the lock of `inspect_threads` (rule 3)."""
     global _fork_hook_registered
-    if not NEEDS_GUARD or _orig:
+    if not NEEDS_GUARD:
         return
     for name in ("enable", "disable"):
-        _orig[name] = getattr(gc, name)
-    for name in ("enable", "disable"):
-        setattr(gc, name, _guarded(name))
+        h.wrap(gc, name, _guarded)
     if hasattr(os, "register_at_fork") and not _fork_hook_registered:
+        # Cannot be undone, and need not be: without the wrappers nothing else takes the lock.
         os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
         _fork_hook_registered = True
-
-
-def uninstall() -> None:
-    for name, original in _orig.items():
-        setattr(gc, name, original)
-    _orig.clear()

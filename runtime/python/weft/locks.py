@@ -39,15 +39,16 @@ import _thread
 import operator
 import re
 import threading
+from types import ModuleType
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from . import frames, registry
+from . import contract, frames, registry
 from .clock import now
+from .hooks import Patches
 from .registry import get_ident, is_user_file, user_where
 
-TIMED_OUT = 1
-OPEN = 2
-HOLDER_CHANGED = 4
+# Re-exported: the other hooks and the exit routine take them from here.
+TIMED_OUT, OPEN, HOLDER_CHANGED = contract.TIMED_OUT, contract.OPEN, contract.HOLDER_CHANGED
 
 _allocate_lock = _thread.allocate_lock
 _RawRLock = _thread.RLock
@@ -294,17 +295,6 @@ def contended_acquire(lock: Any, blocking: Any, timeout: Any, holder: int) -> bo
     return ok  # type: ignore[no-any-return]
 
 
-_orig: Dict[str, Any] = {}
-
-
-def install() -> None:
-    _orig["Lock"] = threading.Lock
-    _orig["RLock"] = threading.RLock
-    threading.Lock = Lock  # type: ignore[misc, assignment]
-    threading.RLock = RLock  # type: ignore[misc, assignment]
-
-
-def uninstall() -> None:
-    if _orig:
-        threading.Lock = _orig.pop("Lock")
-        threading.RLock = _orig.pop("RLock")
+def install(h: Patches, threading: ModuleType) -> None:
+    h.patch(threading, "Lock", Lock)
+    h.patch(threading, "RLock", RLock)

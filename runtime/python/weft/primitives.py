@@ -15,13 +15,13 @@ choice. The subclass forwards them (and `__enter__`/`__exit__`) to the lock thro
 from __future__ import annotations
 
 import operator
-import sys
 import threading
-import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from types import ModuleType
+from typing import Any, Callable, Optional
 
 from . import registry
 from .clock import now
+from .hooks import Patches
 from .locks import TIMED_OUT, Method, _Wrapper
 from .registry import get_ident, user_where
 
@@ -137,50 +137,17 @@ def adopt(obj: Any, kind: str, cond: Any, role: str, name: str = "") -> None:
             lock._weft_role = "mutex"
 
 
-# ---------------------------------------------------------------------------------------
-# __init__ wrapping, kept in pairs for uninstall
-# ---------------------------------------------------------------------------------------
-Inits = List[Tuple[type, Any]]
-_inits: Inits = []
-
-
-def wrap_init(cls: type, after: Callable[[Any], None], done: Inits) -> None:
-    """Runs `after(self)` at the end of `cls.__init__` (and of subclasses that call it);
-    appends the original to `done` for unwrap_inits."""
-    orig = cls.__dict__["__init__"]
-    done.append((cls, orig))
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        orig(self, *args, **kwargs)
-        try:
-            after(self)
-        except Exception as e:  # never break the program
-            a = registry.current
-            if a is not None:
-                a.fail(f"{cls.__name__} hook", e)
-
-    __init__.__wrapped__ = orig  # type: ignore[attr-defined]
-    __init__.__qualname__ = orig.__qualname__
-    __init__.__doc__ = orig.__doc__
-    cls.__init__ = __init__  # type: ignore[misc]
-
-
-def unwrap_inits(done: Inits) -> None:
-    while done:
-        cls, orig = done.pop()
-        cls.__init__ = orig  # type: ignore[misc]
-
-
 def _after_semaphore(s: Any) -> None:
     kind = "bounded_semaphore" if isinstance(s, threading.BoundedSemaphore) else "semaphore"
     adopt(s, kind, s._cond, "cond")
 
 
 # ---------------------------------------------------------------------------------------
-# concurrent.futures (hooked when first imported: it costs ~14 ms to import)
+# concurrent.futures (its own row of the hook table, installed when the program first imports
+# it: importing it costs ~14 ms)
 # ---------------------------------------------------------------------------------------
-def hook_futures(base: Any) -> None:
-    wrap_init(base.Future, lambda f: adopt(f, "future", f._condition, "result"), _inits)
+def install_futures(h: Patches, base: ModuleType) -> None:
+    h.wrap_init(base.Future, lambda f: adopt(f, "future", f._condition, "result"))
 
     # wait() and as_completed() block on the Event of a private waiter: attribute those waits
     # to the futures (reason "future"), not to an anonymous event.
@@ -189,42 +156,7 @@ def hook_futures(base: Any) -> None:
         adopt(w.event, "future", w.event._cond, "cond", name)
 
     if hasattr(base, "_Waiter"):
-        wrap_init(base._Waiter, after_waiter, _inits)
-
-
-class PostImport:
-    """A meta-path finder that runs `then(module)` right after one module is first loaded."""
-
-    def __init__(self, name: str, then: Callable[[Any], None]) -> None:
-        self.name = name
-        self.then = then
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != self.name:
-            return None
-        try:
-            sys.meta_path.remove(self)
-        except ValueError:
-            pass
-        import importlib.util
-        spec = importlib.util.find_spec(fullname)
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        loader = spec.loader
-        exec_module = loader.exec_module
-        then = self.then
-
-        def exec_and_hook(module: Any) -> None:
-            exec_module(module)
-            try:
-                then(module)
-            except Exception as e:  # never break the import
-                a = registry.current
-                if a is not None:
-                    a.fail(f"hook on {fullname}", e)
-
-        loader.exec_module = exec_and_hook  # type: ignore[method-assign]
-        return spec
+        h.wrap_init(base._Waiter, after_waiter)
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,55 +174,41 @@ class _Clock:
 
 
 CLOCK = _Clock()
-_orig: Dict[str, Any] = {}
 
 
-def sleep(secs: float) -> None:
-    a = registry.current
-    raw = _orig["sleep"]
-    if a is None or a.closed or not isinstance(secs, (int, float)) or not secs > 0:
-        return raw(secs)  # type: ignore[no-any-return]
-    me = get_ident()
-    if me in a.open_waits:
-        return raw(secs)  # type: ignore[no-any-return]
-    try:
-        tid = a.tid(me)
-        oid = a.oid(CLOCK)
-        site = a.caller_site(0)
-    except Exception as e:
-        a.fail("sleep", e)
-        return raw(secs)  # type: ignore[no-any-return]
-    t0 = now()
-    a.open_waits[me] = (t0, CLOCK, "sleep", site, None, None)
-    try:
-        raw(secs)
-    finally:
-        a.open_waits.pop(me, None)
-        a.emit(["W", t0, now(), tid, oid, "sleep", site, None, None, None, 0])
+def make_sleep(raw: Callable[[float], None]) -> Callable[[float], None]:
+    """`time.sleep` recording a `sleep` wait; `raw` is the original."""
+
+    def sleep(secs: float) -> None:
+        a = registry.current
+        if a is None or a.closed or not isinstance(secs, (int, float)) or not secs > 0:
+            return raw(secs)
+        me = get_ident()
+        if me in a.open_waits:
+            return raw(secs)
+        try:
+            tid = a.tid(me)
+            oid = a.oid(CLOCK)
+            site = a.caller_site(0)
+        except Exception as e:
+            a.fail("sleep", e)
+            return raw(secs)
+        t0 = now()
+        a.open_waits[me] = (t0, CLOCK, "sleep", site, None, None)
+        try:
+            raw(secs)
+        finally:
+            a.open_waits.pop(me, None)
+            a.emit(["W", t0, now(), tid, oid, "sleep", site, None, None, None, 0])
+
+    sleep.__doc__ = raw.__doc__
+    return sleep
 
 
-sleep.__doc__ = time.sleep.__doc__
-
-
-def install() -> None:
-    _orig["Condition"] = threading.Condition
-    _orig["sleep"] = time.sleep
-    threading.Condition = make_condition(threading.Condition)  # type: ignore[misc]
-    time.sleep = sleep  # type: ignore[assignment]
-    wrap_init(threading.Semaphore, _after_semaphore, _inits)
-    wrap_init(threading.Event, lambda e: adopt(e, "event", e._cond, "cond"), _inits)
-    wrap_init(threading.Barrier, lambda b: adopt(b, "barrier", b._cond, "cond"), _inits)
-    if "concurrent.futures._base" in sys.modules:
-        hook_futures(sys.modules["concurrent.futures._base"])
-    else:
-        sys.meta_path.insert(0, PostImport("concurrent.futures._base", hook_futures))
-
-
-def uninstall() -> None:
-    if not _orig:
-        return
-    threading.Condition = _orig.pop("Condition")  # type: ignore[misc]
-    time.sleep = _orig.pop("sleep")
-    for finder in [f for f in sys.meta_path if isinstance(f, PostImport)]:
-        sys.meta_path.remove(finder)
-    unwrap_inits(_inits)
+def install(h: Patches, threading: ModuleType, time: ModuleType) -> None:
+    """Condition, the primitives built on it, and `time.sleep`."""
+    h.wrap(threading, "Condition", make_condition)
+    h.wrap(time, "sleep", make_sleep)
+    h.wrap_init(threading.Semaphore, _after_semaphore)
+    h.wrap_init(threading.Event, lambda e: adopt(e, "event", e._cond, "cond"))
+    h.wrap_init(threading.Barrier, lambda b: adopt(b, "barrier", b._cond, "cond"))

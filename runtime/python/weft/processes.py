@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-from typing import Any, Dict
+from types import ModuleType
+from typing import Any, Callable
 
 from . import registry
 from .registry import get_ident, recordable
 from .clock import now
+from .hooks import Patches
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_site")
 AGENT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_orig: Dict[str, Any] = {}
 
 
 def export_child_env() -> None:
@@ -31,59 +32,58 @@ def export_child_env() -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(parts)
 
 
-def _emit_start(pid: int, how: str, argv: list) -> None:
+def emit_start(pid: int, how: str, argv: list) -> None:
     agent = registry.current
     if agent is None or agent.closed:
         return
     agent.emit(["P", now(), pid, how, [str(a) for a in argv], agent.tid(), agent.caller_site(0)])
 
 
-def install(session: Any) -> None:
-    if hasattr(os, "fork"):
-        _orig["fork"] = os.fork
+def _make_fork(fork: Callable[[], int], session: Any) -> Callable[[], int]:
+    def weft_fork() -> int:
+        pid = fork()
+        if pid > 0:
+            emit_start(pid, session.fork_method, [])
+        return pid
 
-        def fork() -> int:
-            pid = _orig["fork"]()
-            if pid > 0:
-                _emit_start(pid, session.fork_method, [])
-            return pid
+    weft_fork.__name__ = weft_fork.__qualname__ = "fork"
+    weft_fork.__doc__ = fork.__doc__
+    return weft_fork
 
-        os.fork = fork  # type: ignore[assignment]
 
-    if hasattr(os, "waitpid"):
-        _orig["waitpid"] = os.waitpid
+def _make_waitpid(waitpid: Callable[[int, int], Any]) -> Callable[[int, int], Any]:
+    def weft_waitpid(pid: int, options: int) -> Any:
+        result = waitpid(pid, options)
+        child, status = result
+        agent = registry.current
+        if child > 0 and agent is not None and not agent.closed:
+            try:
+                code = os.waitstatus_to_exitcode(status)  # 3.9+
+            except ValueError:
+                code = status
+            agent.emit(["Q", now(), child, code])
+        return result
 
-        def waitpid(pid: int, options: int) -> Any:
-            result = _orig["waitpid"](pid, options)
-            child, status = result
-            agent = registry.current
-            if child > 0 and agent is not None and not agent.closed:
-                try:
-                    code = os.waitstatus_to_exitcode(status)  # 3.9+
-                except ValueError:
-                    code = status
-                agent.emit(["Q", now(), child, code])
-            return result
+    weft_waitpid.__name__ = weft_waitpid.__qualname__ = "waitpid"
+    weft_waitpid.__doc__ = waitpid.__doc__
+    return weft_waitpid
 
-        os.waitpid = waitpid  # type: ignore[assignment]
 
-    orig_init = subprocess.Popen.__init__
-    _orig["Popen.__init__"] = orig_init
-
-    def popen_init(self: subprocess.Popen, args: Any, *a: Any, **kw: Any) -> None:
+def _make_popen_init(orig_init: Callable[..., None]) -> Callable[..., None]:
+    def __init__(self: subprocess.Popen, args: Any, *a: Any, **kw: Any) -> None:
         orig_init(self, args, *a, **kw)
         try:
             argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
-            _emit_start(self.pid, "subprocess", argv)
+            emit_start(self.pid, "subprocess", argv)
         except Exception:
             pass
 
-    subprocess.Popen.__init__ = popen_init  # type: ignore[method-assign]
+    __init__.__doc__ = orig_init.__doc__
+    return __init__
 
-    orig_wait = subprocess.Popen.wait
-    _orig["Popen.wait"] = orig_wait
 
-    def popen_wait(self: subprocess.Popen, timeout: Any = None) -> Any:
+def _make_popen_wait(orig_wait: Callable[..., Any]) -> Callable[..., Any]:
+    def wait(self: subprocess.Popen, timeout: Any = None) -> Any:
         # Waiting for a child (subprocess.run, communicate, check_call all end here) is a wait
         # on that process, recorded when the child is still running.
         agent = registry.current
@@ -100,7 +100,21 @@ def install(session: Any) -> None:
         return agent.record_wait(me, self, "process_join", lambda: orig_wait(self, timeout),
                                  (subprocess.TimeoutExpired,), min_ns=50_000)
 
-    subprocess.Popen.wait = popen_wait  # type: ignore[method-assign]
+    wait.__doc__ = orig_wait.__doc__
+    return wait
+
+
+def install(h: Patches, os: ModuleType, subprocess: ModuleType) -> None:
+    """Child processes: `P` from fork and Popen, `Q` from waitpid, waits in Popen.wait. The
+    fork method of the `P` record is the session's (`h.context`): "forkserver" in the fork
+    server, which is known only after the session starts."""
+    session = h.context
+    if hasattr(os, "fork"):
+        h.wrap(os, "fork", lambda fork: _make_fork(fork, session))
+    if hasattr(os, "waitpid"):
+        h.wrap(os, "waitpid", _make_waitpid)
+    h.wrap(subprocess.Popen, "__init__", _make_popen_init)
+    h.wrap(subprocess.Popen, "wait", _make_popen_wait)
 
 
 def _process_name(p: subprocess.Popen) -> str:
@@ -108,14 +122,3 @@ def _process_name(p: subprocess.Popen) -> str:
     first = args if isinstance(args, (str, bytes, os.PathLike)) else (list(args)[:1] or [""])[0]
     base = os.path.basename(os.fsdecode(first)).split() if first else []
     return f"{base[0] if base else 'process'} (pid {p.pid})"
-
-
-def uninstall() -> None:
-    if "fork" in _orig:
-        os.fork = _orig["fork"]
-    if "waitpid" in _orig:
-        os.waitpid = _orig["waitpid"]
-    if "Popen.__init__" in _orig:
-        subprocess.Popen.__init__ = _orig["Popen.__init__"]  # type: ignore[method-assign]
-    if "Popen.wait" in _orig:
-        subprocess.Popen.wait = _orig.pop("Popen.wait")  # type: ignore[method-assign]

@@ -9,17 +9,15 @@ put, got or finished the task as the waker.
 from __future__ import annotations
 
 import queue as _queue_mod
-from typing import Any, Dict, Optional
+from types import ModuleType
+from typing import Any, Optional
 
 from . import registry
 from .clock import now
 from .locks import TIMED_OUT, _Wrapper
-from .primitives import Inits, adopt, unwrap_inits, wrap_init
+from .hooks import Patches
+from .primitives import adopt
 from .registry import get_ident, user_where
-
-_inits: Inits = []
-_orig: Dict[str, Any] = {}
-
 
 def _kind(q: Any) -> str:
     if isinstance(q, _queue_mod.PriorityQueue):
@@ -107,13 +105,6 @@ class SimpleQueue(_queue_mod.SimpleQueue):  # type: ignore[misc]
 SimpleQueue.__module__ = "queue"
 
 
-def install() -> None:
-    _orig["SimpleQueue"] = _queue_mod.SimpleQueue
-    _queue_mod.SimpleQueue = SimpleQueue  # type: ignore[misc]
-    wrap_init(_queue_mod.Queue, _after_queue, _inits)
-
-
-def uninstall() -> None:
-    if _orig:
-        _queue_mod.SimpleQueue = _orig.pop("SimpleQueue")  # type: ignore[misc]
-    unwrap_inits(_inits)
+def install(h: Patches, queue: ModuleType) -> None:
+    h.patch(queue, "SimpleQueue", SimpleQueue)
+    h.wrap_init(queue.Queue, _after_queue)

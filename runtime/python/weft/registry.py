@@ -22,6 +22,7 @@ import weakref
 from types import CodeType, FrameType
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+from . import contract
 from .clock import now
 from .frames import innermost
 
@@ -74,8 +75,8 @@ def frame_where(frame: Optional[FrameType]) -> Optional[Where]:
     return innermost(frame, is_user_file)
 
 
-# The `flags` bit of a wait that ended without what it waited for (spec.ts WaitFlags).
-TIMED_OUT = 1
+# The `flags` bit of a wait that ended without what it waited for.
+TIMED_OUT = contract.TIMED_OUT
 
 # `recordable(site=KEEP)`: leave the object's creation line as it is (or None if it has none).
 KEEP: Any = object()

@@ -15,6 +15,7 @@ import time
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import registry
+from .contract import RUNNING, WAITING
 from .clock import block_signals_in_this_thread, now, raw_sleep, thread_cpu_ns
 from .frames import Where, inspect_threads, read_stacks
 
@@ -106,7 +107,7 @@ def sample_once(agent: registry.Agent) -> None:
                 continue
             tid = agent.tid(ident)
         leaf = agent.stack(wheres)
-        emit(["K", ts, tid, leaf, 1 if ident in open_waits else 0])
+        emit(["K", ts, tid, leaf, WAITING if ident in open_waits else RUNNING])
         cpu = thread_cpu_ns(natives.get(ident))
         if cpu is not None:
             emit(["C", ts, tid, cpu])

@@ -1,24 +1,66 @@
-"""One traced process: the trace file, the agent state, the patches (installed and uninstalled
-in pairs), the sampler and the exit routine; also how a child process continues tracing
-(a forked child opens a file of its own; a new interpreter starts through `start_child`)."""
+"""One traced process: the trace file, the agent state, the hooks (the table `HOOKS`, installed
+and uninstalled in pairs through weft.hooks), the sampler and the exit routine; also how a
+child process continues tracing (a forked child opens a file of its own; a new interpreter
+starts through `start_child`)."""
 from __future__ import annotations
 
 import os
 import sys
 import threading
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-from . import __version__, frames, locks, mp, primitives, processes, queues, registry, sampler, threads
-from .clock import now, wall_ns
+from . import __version__, contract, frames, locks, primitives, processes, queues, registry, sampler, threads
+from .clock import clock_domain, host_identity, now, wall_ns, wall_pair
+from .hooks import Hook, HookSet, Patches, later
 from .shutdown import ExitRoutine
 from .writer import TraceWriter
 
-FORMAT_NAME = "weft-trace"
-FORMAT_VERSION = 1
+FORMAT_NAME = contract.FORMAT_NAME
+FORMAT_VERSION = contract.FORMAT_VERSION
 
-# Install order matters: Condition must exist before Queue/Event objects can be made, and
-# uninstall runs in reverse.
-_THREAD_PATCHES = (locks, primitives, queues, threads, mp)
+_HOST: "dict[str, str] | None" = None
+
+
+def host() -> "dict[str, str]":
+    """This machine's identity, read once per interpreter (a forked child has the same)."""
+    global _HOST
+    if _HOST is None:
+        _HOST = host_identity()
+    return dict(_HOST)
+
+
+
+def _install_exit(h: Patches) -> None:
+    h.context.exit.install(h)
+
+
+# Every change the agent makes to the interpreter, one row per concern: (name, the modules it
+# patches, install function). A row runs when all its modules are imported: at start for the
+# ones every program has, at the first import for the others (multiprocessing, concurrent
+# futures), so the agent never imports them itself; `later` rows import their hook module only
+# then. Rows are installed in this order and
+# uninstalled in reverse. Order matters where one hook builds on another: the collector guard
+# comes before anything reads other threads' stacks, and the lock replacements before
+# Condition, Queue and Event objects are made (they make locks). The exit routine comes last.
+HOOKS = (
+    Hook("gc guard", ("gc",), frames.install),
+    Hook("locks", ("threading",), locks.install),
+    Hook("primitives", ("threading", "time"), primitives.install),
+    Hook("queues", ("queue",), queues.install),
+    Hook("threads", ("threading",), threads.install),
+    Hook("processes", ("os", "subprocess"), processes.install),
+    Hook("futures", ("concurrent.futures._base",), primitives.install_futures),
+    Hook("mp spawn", ("multiprocessing.util",), later("weft.mp.process", "install_spawn")),
+    Hook("mp sizes", ("multiprocessing.reduction",), later("weft.mp", "install_sizes")),
+    Hook("mp shared", ("multiprocessing.synchronize",), later("weft.mp.shared", "install")),
+    Hook("mp pipes", ("multiprocessing.connection", "multiprocessing.reduction"),
+         later("weft.mp.channels", "install_pipes")),
+    Hook("mp queues", ("multiprocessing.queues",), later("weft.mp.channels", "install_queues")),
+    Hook("mp pool", ("multiprocessing.pool",), later("weft.mp.work", "install_pool")),
+    Hook("mp join", ("multiprocessing.process",), later("weft.mp.process", "install_join")),
+    Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
+    Hook("exit", (), _install_exit),
+)
 
 # Processes that Python starts itself, whose sys.argv is not set yet when the agent starts.
 _NEW_INTERPRETERS = ("spawn", "subprocess", "helper", "forkserver")
@@ -42,8 +84,10 @@ def make_header(sample_hz: int, start_method: str) -> dict:
         argv = command_line()
     else:
         argv = list(sys.argv)
+    h = host()
     return {
         "format": FORMAT_NAME, "version": FORMAT_VERSION, "agent": __version__,
+        "host": h, "clockDomain": clock_domain(h),
         "pid": os.getpid(), "ppid": os.getppid(), "serial": 0,
         "python": "%d.%d.%d" % sys.version_info[:3], "implementation": sys.implementation.name,
         "gil": bool(is_gil_enabled()) if is_gil_enabled is not None else True,
@@ -54,8 +98,16 @@ def make_header(sample_hz: int, start_method: str) -> dict:
     }
 
 
+def emit_wall_clock(agent: registry.Agent) -> None:
+    """An `M` record: where this file's clock stood against CLOCK_REALTIME (at start and end),
+    so that files of several machines can be put on one timeline."""
+    ts, wall, err = wall_pair()
+    agent.emit(["M", ts, "wall", wall, err])
+
+
 class Session:
-    def __init__(self, out_dir: str, sample_hz: int, flush_ms: int, start_method: str = "main") -> None:
+    def __init__(self, out_dir: str, sample_hz: int, flush_ms: int, start_method: str = "main",
+                 hooks: Tuple[Hook, ...] = HOOKS) -> None:
         self.out_dir = out_dir
         self.sample_hz = sample_hz if frames.CURRENT_FRAMES_SAFE else 0
         self.flush_ms = flush_ms
@@ -64,7 +116,9 @@ class Session:
         self._open(start_method)
         self.exit = ExitRoutine(self.agent, self.writer)
         self.exit.catch_sigterm = start_method == "main"
-        self._installed: List[object] = []
+        # A failing hook is reported in the file of the agent that is current when it runs
+        # (a post-import hook may run in a forked child, after _open made a new one).
+        self.hooks = HookSet(hooks, self, lambda place, e: self.agent.fail(place, e))
         self._started = False
 
     def _open(self, start_method: str) -> None:
@@ -84,22 +138,14 @@ class Session:
         # The calling thread is this process's main thread: tid 1.
         agent.register(threading.get_ident(), threading.current_thread())
         self.writer.before_flush = lambda: agent.emit_counts(final=False)
+        emit_wall_clock(agent)
         self.writer.start()
-        frames.install()  # before the first sys._current_frames() call
-        agent.sampler = sampler.start(agent)
 
     def start(self) -> None:
         self._activate()
-        try:
-            for patch in _THREAD_PATCHES:
-                patch.install()
-                self._installed.append(patch)
-            processes.install(self)
-            self._installed.append(processes)
-        except Exception:
-            self.uninstall()
-            raise
-        self.exit.install()
+        # A hook that fails is a `!` record; the others and the program run on.
+        self.hooks.install()
+        self.agent.sampler = sampler.start(self.agent)  # after the collector guard
         self._started = True
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_child)
@@ -121,6 +167,8 @@ class Session:
                 lock._weft_reported = lock._n
             self.exit.rebind(self.agent, self.writer)
             self._activate()
+            # The hooks are the parent's, inherited with its memory; the sampler thread is not.
+            self.agent.sampler = sampler.start(self.agent)
         except Exception as e:  # the child runs on untraced
             try:
                 sys.stderr.write(f"weft: tracing of a forked child failed: {e!r}\n")
@@ -128,14 +176,11 @@ class Session:
                 pass
 
     def uninstall(self) -> None:
-        while self._installed:
-            self._installed.pop().uninstall()  # type: ignore[attr-defined]
-        frames.uninstall()
+        self.hooks.uninstall()
 
     def stop(self, reason: str = "exit", code: Optional[int] = 0) -> None:
-        """Ends tracing in a process that goes on (tests, embedding): end record, patches off."""
+        """Ends tracing in a process that goes on (tests, embedding): end record, hooks off."""
         self.exit.finish(reason, code)
-        self.exit.uninstall()
         self.uninstall()
         self._started = False
         if registry.current is self.agent:

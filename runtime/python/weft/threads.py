@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from types import FrameType, TracebackType
-from typing import Any, Dict, Optional
+from types import FrameType, ModuleType, TracebackType
+from typing import Any, Callable, Optional
 
 from . import registry
 from .clock import now, own_cpu_ns
+from .hooks import Patches
 from .locks import TIMED_OUT, holder_of
 from .registry import AGENT_DIR, get_ident, user_where
-
-_orig: Dict[str, Any] = {}
-
 
 class ThreadObject:
     """What a join waits on: an object of kind `thread` standing for one Thread."""
@@ -46,19 +44,23 @@ def thread_object(t: threading.Thread) -> ThreadObject:
     return obj  # type: ignore[no-any-return]
 
 
-def _start(self: threading.Thread) -> None:
-    a = registry.current
-    if a is not None and not a.closed:
-        try:
-            self._weft_start = (a.tid(), user_where(0))  # type: ignore[attr-defined]
-            # Thread.start waits on the `_started` Event: that is not a wait of the user's.
-            cond = getattr(getattr(self, "_started", None), "_cond", None)
-            if cond is not None and hasattr(cond, "_weft_internal"):
-                cond._weft_internal = True
-            _wrap_run(self)
-        except Exception as e:
-            a.fail("thread start", e)
-    _orig["start"](self)
+def _make_start(start: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
+    def _start(self: threading.Thread) -> None:
+        a = registry.current
+        if a is not None and not a.closed:
+            try:
+                self._weft_start = (a.tid(), user_where(0))  # type: ignore[attr-defined]
+                # Thread.start waits on the `_started` Event: that is not a wait of the user's.
+                cond = getattr(getattr(self, "_started", None), "_cond", None)
+                if cond is not None and hasattr(cond, "_weft_internal"):
+                    cond._weft_internal = True
+                _wrap_run(self)
+            except Exception as e:
+                a.fail("thread start", e)
+        start(self)
+
+    _start.__doc__ = start.__doc__
+    return _start
 
 
 def _wrap_run(thread: threading.Thread) -> None:
@@ -124,59 +126,57 @@ def _report(thread: threading.Thread, exc: BaseException, caller: Optional[Frame
             sys.__excepthook__(*sys.exc_info())
 
 
-def _join(self: threading.Thread, timeout: Optional[float] = None) -> None:
-    join = _orig["join"]
-    a = registry.current
-    if (a is None or a.closed or self is threading.current_thread() or not self.is_alive()
-            or not (timeout is None or (isinstance(timeout, (int, float)) and timeout > 0))):
-        return join(self, timeout)  # type: ignore[no-any-return]
-    me = get_ident()
-    if me in a.open_waits:
-        return join(self, timeout)  # type: ignore[no-any-return]
-    try:
-        obj = thread_object(self)
-        tid = a.tid(me)
-        oid = a.oid(obj)
-        site = a.caller_site(0)
-        # The joined thread is what the join waits on; its current line says what it does.
-        htid, hsite = holder_of(a, self.ident or 0)
-    except Exception as e:
-        a.fail("join", e)
-        return join(self, timeout)  # type: ignore[no-any-return]
-    t0 = now()
-    a.open_waits[me] = (t0, obj, "join", site, htid, hsite)
-    try:
-        join(self, timeout)
-    finally:
-        a.open_waits.pop(me, None)
-    t1 = now()
-    done = not self.is_alive()
-    a.emit(["W", t0, t1, tid, oid, "join", site, htid, hsite, htid if done else None,
-            0 if done else TIMED_OUT])
+def _make_join(join: Callable[..., None]) -> Callable[..., None]:
+    def _join(self: threading.Thread, timeout: Optional[float] = None) -> None:
+        a = registry.current
+        if (a is None or a.closed or self is threading.current_thread() or not self.is_alive()
+                or not (timeout is None or (isinstance(timeout, (int, float)) and timeout > 0))):
+            return join(self, timeout)
+        me = get_ident()
+        if me in a.open_waits:
+            return join(self, timeout)
+        try:
+            obj = thread_object(self)
+            tid = a.tid(me)
+            oid = a.oid(obj)
+            site = a.caller_site(0)
+            # The joined thread is what the join waits on; its current line says what it does.
+            htid, hsite = holder_of(a, self.ident or 0)
+        except Exception as e:
+            a.fail("join", e)
+            return join(self, timeout)
+        t0 = now()
+        a.open_waits[me] = (t0, obj, "join", site, htid, hsite)
+        try:
+            join(self, timeout)
+        finally:
+            a.open_waits.pop(me, None)
+        t1 = now()
+        done = not self.is_alive()
+        a.emit(["W", t0, t1, tid, oid, "join", site, htid, hsite, htid if done else None,
+                0 if done else TIMED_OUT])
+
+    _join.__doc__ = join.__doc__
+    return _join
 
 
-def _set_name(self: threading.Thread, name: str) -> None:
-    _orig["name"].fset(self, name)
-    a = registry.current
-    t = self.__dict__.get("_weft_tid")
-    # The tid must be this agent's (a forked child's Thread objects carry their parent's).
-    if a is not None and not a.closed and t is not None and a.tids.get(self.ident) == t and self.ident not in a.ended:
-        a.emit(["N", now(), t, str(name)])
+def _make_name(name: property) -> property:
+    """The `name` property, writing an `N` record when the program renames a traced thread."""
+
+    def _set_name(self: threading.Thread, value: str) -> None:
+        name.fset(self, value)  # type: ignore[misc]
+        a = registry.current
+        t = self.__dict__.get("_weft_tid")
+        # The tid must be this agent's (a forked child's Thread objects carry their parent's).
+        if (a is not None and not a.closed and t is not None and a.tids.get(self.ident) == t
+                and self.ident not in a.ended):
+            a.emit(["N", now(), t, str(value)])
+
+    return property(name.fget, _set_name, doc=name.__doc__)
 
 
-def install() -> None:
-    _orig["start"] = threading.Thread.start
-    _orig["join"] = threading.Thread.join
-    _orig["name"] = threading.Thread.__dict__["name"]
-    _start.__doc__ = threading.Thread.start.__doc__
-    _join.__doc__ = threading.Thread.join.__doc__
-    threading.Thread.start = _start  # type: ignore[method-assign]
-    threading.Thread.join = _join  # type: ignore[method-assign]
-    threading.Thread.name = property(_orig["name"].fget, _set_name, doc=_orig["name"].__doc__)  # type: ignore[assignment]
-
-
-def uninstall() -> None:
-    if _orig:
-        threading.Thread.start = _orig.pop("start")  # type: ignore[method-assign]
-        threading.Thread.join = _orig.pop("join")  # type: ignore[method-assign]
-        threading.Thread.name = _orig.pop("name")  # type: ignore[method-assign]
+def install(h: Patches, threading: ModuleType) -> None:
+    Thread = threading.Thread
+    h.wrap(Thread, "start", _make_start)
+    h.wrap(Thread, "join", _make_join)
+    h.wrap(Thread, "name", _make_name)

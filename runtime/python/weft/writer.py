@@ -16,12 +16,15 @@ from collections import deque
 from typing import Any, Callable, Deque, Optional, Set
 
 from .clock import block_signals_in_this_thread, raw_sleep
+from .contract import trace_file_name
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def open_trace_file(out_dir: str, pid: int) -> "tuple[int, int, str]":
-    """Creates `<out_dir>/weft-<pid>-<serial>.jsonl` with the first free serial (from 0).
+def open_trace_file(out_dir: str, pid: int, host_id: str) -> "tuple[int, int, str]":
+    """Creates `<out_dir>/weft-<hostid>-<pid>-<serial>.jsonl` with the first free serial
+    (from 0). The host id keeps apart the files of processes of several machines that write
+    into one shared folder (their pids may be equal).
 
     O_EXCL makes the choice atomic: two processes that share a reused pid in one trace
     directory never write into the same file.
@@ -29,7 +32,7 @@ def open_trace_file(out_dir: str, pid: int) -> "tuple[int, int, str]":
     os.makedirs(out_dir, exist_ok=True)
     serial = 0
     while True:
-        path = os.path.join(out_dir, f"weft-{pid}-{serial}.jsonl")
+        path = os.path.join(out_dir, trace_file_name(host_id, pid, serial))
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             return fd, serial, path
@@ -41,7 +44,7 @@ class TraceWriter:
     """Owns one process file: header, records, end record."""
 
     def __init__(self, out_dir: str, header: dict, flush_ms: int) -> None:
-        fd, serial, path = open_trace_file(out_dir, header["pid"])
+        fd, serial, path = open_trace_file(out_dir, header["pid"], header["host"]["id"])
         header["serial"] = serial
         self.path = path
         self.serial = serial

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const PROCESS_FILE = /^weft-(\d+)-(\d+)\.jsonl$/; // runtime/src/format/spec.ts PROCESS_FILE_PATTERN
+// Trace file names as the generated contract gives them (runtime/src/format/spec.ts).
+const CONTRACT = new URL('../../../runtime/python/weft/trace_format.json', import.meta.url);
+const PROCESS_FILE = new RegExp(JSON.parse(readFileSync(CONTRACT, 'utf8')).fileName.pattern);
 
 /** Records `script` (in `cwd`) with `weft run --out outDir`; throws with the CLI's output on failure. */
 export function recordTrace({ repo, cwd, script, outDir }) {

@@ -1,6 +1,6 @@
 // Scenario 4: "Weft: Open Trace..." shows a saved trace, and on a trace that was cut short shows
 // a warning banner and what could be read.
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, closeAllEditors, waitUntil } from '../lib/workbench.mjs';
 import { recordTrace, truncateTraceCopy } from '../lib/traces.mjs';
@@ -12,9 +12,10 @@ import { BANK_THREADS } from './1-profile-bank.mjs';
  * input that holds a path. Once the dialog lists the typed folder's files (its run.json),
  * Enter accepts the folder. The dialog fills in its starting folder asynchronously after it
  * shows, and can do so after we typed, replacing our path; so the path is typed again until
- * the dialog closes on it (the starting folder is never accepted: it holds no run.json).
+ * the dialog closes on it (the starting folder is never accepted: it holds no `listed` entry,
+ * run.json for one trace folder, a subfolder's name for a folder of folders).
  */
-async function openTrace(page, dir) {
+async function openTrace(page, dir, listed = 'run.json') {
   await runCommand(page, 'Weft: Open Trace...');
   const widget = page.locator('.quick-input-widget');
   const box = widget.locator('.quick-input-box input');
@@ -27,7 +28,7 @@ async function openTrace(page, dir) {
   for (let attempt = 1; attempt <= 4; attempt++) {
     await box.fill(wanted);
     if (!(await settles(waitUntil(async () => (await box.inputValue()) === wanted, { timeout: 5_000, what: `the open dialog to hold ${wanted}` })))) continue;
-    if (!(await settles(widget.locator('.quick-input-list .monaco-list-row', { hasText: 'run.json' }).first().waitFor({ timeout: 10_000 })))) continue;
+    if (!(await settles(widget.locator('.quick-input-list .monaco-list-row', { hasText: listed }).first().waitFor({ timeout: 10_000 })))) continue;
     if ((await box.inputValue()) === wanted) {
       await box.press('Enter');
       if (await settles(widget.waitFor({ state: 'hidden', timeout: 5_000 }))) return;
@@ -73,5 +74,22 @@ export default {
     for (const t of BANK_THREADS) {
       if (!part.names.includes(t)) throw new Error(`truncated trace: lane "${t}" is missing though its records precede the cut; got ${JSON.stringify(part.names)}`);
     }
+
+    // A folder of folders from two hosts (test/fixtures/multi-host): one timeline with a task
+    // lane under its thread, a GPU queue on its own clock and the other host's rank.
+    await closeAllEditors(page);
+    const multi = join(saved, 'multi-host');
+    cpSync(join(repo, 'test', 'fixtures', 'multi-host'), multi, { recursive: true });
+    await openTrace(page, multi, 'host-a');
+    await waitForStatus(page, 'done');
+    const lanes = await waitForLanes(page, { min: 4 });
+    log(`multi-host trace: lanes ${lanes.names.join(', ')}`);
+    for (const name of ['MainThread', 'fetch()', 'queue 0']) {
+      if (!lanes.names.includes(name)) throw new Error(`multi-host trace: lane "${name}" is missing; got ${JSON.stringify(lanes.names)}`);
+    }
+    if (lanes.names.filter((n) => n === 'MainThread').length !== 2) {
+      throw new Error(`multi-host trace: expected a MainThread on each host; got ${JSON.stringify(lanes.names)}`);
+    }
+    await shot('multi-host');
   },
 };

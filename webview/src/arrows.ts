@@ -48,8 +48,8 @@ export function drawFlows(f: LanesFrame, index: FlowIndex | null, widthCss: numb
   const fl = d.flows;
   for (const row of sel.rows) {
     const kind = d.flowKinds[fl.kind[row] as number];
-    // 'work' is v2's name for the work item flow (design-v2.md), 'task' v1's.
-    const g = groups[kind === 'task' || kind === 'work' || kind === 'result' ? 0 : kind === 'queue' || kind === 'pipe' ? 1 : 2] as (typeof groups)[number];
+    // Work items ('work'; the model reads v1's 'task' as 'work') and their results.
+    const g = groups[kind === 'work' || kind === 'result' ? 0 : kind === 'queue' || kind === 'pipe' ? 1 : 2] as (typeof groups)[number];
     const y1 = yOf(fl.fromLane[row] as number);
     const y2 = yOf(fl.toLane[row] as number);
     if (y1 === null || y2 === null) continue;

@@ -726,24 +726,16 @@ function isThread(kind: string): boolean {
   return kind === 'thread';
 }
 
-/**
- * Model fields that trace format v2 adds (design-v2.md "Hosts and clocks"), read through this
- * optional view so that the builder reads a model with or without them: a v1 model has no
- * host, and every process runs on one unnamed host.
- */
-interface ModelHosts {
-  hosts?: readonly { index: number; name: string; id: string }[];
-}
-
+/** The model's hosts (format v2); a hand-built model without them has one unnamed host. */
 function viewHosts(model: TraceModel): ViewHost[] {
-  const hs = (model as TraceModel & ModelHosts).hosts ?? [];
-  const out = hs.map((x, i) => ({ index: i, name: String(x.name ?? ''), id: String(x.id ?? '') }));
+  const hs = model.hosts ?? [];
+  const out = hs.map((x, i) => ({ index: i, name: x.name, id: x.id }));
   return out.length > 0 ? out : [{ index: 0, name: '', id: '' }];
 }
 
 /** A process's host index; an absent or out-of-range one is the first host (tolerant reader). */
 function hostOf(p: ProcessInfo, hostCount: number): number {
-  const h = (p as ProcessInfo & { host?: number }).host;
+  const h = p.host;
   return typeof h === 'number' && Number.isInteger(h) && h >= 0 && h < hostCount ? h : 0;
 }
 

@@ -14,7 +14,7 @@ export interface SynthLane {
   process?: number;
   tid?: number;
   /** Lane kind; 'thread' by default. Any string, so that tests can use the v2 kinds
-   * (design-v2.md: task, greenlet, gpu-queue, rank, worker) and kinds no reader knows. */
+   * (format/spec.ts LANE_KINDS: task, greenlet, gpu-queue, rank, worker) and kinds no reader knows. */
   kind?: string;
   /** Index of the parent lane (for a task: the thread it runs on). */
   parent?: number;

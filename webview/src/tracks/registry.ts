@@ -1,6 +1,6 @@
 /**
  * Which renderer draws which kind of lane. Threads have their own track; every other kind
- * of trace format v2 (design-v2.md "Lanes") is a span track under its own name, and a kind
+ * of trace format v2 (format/spec.ts LANE_KINDS) is a span track under its own name, and a kind
  * this viewer does not know (a newer agent, or what a reader keeps as "unknown") falls back
  * to the span track labelled "unknown kind", so that it is drawn rather than lost.
  */

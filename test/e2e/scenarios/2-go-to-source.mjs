@@ -27,10 +27,19 @@ export default {
       throw new Error(`the row points at ${file}:${line}, which is "${source[line - 1]}", not a bank_lock line`);
     }
     await lock.row.click();
+    // Clicking into the webview focuses it, and the workbench learns that asynchronously (the
+    // webview frame posts its focus to the workbench). If that news arrives after "Go to source"
+    // opened the file, it makes the view's group active again: wait until the workbench knows
+    // the view has focus, as it does long before a person's next click (CI failed here once).
+    await waitUntil(async () => ((await activeTabTitle(page)).startsWith('Weft:') ? true : null), {
+      timeout: 10_000, what: 'the Weft view to be the active editor after clicking its lock row',
+    });
     await frame.locator(SEL.goToSource).first().click();
     await activeTab(page, file);
-    const title = await activeTabTitle(page);
-    if (title !== file) throw new Error(`active editor is "${title}", expected ${file}`);
+    const title = await waitUntil(async () => {
+      const t = await activeTabTitle(page);
+      return t === file ? t : null;
+    }, { timeout: 5_000, what: `${file} to be the active editor (it is "${await activeTabTitle(page)}")` });
     const pos = await waitUntil(async () => {
       const p = await cursorPosition(page);
       return p && p.line === line ? p : null;

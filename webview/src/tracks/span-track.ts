@@ -11,7 +11,6 @@ import { laneName } from '../describe';
 import { formatDuration, formatPercent } from '../format';
 import type { LodItems } from '../lod';
 import { describeItem, drawSegments } from './segments';
-import { waitShareText } from './thread-track';
 import type { BarBox, ItemDescription, TrackFrame, TrackRenderer } from './track';
 
 const SPAN_BAR: BarBox = { top: 5, height: 12 };
@@ -46,9 +45,10 @@ export function spanTrack(kindLabel: string): TrackRenderer {
         `waiting ${formatDuration(l.waitNs)} (${formatPercent(l.wallNs > 0 ? l.waitNs / l.wallNs : 0)})`,
       ].filter(Boolean).join('\n');
     },
-    labelMeta(data: ViewData, lane: number): string {
-      const share = waitShareText(data, lane);
-      return share ? `${kindLabel} · ${share}` : kindLabel;
+    // Only the kind beside the name: with the wait share too, the 210 px label column cut
+    // names like "cuda:0" to "cud…" (seen in the report). The share is in the label's tooltip.
+    labelMeta(): string {
+      return kindLabel;
     },
   };
 }

@@ -10,7 +10,7 @@
 import {
   DIAGNOSTIC_LEVELS, END_REASONS, FLOW_KINDS, FORMAT_NAME, FORMAT_VERSION, KEY_FORMATS, LANE_KINDS,
   OBJECT_KINDS, PROCESS_FILE_PATTERN, PROCESS_FILE_TEMPLATE, READ_VERSIONS, RECORDS, RUN_FILE, SampleState,
-  SHAPE_LETTERS, SPAN_KINDS, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WaitFlags, WORK_WORD,
+  SHAPE_LETTERS, SPAN_KINDS, TASK_OUTCOMES, LOOP_LAG_COUNTER, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WaitFlags, WORK_WORD,
 } from './spec';
 
 /** Where the generated file lives, relative to the repository root. */
@@ -38,6 +38,7 @@ const HEADER_FIELDS = {
   sampleHz: { type: 'integer', since: 1, required: true },
   host: { type: 'object {name: string, id: 12 hex digits, boot: string}', since: 2, required: false },
   clockDomain: { type: 'string', since: 2, required: false },
+  loopBlockMs: { type: 'number', since: 2, required: false },
 } as const;
 
 const writerValues = (values: readonly string[]): string[] => values.filter((v) => v !== UNKNOWN);
@@ -70,6 +71,7 @@ export function buildContract(): unknown {
       spanKinds: SPAN_KINDS,
       flowPhases: ['s', 't', 'f'],
       endReasons: END_REASONS,
+      taskOutcomes: TASK_OUTCOMES,
       diagnosticLevels: DIAGNOSTIC_LEVELS,
       unknown: UNKNOWN,
     },
@@ -77,6 +79,7 @@ export function buildContract(): unknown {
     waitFlags: WaitFlags,
     sampleStates: SampleState,
     keyFormats: KEY_FORMATS,
+    counterPrefixes: { loopLag: LOOP_LAG_COUNTER },
   };
 }
 

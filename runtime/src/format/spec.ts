@@ -104,6 +104,8 @@ export interface TraceHeader {
   startMethod: string;
   /** Stack sampling rate in Hz; 0 when sampling is off. */
   sampleHz: number;
+  /** v2 (optional). The event-loop block threshold in ms the agent used for `B` records. */
+  loopBlockMs?: number;
   /** v2. The machine that wrote the file. Absent in v1 files: one unnamed host. */
   host?: HostIdentity;
   /** v2. The clock every time in this file is on (lanes may declare their own, see `Y`), e.g.
@@ -153,6 +155,13 @@ export const OBJECT_KINDS = [
   // Cross-process primitives (multiprocessing), from v1 too.
   'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore', 'mp_condition', 'mp_event',
   'mp_barrier', 'mp_queue', 'mp_simple_queue', 'mp_joinable_queue', 'mp_pipe', 'process',
+  // asyncio primitives (added in v2 without a version bump): the same reasons as their
+  // threading namesakes, holders and wakers are task lanes.
+  'aio_lock', 'aio_semaphore', 'aio_bounded_semaphore', 'aio_event', 'aio_condition',
+  'aio_barrier', 'aio_queue', 'aio_lifo_queue', 'aio_priority_queue',
+  // What an asyncio task awaits when it is not a primitive: another task (or a gather of
+  // tasks), a socket or stream, a subprocess, an executor call (v2, no version bump).
+  'task', 'socket', 'stream', 'subprocess',
   // Reader-only, last so that the writers' values keep their indexes (see UNKNOWN).
   UNKNOWN,
 ] as const;
@@ -166,6 +175,12 @@ export const WAIT_REASONS = [
   'lock', 'rlock', 'condition', 'semaphore', 'event', 'barrier',
   'queue_get', 'queue_put', 'queue_join', 'join', 'sleep', 'future', 'select',
   'mp_lock', 'mp_semaphore', 'mp_queue_get', 'mp_queue_put', 'pipe_recv', 'process_join',
+  // asyncio awaits (v2, no version bump; an await on a primitive uses its threading reason):
+  // "task" awaits one task, "gather" several (gather, TaskGroup), "wait" asyncio.wait,
+  // wait_for, as_completed; "socket" loop.sock_*, "stream_read"/"stream_write" a
+  // StreamReader/StreamWriter, "subprocess" an asyncio subprocess, "executor"
+  // run_in_executor/to_thread, "future" any other future.
+  'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor',
   // Reader-only, last: models index reasons by position (a Uint8 column), see UNKNOWN.
   UNKNOWN,
 ] as const;
@@ -190,6 +205,12 @@ export const SPAN_KINDS = ['work', 'hold'] as const;
 /** What v1 called a work item, in flow kinds, span kinds and key prefixes. */
 export const V1_WORK_WORD = 'task';
 export const WORK_WORD = 'work';
+
+/** How a task lane ended (`E` records' optional `outcome`, v2). */
+export const TASK_OUTCOMES = ['result', 'cancelled', 'exception'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+/** The counter name prefix of a loop's lag (`V` records): "loop_lag:<thread lane>". */
+export const LOOP_LAG_COUNTER = 'loop_lag:';
 
 /** Why a process file ended (`Z` records). */
 export const END_REASONS = ['exit', 'signal', 'os_exit', 'exec'] as const;
@@ -265,10 +286,25 @@ export type TraceRecord =
    * on, the thread that created a GPU queue) or null, name, creation site, clock domain (null:
    * the file's; otherwise every time on this lane's records is on that clock, see `M`). */
   | ['Y', number, LaneId, LaneKind, LaneId | null, string, SiteId | null, string | null]
+  /** (Y, optional tail, v2 without a version bump) `creator`: the lane that created it (the
+   * task or thread that called create_task), `coroutine`: the qualified name of a task's
+   * coroutine function (the key tasks are grouped by), `coroutineSite`: its `def` line. */
   /** v1. Lane renamed (v1: a thread). */
   | ['N', number, LaneId, string]
-  /** v1. Lane end (v1: a thread). */
-  | ['E', number, LaneId]
+  /** v1. Lane end (v1: a thread). Optional tail (v2, no version bump): `outcome` how a task
+   * ended, "result", "cancelled" or "exception", and `detail`, for an exception its type and
+   * message ("ValueError: bad row"). */
+  | ['E', number, LaneId, (string | null)?, (string | null)?]
+  /** v2. A step of a task lane: begin, end, lane. The task ran (its coroutine was resumed)
+   * exactly from begin to end on its parent thread; between steps it awaited (a `W` record
+   * from the end of one step to the start of the next names what) or was runnable. */
+  | ['R', number, number, LaneId]
+  /** v2. An event-loop block: one step or callback ran from begin to end, longer than the
+   * agent's threshold (header `loopBlockMs`), on the loop thread `lane`; `task` the task whose
+   * step it was (null: a plain callback); `delayed` the task lanes that were ready to run, or
+   * whose timers fell due, while it ran. The line that was running is found from the thread's
+   * samples and waits within [begin, end] (the agent cannot see it while it runs). */
+  | ['B', number, number, LaneId, LaneId | null, number[]]
   /** v1. A completed wait: begin, end, lane, object, reason, site of the waiting call,
    * holder lane and the holder's line when the wait began (locks, joins), the lane that
    * released/notified/set the object and let this waiter go (the unblock edge), flags. */
@@ -308,7 +344,9 @@ export type TraceRecord =
    * "square"), site its `def` line, key the work item's flow key (see `L`). "hold": a
    * multiprocessing Lock/RLock held by the thread, key the lock's globalKey (see `O`). */
   | ['X', number, number, LaneId, string, string, SiteId | null, (string | null)?]
-  /** v1. Counter value: ts, name, value (queue depth, loop lag). */
+  /** v1. Counter value: ts, name, value (queue depth, loop lag). Names (v2): "loop_lag:<lane>"
+   * the lag in ms of the event loop running on thread lane <lane> (how late a due timer
+   * ran: written when it is 1 ms or more, then one 0 when it is back under). */
   | ['V', number, string, number]
   /** v2. A clock calibration: at `ts` on the file's clock, the clock `domain` read `domainTs`,
    * both within `errorNs` (half the time the pair took to read). Two or more pairs of one
@@ -326,6 +364,7 @@ export type RecordCode = TraceRecord[0];
 /**
  * Field letters, one per field after the type code (the contract describes each):
  * i = integer, I = integer or null, s = string, S = string or null, a = array of strings,
+ * j = array of integers,
  * b = 0 or 1, k = object kind, r = wait reason, y = lane kind, p = flow phase, n = number.
  * Enum letters (k, r, y) accept any short word: a value this reader does not know is a newer
  * writer's, kept as {@link UNKNOWN} with a warning, never an invalid record.
@@ -336,6 +375,7 @@ export const SHAPE_LETTERS = {
   s: 'string',
   S: 'string or null',
   a: 'array of strings',
+  j: 'array of integers',
   b: '0 or 1',
   k: 'object kind (enums.objectKinds; other words are read as "unknown")',
   r: 'wait reason (enums.waitReasons; other words are read as "unknown")',
@@ -392,11 +432,17 @@ export const RECORDS: Readonly<Record<RecordCode, RecordSpec>> = {
     fields: [ts(), f('lane', 'i', { defines: 'lane' }), f('nativeId', 'i'), f('name', 's'), f('daemon', 'b'), lane('parentLane', 'I'), site()],
   },
   Y: {
-    name: 'lane', since: 2, optional: [],
+    name: 'lane', since: 2,
     fields: [ts(), f('lane', 'i', { defines: 'lane' }), f('kind', 'y'), lane('parentLane', 'I'), f('name', 's'), site(), f('clockDomain', 'S')],
+    optional: [lane('creator', 'I'), f('coroutine', 'S'), site('coroutineSite')],
   },
   N: { name: 'rename', since: 1, optional: [], fields: [ts(), lane(), f('name', 's')] },
-  E: { name: 'laneEnd', since: 1, optional: [], fields: [ts(), lane()] },
+  E: { name: 'laneEnd', since: 1, fields: [ts(), lane()], optional: [f('outcome', 'S'), f('detail', 'S')] },
+  R: { name: 'taskStep', since: 2, optional: [], fields: [ts('begin'), ts('end'), lane()] },
+  B: {
+    name: 'loopBlock', since: 2, optional: [],
+    fields: [ts('begin'), ts('end'), lane(), lane('task', 'I'), f('delayed', 'j')],
+  },
   W: {
     name: 'wait', since: 1, optional: [],
     fields: [
@@ -437,7 +483,8 @@ export const RECORD_SHAPES: Readonly<Record<RecordCode, string>> = mapRecords((r
 /**
  * Optional trailing fields, added without a version bump (see the file comment): a record
  * may end before them (older agents), and when present they must match these shapes.
- * Fields after these are ignored. O: `globalKey`; X: `key`.
+ * Fields after these are ignored. O: `globalKey`; X: `key`; Y: `creator`, `coroutine`,
+ * `coroutineSite`; E: `outcome`, `detail`.
  */
 export const OPTIONAL_SHAPES: Readonly<Partial<Record<RecordCode, string>>> = Object.fromEntries(
   Object.entries(RECORDS).filter(([, r]) => r.optional.length > 0).map(([code, r]) => [code, lettersOf(r.optional)]),
@@ -456,6 +503,7 @@ function fieldOk(shape: string, v: unknown): boolean {
     case 's': return typeof v === 'string';
     case 'S': return v === null || typeof v === 'string';
     case 'a': return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'j': return Array.isArray(v) && v.every(isTraceInt);
     case 'b': return v === 0 || v === 1;
     // Enum words: known or not (see SHAPE_LETTERS); the file handlers map unknown ones.
     case 'k':

@@ -85,11 +85,11 @@ export const STATE_INFO: readonly StateInfo[] = [
   { state: 4, key: 'queue', label: 'Queue / pipe', estimated: false,
     description: 'Waiting to get from or put into a queue, or to receive from a pipe.' },
   { state: 5, key: 'join', label: 'Join / future', estimated: false,
-    description: 'Waiting for a thread or process to finish, or for a future\'s result.' },
+    description: 'Waiting for a thread, process or asyncio task to finish, or for a future\'s or executor call\'s result.' },
   { state: 6, key: 'sleep', label: 'Sleep', estimated: false,
     description: 'In time.sleep.' },
   { state: 7, key: 'io', label: 'I/O wait', estimated: false,
-    description: 'Waiting in select or another recorded I/O wait.' },
+    description: 'Waiting in select, on a socket, a stream or a subprocess (asyncio awaits too).' },
   { state: 8, key: 'work', label: 'Work item', estimated: false,
     description: 'Running a work item: a multiprocessing Pool task or ProcessPoolExecutor call, in the worker that took it. Hover for its function, queue wait and run time; arrows link it to where it was submitted and where its result went.' },
 ];
@@ -102,8 +102,10 @@ const REASON_STATE: Readonly<Record<WaitReason, SegmentStateValue>> = {
   queue_get: SegmentState.QUEUE, queue_put: SegmentState.QUEUE, queue_join: SegmentState.QUEUE,
   mp_queue_get: SegmentState.QUEUE, mp_queue_put: SegmentState.QUEUE, pipe_recv: SegmentState.QUEUE,
   join: SegmentState.JOIN, future: SegmentState.JOIN, process_join: SegmentState.JOIN,
+  task: SegmentState.JOIN, gather: SegmentState.JOIN, wait: SegmentState.JOIN, executor: SegmentState.JOIN,
   sleep: SegmentState.SLEEP,
-  select: SegmentState.IO,
+  select: SegmentState.IO, socket: SegmentState.IO, stream_read: SegmentState.IO,
+  stream_write: SegmentState.IO, subprocess: SegmentState.IO,
   // A reason a newer agent wrote: shown as a generic wait ("unknown kind" in its details).
   unknown: SegmentState.SYNC,
 };

@@ -361,6 +361,85 @@ export interface CounterSeries {
   value: Float64Array;
 }
 
+/**
+ * Steps of asyncio tasks (`R` records), as columns sorted by `begin`: task `lane` ran (its
+ * coroutine was resumed) from begin to end on its loop's thread (the lane's parentLane).
+ */
+export interface TaskStepColumns {
+  count: number;
+  begin: Float64Array;
+  end: Float64Array;
+  lane: Int32Array;
+}
+
+/** How a task ended: from its `E` record's outcome; null when it had not ended (or an older
+ * agent did not say). */
+export type TaskOutcomeValue = 'result' | 'cancelled' | 'exception' | null;
+
+/** One asyncio task (a lane of kind "task"), with what its steps and awaits add up to. */
+export interface TaskInfo {
+  lane: number;
+  /** Qualified name of its coroutine function ("" when unknown): the grouping key. */
+  coroutine: string;
+  /** The coroutine function's `def` line (index into sites), or null. */
+  coroutineSite: number | null;
+  /** The lane (task or thread) that created it, or null. */
+  creatorLane: number | null;
+  /** The create_task line (the lane's startSite). */
+  createSite: number | null;
+  createdNs: Ns;
+  /** First step's begin, or null when it never ran. */
+  firstStepNs: Ns | null;
+  endNs: Ns;
+  outcome: TaskOutcomeValue;
+  /** For an exception: "Type: message"; else null. */
+  detail: string | null;
+  steps: number;
+  /** Sum of its steps (ns): the time its coroutine actually ran on the loop thread. */
+  runNs: number;
+  /** Time in its recorded awaits, by reason (ns). */
+  awaitNs: Partial<Record<WaitReason, number>>;
+}
+
+/** Tasks of one coroutine function in one process: how a server's 10,000 short tasks stay
+ * readable. Durations are endNs - createdNs of the group's ended tasks. */
+export interface TaskGroup {
+  process: number;
+  coroutine: string;
+  coroutineSite: number | null;
+  /** The most common creation line of its tasks, or null. */
+  createSite: number | null;
+  /** Lane indexes of its tasks, by creation time. */
+  tasks: number[];
+  runNs: number;
+  awaitNs: Partial<Record<WaitReason, number>>;
+  p50DurationNs: number | null;
+  p95DurationNs: number | null;
+  maxDurationNs: number | null;
+  cancelled: number;
+  failed: number;
+}
+
+/**
+ * One event-loop block (`B` record): a step or callback ran from begin to end on loop thread
+ * `loopLane`, longer than the agent's threshold. `site` is the line that was running: the
+ * longest recorded wait of the thread within the block (e.g. a time.sleep, exact) when waits
+ * cover most of it, else the user line most of the thread's samples within it show
+ * (`siteSource` says which; null when neither exists).
+ */
+export interface LoopBlock {
+  loopLane: number;
+  /** The task whose step blocked, or null for a plain callback. */
+  taskLane: number | null;
+  begin: Ns;
+  end: Ns;
+  durationNs: number;
+  site: number | null;
+  siteSource: 'wait' | 'samples' | null;
+  /** Task lanes that were ready, or whose timers fell due, while it ran. */
+  delayedLanes: number[];
+}
+
 export interface TraceModel {
   formatVersion: number;
   /** Reader and model warnings: truncated files, unknown records, repaired invariants. */
@@ -396,4 +475,11 @@ export interface TraceModel {
   /** Holds of multiprocessing locks (from `hold` spans joined to their objects), by begin.
    * Optional like `counters`. */
   lockHolds?: LockHold[];
+  /** asyncio (v2): task steps, tasks, their groups by coroutine, loop blocks. Optional like
+   * `counters`; the loader always sets them (empty without asyncio). Loop lag is a counter
+   * series named "loop_lag:<thread lane id>" per process. */
+  taskSteps?: TaskStepColumns;
+  tasks?: TaskInfo[];
+  taskGroups?: TaskGroup[];
+  loopBlocks?: LoopBlock[];
 }

@@ -6,5 +6,6 @@ import goToSource from './2-go-to-source.mjs';
 import stopForever from './3-stop-profiling.mjs';
 import openTrace from './4-open-trace.mjs';
 import untrusted from './5-untrusted-workspace.mjs';
+import asyncioOrders from './6-asyncio.mjs';
 
-export const scenarios = [profileBank, goToSource, stopForever, openTrace, untrusted];
+export const scenarios = [profileBank, goToSource, stopForever, openTrace, untrusted, asyncioOrders];

@@ -33,7 +33,10 @@ export const DIAGNOSTIC_THRESHOLDS = {
 } as const;
 
 /** Objects one thread holds while others wait: waiting on them is contention. */
-const EXCLUSIVE_KINDS = new Set(['lock', 'rlock', 'semaphore', 'bounded_semaphore', 'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore']);
+const EXCLUSIVE_KINDS = new Set([
+  'lock', 'rlock', 'semaphore', 'bounded_semaphore', 'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore',
+  'aio_lock', 'aio_semaphore', 'aio_bounded_semaphore',
+]);
 
 export function formatDuration(ns: number): string {
   if (ns >= 10e9) return `${(ns / 1e9).toFixed(1)} s`;
@@ -102,21 +105,23 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       if (l.waitNs < T.lockWaitNs && share < T.lockShare) continue;
       const top = l.holders[0];
       const waiters = new Set(l.waiters.map((x) => x.lane)).size;
-      const by = `${l.contentions} wait${l.contentions === 1 ? '' : 's'} by ${waiters} thread${waiters === 1 ? '' : 's'}, p95 ${formatDuration(l.p95WaitNs)}, longest ${formatDuration(l.maxWaitNs)}`;
+      // asyncio primitives are waited on, held and released by tasks, not threads.
+      const who = obj.kind.startsWith('aio_') ? 'task' : 'thread';
+      const by = `${l.contentions} wait${l.contentions === 1 ? '' : 's'} by ${waiters} ${who}${waiters === 1 ? '' : 's'}, p95 ${formatDuration(l.p95WaitNs)}, longest ${formatDuration(l.maxWaitNs)}`;
       let message: string;
       let severity: Diagnostic['severity'];
       if (EXCLUSIVE_KINDS.has(obj.kind)) {
         // Waiting for a lock or semaphore is contention: another thread holds what this one needs.
-        message = `${objLabel(obj)} made threads wait ${formatDuration(l.waitNs)} in total (${by})`;
+        message = `${objLabel(obj)} made ${who}s wait ${formatDuration(l.waitNs)} in total (${by})`;
         // Locks name their holder; for semaphores the agent knows who released the slot.
         const verb = obj.kind.includes('semaphore') ? 'released mostly by' : 'held mostly by';
-        if (top !== undefined) message += `; ${verb} thread ${laneName(top.lane)}${where(top.site, obj.process)} (${formatDuration(top.waitNs)} of the waiting)`;
+        if (top !== undefined) message += `; ${verb} ${who} ${laneName(top.lane)}${where(top.site, obj.process)} (${formatDuration(top.waitNs)} of the waiting)`;
         severity = share > T.lockWarnShare ? 'warning' : 'info';
       } else {
         // Waiting on a condition, event, queue or barrier is often the design (an idle
         // consumer, back-pressure): worth knowing, not a warning by itself.
-        message = `threads waited ${formatDuration(l.waitNs)} in total on ${objLabel(obj)} (${by})`;
-        if (top !== undefined) message += `; released mostly by thread ${laneName(top.lane)} (${formatDuration(top.waitNs)} of the waiting)`;
+        message = `${who}s waited ${formatDuration(l.waitNs)} in total on ${objLabel(obj)} (${by})`;
+        if (top !== undefined) message += `; released mostly by ${who} ${laneName(top.lane)} (${formatDuration(top.waitNs)} of the waiting)`;
         severity = 'info';
       }
       out.push({ severity, message, site: obj.site, process: obj.process });

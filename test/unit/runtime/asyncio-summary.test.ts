@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOOP_BLOCK_MS, parseArgs } from '../../../runtime/src/cli/args';
+import { writeChromeTrace } from '../../../runtime/src/cli/export-chrome';
 import { main } from '../../../runtime/src/cli/main';
 import { agentCommand } from '../../../runtime/src/launcher/launch';
 import { loadTrace } from '../../../runtime/src/model/build-model';
@@ -157,5 +158,21 @@ describe('the --loop-block-ms options', () => {
     expect(await main(['summary', 'asyncio', '--json', '--loop-block-ms=250'], { stdout: json, stderr: err, cwd: FIXTURES })).toBe(0);
     expect((JSON.parse(json.text()) as Summary).loopBlocks?.map((b) => b.line)).toEqual([12]);
     expect(err.text()).toBe('');
+  });
+});
+
+describe('Chrome export with asyncio', () => {
+  it('has a slice per task step (named by coroutine) and per loop block (with its line), and create arrows', async () => {
+    const out = capture();
+    await writeChromeTrace(m, out);
+    const t = JSON.parse(out.text()) as { traceEvents: { ph: string; cat?: string; name: string; tid: number; ts?: number; dur?: number; args?: Record<string, unknown> }[] };
+    const steps = t.traceEvents.filter((e) => e.cat === 'step');
+    expect(steps).toHaveLength(11);
+    expect(steps.find((e) => e.name === 'blocker')).toMatchObject({ ph: 'X', ts: 10_000, dur: 300_000 });
+    const blocks = t.traceEvents.filter((e) => e.cat === 'loop_block');
+    expect(blocks.map((e) => [e.ts, e.dur, e.args?.site, e.args?.siteSource, e.args?.delayed])).toEqual([
+      [10_000, 300_000, '/w/app.py:12 (blocker)', 'wait', 3], [420_000, 200_000, '/w/app.py:24 (worker)', 'samples', 0],
+    ]);
+    expect(t.traceEvents.filter((e) => e.ph === 's' && e.cat === 'create')).toHaveLength(6);
   });
 });

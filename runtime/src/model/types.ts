@@ -360,6 +360,10 @@ export interface CounterSeries {
   name: string;
   ts: Float64Array;
   value: Float64Array;
+  /** The lane the counter is about, for names that carry a file lane id: "loop_lag:<lane>"
+   * (the loop thread's lane index in TraceModel.lanes). Absent for other counters, and when
+   * the id names no lane of the file. */
+  lane?: number;
 }
 
 /**

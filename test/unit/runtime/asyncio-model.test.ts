@@ -185,6 +185,42 @@ describe('asyncio locks', () => {
   });
 });
 
+describe('loop lag', () => {
+  it('is a counter series that names its loop thread\'s lane', () => {
+    const lag = m.counters?.find((c) => c.name === 'loop_lag:1');
+    expect(lag?.lane).toBe(lane('MainThread'));
+    expect([...(lag?.value ?? [])]).toEqual([290, 195, 0]);
+    expect(old.counters?.every((c) => c.lane === undefined)).toBe(true);
+  });
+});
+
+describe('tasks still awaiting at the end', () => {
+  it('are one finding per await line, not one per task; a warning only for a lock-like object', async () => {
+    const dir = tempDir();
+    const OPEN = 2;
+    const recs: unknown[][] = [
+      ['S', 1, '/w/srv.py', 30, 'handle'],
+      ['S', 2, '/w/srv.py', 40, 'locked'],
+      ['O', 1, 'socket', 'conn', null, null, null],
+      ['O', 2, 'aio_lock', 'lk', null, null, null],
+      ['T', T0, 1, 9, 'MainThread', 0, null, null],
+    ];
+    for (let t = 2; t <= 6; t++) {
+      recs.push(['Y', T0, t, 'task', 1, `Task-${t}`, null, null]);
+      recs.push(['W', T0 + MS, T0 + 100 * MS, t, 1, 'socket', 1, null, null, null, OPEN]);
+    }
+    recs.push(['Y', T0, 7, 'task', 1, 'Task-7', null, null]);
+    recs.push(['W', T0 + MS, T0 + 100 * MS, 7, 2, 'lock', 2, 2, null, null, OPEN]);
+    writeProcessFile(dir, header({ version: 2 }), recs, T0 + 100 * MS);
+    const model = await loadTrace(dir);
+    // (The lock's contention is a finding of its own.)
+    expect(model.diagnostics.filter((d) => d.message.includes('still awaiting')).map((d) => [d.severity, d.message])).toEqual([
+      ['info', '5 tasks ("Task-2" first) were still awaiting at srv.py:30 (socket) on socket "conn" when the process ended'],
+      ['warning', 'task "Task-7" was still awaiting at srv.py:40 (lock) on aio_lock "lk" when the process ended; it was held by task "Task-2". A deadlock, or a wait nobody would end?'],
+    ]);
+  });
+});
+
 describe('traces without asyncio', () => {
   it('give empty steps, tasks, groups and blocks', () => {
     expect(old.taskSteps?.count).toBe(0);

@@ -130,9 +130,19 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
     // Open waits: the process ended (or was killed) while the thread still waited.
     const w = d.waits();
     const seen = new Set<string>();
+    // asyncio tasks still awaiting at the end, by (process, line, reason, object): a server
+    // stopped with thousands of pending tasks gets one finding per await, not one per task.
+    const pending = new Map<string, { first: number; tasks: number }>();
     for (let i = 0; i < w.count; i++) {
       if (((w.flags[i] as number) & WaitFlags.OPEN) === 0) continue;
       const lane = w.lane[i] as number;
+      if (lanes[lane]?.kind === 'task') {
+        const key = `${lanes[lane]?.process ?? 0}:${w.site[i] as number}:${w.reason[i] as number}:${w.object[i] as number}`;
+        const p = pending.get(key);
+        if (p === undefined) pending.set(key, { first: i, tasks: 1 });
+        else p.tasks++;
+        continue;
+      }
       const object = w.object[i] as number;
       const key = `${lane}:${object}`;
       if (seen.has(key)) continue;
@@ -145,6 +155,21 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       if (holder >= 0) message += `; it was held by thread ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
       message += '. A deadlock, or a wait nobody would end?';
       out.push({ severity: 'warning', message, site: (w.site[i] as number) >= 0 ? (w.site[i] as number) : null, process });
+    }
+    for (const { first: i, tasks } of pending.values()) {
+      const lane = w.lane[i] as number;
+      const process = lanes[lane]?.process ?? 0;
+      const obj = objects[w.object[i] as number];
+      const reason = WAIT_REASONS[w.reason[i] as number] ?? 'wait';
+      const who = tasks === 1 ? `task ${laneName(lane)} was` : `${tasks} tasks (${laneName(lane)} first) were`;
+      let message = `${who} still awaiting${where(w.site[i] as number, process)} (${reason}) on ${obj ? objLabel(obj) : 'an unknown object'} when the process ended`;
+      const holder = w.holderLane[i] as number;
+      if (holder >= 0) message += `; it was held by ${lanes[holder]?.kind === 'task' ? 'task' : 'thread'} ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
+      // Pending awaits of sockets, sleeps or child tasks are how a stopped server ends; one
+      // that waits for an asyncio lock or semaphore may be a deadlock.
+      const lockLike = obj !== undefined && EXCLUSIVE_KINDS.has(obj.kind);
+      if (lockLike) message += '. A deadlock, or a wait nobody would end?';
+      out.push({ severity: lockLike ? 'warning' : 'info', message, site: (w.site[i] as number) >= 0 ? (w.site[i] as number) : null, process });
     }
 
     // Time neither on the CPU nor in a recorded wait is GIL wait only if other threads of the

@@ -83,8 +83,9 @@ export class TasksHandler implements ModelHandler<TasksData> {
     };
     this.c = columns();
     const lanes = this.lanes();
-    // Per lane: its TaskInfo (steps and awaits are added below in one pass each).
-    const byLane = new Map<number, TaskInfo>();
+    // Per lane: its TaskInfo (steps and awaits are added below in one pass each, over every
+    // step and every wait of the trace: an array indexed by lane, not a Map lookup per row).
+    const byLane: (TaskInfo | undefined)[] = new Array<TaskInfo | undefined>(lanes.length);
     const tasks: TaskInfo[] = [];
     for (const t of this.facts) {
       const l = lanes[t.lane];
@@ -94,12 +95,12 @@ export class TasksHandler implements ModelHandler<TasksData> {
         createSite: l.startSite, createdNs: l.startNs, firstStepNs: null, endNs: l.endNs, ended: t.ended,
         outcome: t.outcome, detail: t.detail, steps: 0, runNs: 0, awaitNs: {},
       };
-      byLane.set(t.lane, info);
+      byLane[t.lane] = info;
       tasks.push(info);
     }
     this.facts = [];
     for (let i = 0; i < taskSteps.count; i++) {
-      const info = byLane.get(taskSteps.lane[i] as number);
+      const info = byLane[taskSteps.lane[i] as number];
       if (info === undefined) continue;
       const b = taskSteps.begin[i] as number;
       info.steps++;
@@ -109,7 +110,7 @@ export class TasksHandler implements ModelHandler<TasksData> {
     }
     const w = this.waits();
     for (let i = 0; i < w.count; i++) {
-      const info = byLane.get(w.lane[i] as number);
+      const info = byLane[w.lane[i] as number];
       if (info === undefined) continue;
       const reason = WAIT_REASONS[w.reason[i] as number] as WaitReason;
       info.awaitNs[reason] = (info.awaitNs[reason] ?? 0) + ((w.end[i] as number) - (w.begin[i] as number));

@@ -311,7 +311,8 @@ export function formatSummary(
   const out: string[] = [];
   const threads = s.processes.reduce((n, p) => n + p.threads.length, 0);
   const procs = s.processes.length;
-  out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}`);
+  const tasks = (s.tasks ?? []).reduce((n, g) => n + g.count, 0);
+  out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}${tasks > 0 ? `, ${plural(tasks, 'asyncio task')}` : ''}`);
 
   if (s.diagnostics.length > 0) {
     out.push('', 'Findings:');

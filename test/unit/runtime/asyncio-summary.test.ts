@@ -84,6 +84,7 @@ describe('summary JSON with asyncio', () => {
 describe('summary text with asyncio', () => {
   it('says each loop block in one line, and shows the task table', () => {
     const text = formatSummary(s, '/w');
+    expect(text.split('\n')[0]).toBe('Weft summary: 700 ms, 1 process, 1 thread, 6 asyncio tasks');
     expect(text).toContain('Event loop blocks (longest first; 2 blocks):\n'
       + '  event loop blocked 300 ms at app.py:12 (in blocker; task "Task-2"; delayed 3 tasks)\n'
       + '  event loop blocked 200 ms at app.py:24 (in worker; task "Task-4"; line from samples)\n');

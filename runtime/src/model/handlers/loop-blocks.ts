@@ -43,11 +43,8 @@ export class LoopBlocksHandler implements ModelHandler<LoopBlock[]> {
       const loopLane = ctx.lanes.get(b.tid);
       if (loopLane < 0) continue;
       const task = b.task === null ? -1 : ctx.lanes.get(b.task);
-      const delayed: number[] = [];
-      for (const id of b.delayed) {
-        const l = ctx.lanes.get(id);
-        if (l >= 0 && !delayed.includes(l)) delayed.push(l);
-      }
+      // In the agent's order, each lane once (a Set: a hostile file may list a million).
+      const delayed = [...new Set(b.delayed.map((id) => ctx.lanes.get(id)).filter((l) => l >= 0))];
       this.blocks.push({
         loopLane, taskLane: task >= 0 ? task : null, begin: b.begin as Ns, end: b.end as Ns, durationNs: b.end - b.begin,
         site: null, siteSource: null, delayedLanes: delayed,

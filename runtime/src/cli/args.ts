@@ -45,8 +45,8 @@ options (before the script; everything after it belongs to the program):
                    python; it must be Python 3.9 or newer)
   --sample-hz N    stack samples per second, 0 to 1000 (default 100; 0 turns sampling off)
   --loop-block-ms N
-                   report asyncio event-loop blocks of N ms or longer, 1 to 60000 (default:
-                   the agent's, 100)
+                   report asyncio event-loop blocks of N ms or longer, 1 to 60000
+                   (default: the agent's threshold)
   --no-summary     do not print the summary
   --               end of Weft's options (for a script whose name starts with "-")
   -h, --help       show this help
@@ -57,9 +57,9 @@ Then: weft summary DIR, weft report DIR (HTML), weft export DIR --format chrome 
 
 Prints what the trace in DIR shows: contended locks with their holders and waiters and the
 lines involved, each thread's time split into running, waiting (by reason) and estimated GIL
-wait, sampled hotspots, asyncio event-loop blocks and tasks, findings and warnings. DIR is a directory written by "weft run", a
-directory of such directories, or one weft-*.jsonl file; several DIRs are read as one run
-(e.g. one per MPI rank or machine).
+wait, asyncio event-loop blocks and tasks by coroutine, sampled hotspots, findings and
+warnings. DIR is a directory written by "weft run", a directory of such directories, or one
+weft-*.jsonl file; several DIRs are read as one run (e.g. one per MPI rank or machine).
 
 options:
   --json       print the summary as JSON instead: a stable schema documented in

@@ -6,7 +6,7 @@ import { expandVariables } from './paths';
 import { validateSettings, type RawSettings, type ValidatedSettings, type WeftSettings } from './settings';
 
 const KEYS: readonly (keyof WeftSettings)[] = [
-  'pythonPath', 'sampleHz', 'outputDirectory', 'programArguments', 'flushIntervalMs', 'openViewOnStart', 'inlineHotspots',
+  'pythonPath', 'sampleHz', 'loopBlockMs', 'outputDirectory', 'programArguments', 'flushIntervalMs', 'openViewOnStart', 'inlineHotspots',
 ];
 
 /** The settings that apply to `scope` (a file: its workspace folder's settings win). */

@@ -228,6 +228,7 @@ export class ProfilingSession implements vscode.Disposable {
         outDir: this.traceDir,
         target,
         sampleHz: this.settings.sampleHz,
+        loopBlockMs: this.settings.loopBlockMs,
         flushMs: this.settings.flushIntervalMs,
         cwd: this.cwd,
         // Output must reach the terminal as it is printed. Through a pipe Python would buffer

@@ -12,6 +12,9 @@ export interface WeftSettings {
   pythonPath: string;
   /** Stack samples per second per thread; 0 turns sampling off. */
   sampleHz: number;
+  /** asyncio: steps or callbacks at least this long (ms) are recorded as event-loop blocks
+   * (passed to the agent as WEFT_LOOP_BLOCK_MS). */
+  loopBlockMs: number;
   /** Where traces are written; may use ${workspaceFolder}, ${userHome} and ~. */
   outputDirectory: string;
   /** Arguments passed to the program by "Profile Current File". */
@@ -32,6 +35,7 @@ export interface NumberBounds {
 export const SETTING_DEFAULTS: Readonly<WeftSettings> = Object.freeze({
   pythonPath: '',
   sampleHz: 100,
+  loopBlockMs: 100,
   outputDirectory: '${workspaceFolder}/.weft',
   programArguments: [],
   flushIntervalMs: 100,
@@ -39,9 +43,12 @@ export const SETTING_DEFAULTS: Readonly<WeftSettings> = Object.freeze({
   inlineHotspots: true,
 });
 
-export const SETTING_BOUNDS: Readonly<Record<'sampleHz' | 'flushIntervalMs', NumberBounds>> = Object.freeze({
+export const SETTING_BOUNDS: Readonly<Record<'sampleHz' | 'loopBlockMs' | 'flushIntervalMs', NumberBounds>> = Object.freeze({
   // Above ~1 kHz the sampler's own cost starts to show in the program (research/performance.md).
   sampleHz: { min: 0, max: 1000 },
+  // The CLI's --loop-block-ms bounds (runtime/src/cli/args.ts LOOP_BLOCK_MS): below 1 ms every
+  // step is a block; above a minute nothing a person waits for is.
+  loopBlockMs: { min: 1, max: 60_000 },
   // Below 10 ms the writer thread wakes so often that it competes with the program for the GIL;
   // above 10 s a killed program loses too much and the live view lags.
   flushIntervalMs: { min: 10, max: 10_000 },
@@ -115,6 +122,7 @@ export function validateSettings(raw: RawSettings): ValidatedSettings {
     settings: {
       pythonPath: stringSetting('pythonPath', raw.pythonPath, problems),
       sampleHz: integerIn('sampleHz', raw.sampleHz, problems),
+      loopBlockMs: integerIn('loopBlockMs', raw.loopBlockMs, problems),
       outputDirectory: stringSetting('outputDirectory', raw.outputDirectory, problems),
       programArguments,
       flushIntervalMs: integerIn('flushIntervalMs', raw.flushIntervalMs, problems),

@@ -11,7 +11,7 @@
  * Lines: facts carry the trace's 1-based line numbers; `lspLine` converts to LSP's 0-based.
  */
 import * as path from 'node:path';
-import type { HotspotSummary, LockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
+import type { HotspotSummary, LockSummary, LoopBlockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
 import { displayPath, formatMs } from '../../../runtime/src/summary/summary';
 
 /** Waits made at this line on one object. */
@@ -73,6 +73,24 @@ export interface CpuFact {
   waitMs: number;
 }
 
+/** asyncio: event-loop blocks whose running line was this one, aggregated over the blocks. */
+export interface LoopBlockFact {
+  /** Blocks at this line, their total and the longest (ms). */
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  /** Tasks whose steps blocked here, longest block first, at most 3 ("" stands for a plain
+   * callback). */
+  tasks: string[];
+  /** How many distinct tasks blocked here (tasks may be cut to 3). */
+  taskCount: number;
+  /** The most tasks one of the blocks delayed. */
+  maxDelayed: number;
+  /** "wait" when every block's line is a recorded blocking call (exact), else "samples" (the
+   * line most samples showed: an estimate). */
+  siteSource: 'wait' | 'samples';
+}
+
 /** Everything known about one source line. */
 export interface LineFacts {
   /** Absolute path of the file. */
@@ -85,6 +103,8 @@ export interface LineFacts {
   cpu: CpuFact | null;
   /** Wall time of the whole run (Summary.durationMs), for shares. */
   runMs: number;
+  /** asyncio event-loop blocks at this line; absent when none (and in facts of older hosts). */
+  loopBlocks?: LoopBlockFact;
 }
 
 export const WARNING_SHARE = 0.1;
@@ -177,6 +197,11 @@ export function lineFactsFromSummary(summary: Summary, cwd: string | null): Line
 
   for (const h of summary.hotspots) addCpu(at({ file: h.file, line: h.line, func: h.func }), h);
 
+  for (const b of summary.loopBlocks ?? []) {
+    if (b.file === null || b.line === null) continue;
+    addLoopBlock(at({ file: b.file, line: b.line, func: b.function ?? '' }), b);
+  }
+
   const out = [...byKey.values()];
   for (const f of out) {
     f.waits.sort((a, b) => b.waitMs - a.waitMs);
@@ -195,6 +220,27 @@ function addCpu(f: LineFacts | null, h: HotspotSummary): void {
     f.cpu.waitMs += h.waitMs;
   } else {
     f.cpu = { func: h.func, samples: h.samples, cpuMs: h.cpuMs, waitMs: h.waitMs };
+  }
+}
+
+/** Blocks arrive longest first (the Summary's order), so the first task named blocked longest. */
+function addLoopBlock(f: LineFacts | null, b: LoopBlockSummary): void {
+  if (!f) return;
+  const task = b.task ?? '';
+  const source = b.siteSource === 'samples' ? 'samples' : 'wait';
+  const fact = f.loopBlocks;
+  if (!fact) {
+    f.loopBlocks = { count: 1, totalMs: b.durationMs, maxMs: b.durationMs, tasks: [task], taskCount: 1, maxDelayed: b.delayedCount, siteSource: source };
+    return;
+  }
+  fact.count++;
+  fact.totalMs = Math.round((fact.totalMs + b.durationMs) * 1e3) / 1e3;
+  fact.maxMs = Math.max(fact.maxMs, b.durationMs);
+  fact.maxDelayed = Math.max(fact.maxDelayed, b.delayedCount);
+  if (source === 'samples') fact.siteSource = 'samples';
+  if (!fact.tasks.includes(task)) {
+    fact.taskCount++;
+    if (fact.tasks.length < 3) fact.tasks.push(task);
   }
 }
 
@@ -247,12 +293,72 @@ export function lensTitle(f: LineFacts, cwd: string | null): string {
   return 'Weft';
 }
 
+/** "task Task-2", "tasks Task-2, Task-5 +1", "a callback". */
+function whoBlocked(b: LoopBlockFact): string {
+  const names = b.tasks.map((t) => (t === '' ? 'a callback' : t));
+  const more = b.taskCount > b.tasks.length ? ` +${b.taskCount - b.tasks.length}` : '';
+  if (b.taskCount === 1) return b.tasks[0] === '' ? 'a callback' : `task ${b.tasks[0]}`;
+  return `tasks ${names.join(', ')}${more}`;
+}
+
+/** How many tasks waited: "3 tasks delayed", "up to 3 tasks delayed" (several blocks), or null. */
+function delayedText(b: LoopBlockFact): string | null {
+  if (b.maxDelayed === 0) return null;
+  return `${b.count > 1 ? 'up to ' : ''}${plural(b.maxDelayed, 'task')} delayed`;
+}
+
+/**
+ * The loop-block sentence of a line: `event loop blocked 300 ms (task Task-2; 3 tasks delayed)`,
+ * or for several blocks `event loop blocked 3 times here, 900 ms in total, longest 300 ms (...)`.
+ * Null when no block ran this line.
+ */
+export function loopBlockMessage(f: LineFacts): string | null {
+  const b = f.loopBlocks;
+  if (!b) return null;
+  const parts = [whoBlocked(b)];
+  const delayed = delayedText(b);
+  if (delayed) parts.push(delayed);
+  // A line from samples is where most samples were, not a recorded call: say so.
+  if (b.siteSource === 'samples') parts.push('line from samples');
+  const head = b.count === 1
+    ? `event loop blocked ${formatMs(b.maxMs)}`
+    : `event loop blocked ${b.count} times here, ${formatMs(b.totalMs)} in total, longest ${formatMs(b.maxMs)}`;
+  return `${head} (${parts.join('; ')})`;
+}
+
+/**
+ * Every lens of a line, most telling first: the loop-block lens (in the lock lens's style,
+ * `Weft: event loop blocked 300 ms · task Task-2 · 3 tasks delayed`), then {@link lensTitle}'s
+ * when the line has other facts too.
+ */
+export function lensTitles(f: LineFacts, cwd: string | null): string[] {
+  const out: string[] = [];
+  const b = f.loopBlocks;
+  if (b) {
+    const parts = [b.count === 1 ? `Weft: event loop blocked ${formatMs(b.maxMs)}` : `Weft: event loop blocked ${b.count}× · ${formatMs(b.totalMs)} in total · longest ${formatMs(b.maxMs)}`];
+    parts.push(whoBlocked(b));
+    const delayed = delayedText(b);
+    if (delayed) parts.push(delayed);
+    if (b.siteSource === 'samples') parts.push('from samples');
+    out.push(parts.join(' · '));
+  }
+  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || !b) out.push(lensTitle(f, cwd));
+  return out;
+}
+
 /** Escapes text for a markdown table cell. */
 const cell = (s: string): string => s.replace(/[\\|`*_[\]<>]/g, (c) => `\\${c}`);
 
 /** Hover markdown: tables of the line's waits, holds, creations and samples. */
 export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
   const out: string[] = [`**Weft** · ${cell(shortPath(f.file, cwd))}:${f.line}`];
+  const b = f.loopBlocks;
+  if (b) {
+    out.push('', 'Event loop blocked here (asyncio: nothing else ran on the loop meanwhile)', '',
+      '| blocks | total | longest | by | most delayed |', '|---:|---:|---:|---|---:|');
+    out.push(`| ${b.count} | ${formatMs(b.totalMs)} | ${formatMs(b.maxMs)} | ${cell(whoBlocked(b))} | ${plural(b.maxDelayed, 'task')} |`);
+    if (b.siteSource === 'samples') out.push('', 'The line is the one most stack samples within the blocks showed (an estimate).');
+  }
   if (f.waits.length > 0) {
     out.push('', 'Waits at this line', '', '| object | waits | total | p95 | max |', '|---|---:|---:|---:|---:|');
     for (const w of f.waits) {
@@ -297,6 +403,20 @@ export interface HotDiagnostic {
  * null for lines with only a creation site or samples (the lens and hover cover those, and a
  * diagnostic on each would drown the Problems view). Warning at ≥ 10% of the run's wall time.
  */
+/**
+ * The diagnostic of a line where the event loop was blocked: always a warning (a blocked loop
+ * stalls every task, whatever the share of the run), null when none was.
+ */
+export function loopBlockDiagnosticOf(f: LineFacts): HotDiagnostic | null {
+  const message = loopBlockMessage(f);
+  return message === null ? null : { line: lspLine(f), severity: 'warning', message, source: 'weft' };
+}
+
+/** Every diagnostic of a line: the loop block's, then the waits' ({@link diagnosticOf}). */
+export function diagnosticsOf(f: LineFacts): HotDiagnostic[] {
+  return [loopBlockDiagnosticOf(f), diagnosticOf(f)].filter((d): d is HotDiagnostic => d !== null);
+}
+
 export function diagnosticOf(f: LineFacts): HotDiagnostic | null {
   const blocked = blockedMs(f);
   const caused = causedMs(f);

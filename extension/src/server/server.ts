@@ -12,7 +12,7 @@ import {
   CodeLensRefreshRequest, createConnection, DiagnosticSeverity, MarkupKind, ProposedFeatures, TextDocumentSyncKind,
   type CodeLens, type Connection, type Diagnostic, type Hover, type InitializeResult,
 } from 'vscode-languageserver/node';
-import { diagnosticOf, hoverMarkdown, lensTitle, lspLine, type LineFacts } from './hotspots';
+import { diagnosticsOf, hoverMarkdown, lensTitles, lspLine, type LineFacts } from './hotspots';
 import { TRACE_CLEARED, TRACE_SHOWN, type TraceShownParams } from './protocol';
 
 /** The shown trace's facts: absolute path → 0-based line → facts. */
@@ -49,9 +49,7 @@ export function serve(connection: Connection): void {
     for (const [file, lines] of next.files) {
       const diagnostics: Diagnostic[] = [];
       for (const f of lines.values()) {
-        const d = diagnosticOf(f);
-        if (!d) continue;
-        diagnostics.push({
+        for (const d of diagnosticsOf(f)) diagnostics.push({
           range: { start: { line: d.line, character: 0 }, end: { line: d.line, character: Number.MAX_SAFE_INTEGER } },
           severity: d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
           source: d.source,
@@ -94,11 +92,12 @@ export function serve(connection: Connection): void {
   connection.onCodeLens((params): CodeLens[] => {
     const lines = factsOf(params.textDocument.uri);
     if (!lines) return [];
-    return [...lines.entries()].map(([line, f]) => ({
+    // A line may have two lenses: an event-loop block, and its waits, holds or samples.
+    return [...lines.entries()].flatMap(([line, f]) => lensTitles(f, state.cwd).map((title) => ({
       range: { start: { line, character: 0 }, end: { line, character: 0 } },
       // An empty command id makes a label: the lens informs, the hover has the details.
-      command: { title: lensTitle(f, state.cwd), command: '' },
-    }));
+      command: { title, command: '' },
+    })));
   });
 
   connection.onHover((params): Hover | null => {

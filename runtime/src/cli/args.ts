@@ -44,23 +44,29 @@ options (before the script; everything after it belongs to the program):
   --python PATH    Python interpreter to run (default: $WEFT_PYTHON, then python3, then
                    python; it must be Python 3.9 or newer)
   --sample-hz N    stack samples per second, 0 to 1000 (default 100; 0 turns sampling off)
+  --loop-block-ms N
+                   report asyncio event-loop blocks of N ms or longer, 1 to 60000
+                   (default: the agent's threshold)
   --no-summary     do not print the summary
   --               end of Weft's options (for a script whose name starts with "-")
   -h, --help       show this help
 
 Then: weft summary DIR, weft report DIR (HTML), weft export DIR --format chrome -o trace.json
 `,
-  summary: `usage: weft summary DIR... [--json]
+  summary: `usage: weft summary DIR... [--json] [--loop-block-ms N]
 
 Prints what the trace in DIR shows: contended locks with their holders and waiters and the
 lines involved, each thread's time split into running, waiting (by reason) and estimated GIL
-wait, sampled hotspots, findings and warnings. DIR is a directory written by "weft run", a
-directory of such directories, or one weft-*.jsonl file; several DIRs are read as one run
-(e.g. one per MPI rank or machine).
+wait, asyncio event-loop blocks and tasks by coroutine, sampled hotspots, findings and
+warnings. DIR is a directory written by "weft run", a directory of such directories, or one
+weft-*.jsonl file; several DIRs are read as one run (e.g. one per MPI rank or machine).
 
 options:
   --json       print the summary as JSON instead: a stable schema documented in
                runtime/src/summary/schema.ts (schemaVersion 1; fields are only added)
+  --loop-block-ms N
+               leave out event-loop blocks shorter than N ms (the trace has those the
+               agent's threshold let through)
   -h, --help   show this help
 `,
   export: `usage: weft export DIR... [--format chrome] -o FILE
@@ -102,10 +108,14 @@ export class UsageError extends Error {
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'version' }
-  | { kind: 'run'; out: string | null; python: string | null; sampleHz: number; summary: boolean; target: string[] }
-  | { kind: 'summary'; dirs: string[]; json: boolean }
+  | { kind: 'run'; out: string | null; python: string | null; sampleHz: number; loopBlockMs: number | null; summary: boolean; target: string[] }
+  | { kind: 'summary'; dirs: string[]; json: boolean; loopBlockMs: number | null }
   | { kind: 'export'; dirs: string[]; format: 'chrome'; out: string }
   | { kind: 'report'; dirs: string[]; out: string | null };
+
+/** Bounds of the event-loop block threshold (ms): below 1 ms every step would be a block;
+ * above a minute nothing a person waits for is. The VS Code setting has the same. */
+export const LOOP_BLOCK_MS = { min: 1, max: 60_000 } as const;
 
 const isHelp = (a: string): boolean => a === '-h' || a === '--help';
 
@@ -130,6 +140,7 @@ function parseRun(rest: string[]): Command {
   let out: string | null = null;
   let python: string | null = null;
   let sampleHz = 100;
+  let loopBlockMs: number | null = null;
   let summary = true;
   let i = 0;
   const value = (name: string, inline: string | undefined): string => {
@@ -148,26 +159,30 @@ function parseRun(rest: string[]): Command {
     if (a === '--out') out = value(a, inline);
     else if (a === '--python') python = value(a, inline);
     else if (a === '--sample-hz') sampleHz = intArg(a, inline ?? rest[++i], 0, 1000, 'run');
+    else if (a === '--loop-block-ms') loopBlockMs = intArg(a, inline ?? rest[++i], LOOP_BLOCK_MS.min, LOOP_BLOCK_MS.max, 'run');
     else if (a === '--no-summary' && inline === undefined) summary = false;
     else throw new UsageError(`unknown option ${rest[i]} for "weft run" (options go before the script)`, 'run');
   }
   const target = rest.slice(i);
   if (target.length === 0) throw new UsageError('"weft run" needs a script (or -m module) to run', 'run');
   if (target[0] === '-m' && (target.length < 2 || (target[1] as string) === '')) throw new UsageError('-m needs a module name', 'run');
-  return { kind: 'run', out, python, sampleHz, summary, target };
+  return { kind: 'run', out, python, sampleHz, loopBlockMs, summary, target };
 }
 
 function parseSummary(rest: string[]): Command {
   let json = false;
+  let loopBlockMs: number | null = null;
   const dirs: string[] = [];
-  for (const a of rest) {
+  for (let i = 0; i < rest.length; i++) {
+    const [a, inline] = splitEq(rest[i] as string);
     if (isHelp(a)) return { kind: 'help', topic: 'summary' };
-    if (a === '--json') json = true;
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a} for "weft summary"`, 'summary');
-    else dirs.push(a);
+    if (a === '--json' && inline === undefined) json = true;
+    else if (a === '--loop-block-ms') loopBlockMs = intArg(a, inline ?? rest[++i], 0, LOOP_BLOCK_MS.max, 'summary');
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${rest[i]} for "weft summary"`, 'summary');
+    else dirs.push(rest[i] as string);
   }
   if (dirs.length === 0) throw new UsageError('"weft summary" needs a trace directory (the --out of "weft run")', 'summary');
-  return { kind: 'summary', dirs, json };
+  return { kind: 'summary', dirs, json, loopBlockMs };
 }
 
 function parseExport(rest: string[]): Command {

@@ -127,6 +127,27 @@ export async function writeChromeTrace(model: TraceModel, out: Writable, opts: {
       dur: (s.end - s.begin) / 1000, args: { site: site(s.site), ...work },
     });
   }
+  // asyncio: each task step is a slice on its task's track (when its coroutine ran), each
+  // loop block a slice on the loop thread's track with the line that was running.
+  const steps = model.taskSteps;
+  const coroutineOf = new Map((model.tasks ?? []).map((t) => [t.lane, t.coroutine]));
+  for (let i = 0; i < (steps?.count ?? 0); i++) {
+    const lane = steps?.lane[i] as number;
+    const begin = steps?.begin[i] as number;
+    await emit({
+      ph: 'X', cat: 'step', name: coroutineOf.get(lane) || 'step', pid: pidOf(lane), tid: tidOf(lane), ts: us(begin),
+      dur: ((steps?.end[i] as number) - begin) / 1000,
+    });
+  }
+  for (const b of model.loopBlocks ?? []) {
+    await emit({
+      ph: 'X', cat: 'loop_block', name: 'event loop blocked', pid: pidOf(b.loopLane), tid: tidOf(b.loopLane), ts: us(b.begin), dur: b.durationNs / 1000,
+      args: {
+        task: b.taskLane === null ? undefined : laneName(b.taskLane), site: site(b.site), siteSource: b.siteSource ?? undefined,
+        delayed: b.delayedLanes.length, delayedTasks: b.delayedLanes.slice(0, 20).map((l) => laneName(l) ?? ''),
+      },
+    });
+  }
   /** The two ends' slice names of a flow other than unblock. */
   const endNames = (f: Flow): [string, string] => {
     const obj = f.object !== null ? model.objects[f.object] : undefined;

@@ -17,7 +17,7 @@ import { forwardSignals } from '../launcher/signals';
 import { loadTrace } from '../model/build-model';
 import { TRACE_FILE_NAME, TraceError } from '../reader/read-trace';
 import { RUN_FILE } from '../format/spec';
-import { buildSummary, formatSummary } from '../summary/summary';
+import { buildSummary, DEFAULT_LIMITS, formatSummary } from '../summary/summary';
 import { HELP, UsageError, VERSION, defaultOutDir, parseArgs, type Command } from './args';
 import { firstLine } from '../format/safe-values';
 import { writeChromeTrace } from './export-chrome';
@@ -44,7 +44,10 @@ async function runCommand(cmd: Extract<Command, { kind: 'run' }>, io: CliIo): Pr
   const out = cmd.out ?? uniqueDir(io.cwd, defaultOutDir(cmd.target));
   const replaced = clearPreviousTrace(path.resolve(io.cwd, out));
   if (replaced > 0) io.stderr.write(`weft: replacing the earlier trace in ${out} (${replaced} file${replaced === 1 ? '' : 's'}).\n`);
-  const running = launch({ python, outDir: out, target: cmd.target, sampleHz: cmd.sampleHz, cwd: io.cwd });
+  const running = launch({
+    python, outDir: out, target: cmd.target, sampleHz: cmd.sampleHz, cwd: io.cwd,
+    ...(cmd.loopBlockMs !== null ? { loopBlockMs: cmd.loopBlockMs } : {}),
+  });
   const unforward = forwardSignals(running.child);
   let status;
   try {
@@ -100,7 +103,10 @@ function traceDirs(dirs: readonly string[], io: CliIo): string[] {
 }
 
 async function summaryCommand(cmd: Extract<Command, { kind: 'summary' }>, io: CliIo): Promise<number> {
-  const summary = buildSummary(await loadTrace(traceDirs(cmd.dirs, io)));
+  const summary = buildSummary(
+    await loadTrace(traceDirs(cmd.dirs, io)),
+    { ...DEFAULT_LIMITS, ...(cmd.loopBlockMs !== null ? { minLoopBlockMs: cmd.loopBlockMs } : {}) },
+  );
   io.stdout.write(cmd.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, io.cwd));
   return 0;
 }

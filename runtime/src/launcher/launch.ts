@@ -28,6 +28,10 @@ export interface LaunchOptions {
   target: string[];
   sampleHz?: number;
   flushMs?: number;
+  /** The event-loop block threshold (ms) for the agent's `B` records, passed as
+   * WEFT_LOOP_BLOCK_MS; absent: the agent's default. Environment only, not a command-line
+   * option of the agent, so that an agent without asyncio support ignores it. */
+  loopBlockMs?: number;
   cwd?: string;
   /** Base environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -70,6 +74,7 @@ export function agentCommand(opts: LaunchOptions): { command: string; args: stri
     WEFT_SAMPLE_HZ: sampleHz,
     WEFT_FLUSH_MS: flushMs,
   };
+  if (opts.loopBlockMs !== undefined) env.WEFT_LOOP_BLOCK_MS = String(opts.loopBlockMs);
   const args = ['-m', 'weft', '--out', out, '--sample-hz', sampleHz, '--flush-ms', flushMs, '--', ...opts.target];
   const command = typeof opts.python === 'string' ? opts.python : opts.python.executable;
   return { command, args, env };

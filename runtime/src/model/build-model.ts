@@ -6,7 +6,9 @@
  * Stage 2, here: model handlers (handlers/) take the parsed files one by one in a fixed
  * order, re-key their ids into model-wide indexes and merge them, then finalize in
  * dependency order: thread times, lock statistics, hotspots, flows and diagnostics read the
- * merged waits and samples; work items join the flows handler's spans. Lock holds come right
+ * merged waits and samples; work items join the flows handler's spans; asyncio tasks (their
+ * steps, awaits and groups) and loop blocks (named by the waits and samples inside them) come
+ * before flows, which draw the tasks' create arrows. Lock holds come right
  * after waits: they fill in the holders and wakers of multiprocessing-lock waits (from `hold`
  * spans in every process) before anything reads them. The result is frozen; views only read it.
  */
@@ -25,9 +27,11 @@ import { InterningHandler } from './handlers/interning';
 import { LanesHandler } from './handlers/lanes';
 import { LockHoldsHandler } from './handlers/lock-holds';
 import { LockStatsHandler } from './handlers/lock-stats';
+import { LoopBlocksHandler } from './handlers/loop-blocks';
 import { MessagesHandler } from './handlers/messages';
 import { ProcessesHandler } from './handlers/processes';
 import { SamplesHandler } from './handlers/samples';
+import { TasksHandler } from './handlers/tasks';
 import { ThreadTimesHandler } from './handlers/thread-times';
 import { WaitsHandler } from './handlers/waits';
 import { WorkItemsHandler } from './handlers/work-items';
@@ -53,6 +57,8 @@ export class ModelAssembler {
   private readonly counters = new CountersHandler();
   private readonly workItems: WorkItemsHandler;
   private readonly messages = new MessagesHandler();
+  private readonly tasks: TasksHandler;
+  private readonly loopBlocks: LoopBlocksHandler;
   /** In dependency order: each handler's constructor arguments come earlier in this list. */
   private readonly ordered: ModelHandler<unknown>[];
 
@@ -69,7 +75,9 @@ export class ModelAssembler {
     this.lockHolds = new LockHoldsHandler(objects, () => this.waits.data());
     const waits = () => this.lockHolds.data().waits;
     this.samples = new SamplesHandler(frames);
-    this.flows = new FlowsHandler(waits, () => this.lanes.data(), () => this.processes.data());
+    this.tasks = new TasksHandler(lanes, waits);
+    this.loopBlocks = new LoopBlocksHandler(waits, () => this.samples.data(), frames, sites);
+    this.flows = new FlowsHandler(waits, () => this.lanes.data(), () => this.processes.data(), () => this.tasks.data().tasks);
     this.threadTimes = new ThreadTimesHandler(lanes, waits);
     this.locks = new LockStatsHandler(objects, waits);
     this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
@@ -79,8 +87,8 @@ export class ModelAssembler {
     });
     this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [
-      this.processes, this.interning, this.lanes, this.waits, this.lockHolds, this.samples, this.flows, this.workItems, this.messages,
-      this.threadTimes, this.locks, this.hotspots, this.diagnostics, this.counters,
+      this.processes, this.interning, this.lanes, this.waits, this.lockHolds, this.samples, this.tasks, this.loopBlocks, this.flows,
+      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.diagnostics, this.counters,
     ];
     for (const h of this.ordered) h.reset();
   }
@@ -144,6 +152,10 @@ export class ModelAssembler {
       workItems: this.workItems.data(),
       messages: this.messages.data(),
       lockHolds: this.lockHolds.data().holds,
+      taskSteps: this.tasks.data().taskSteps,
+      tasks: this.tasks.data().tasks,
+      taskGroups: this.tasks.data().taskGroups,
+      loopBlocks: this.loopBlocks.data(),
     };
     return freezeTables(model);
   }

@@ -121,6 +121,19 @@ function convertFile(f: ParsedFile, mapOf: (lane: number) => ClockMap, fileMap: 
     sp.end = conv(m, sp.end);
   }
   for (const c of f.counters) for (let i = 0; i < c.count; i++) c.ts[i] = conv(fileMap, c.ts[i] as number);
+  const r = f.taskSteps;
+  if (r !== undefined) {
+    for (let i = 0; i < r.count; i++) {
+      const m = lm(r.tid[i] as number);
+      r.begin[i] = conv(m, r.begin[i] as number);
+      r.end[i] = conv(m, r.end[i] as number);
+    }
+  }
+  for (const b of f.loopBlocks ?? []) {
+    const m = lm(b.tid);
+    b.begin = conv(m, b.begin);
+    b.end = conv(m, b.end);
+  }
   for (const m of f.messages) m.ts = conv(fileMap, m.ts);
   for (const c of f.calibrations) c.ts = conv(fileMap, c.ts);
   f.header = { ...f.header, startNs: conv(fileMap, f.header.startNs) };

@@ -16,8 +16,8 @@ import {
 import type { RecordSink } from '../reader/read-trace';
 import { F64Column, I32Column, U8Column } from './columns';
 import type {
-  AgentMessage, Calibration, ChildExit, ChildStart, CounterTable, CpuRange, FlowEnd, FrameTable, LaneDef, ObjectDef,
-  ParsedFile, SampleTable, SiteDef, SpanDef, WaitTable,
+  AgentMessage, Calibration, ChildExit, ChildStart, CounterTable, CpuRange, FlowEnd, FrameTable, LaneDef, LoopBlockDef, ObjectDef,
+  ParsedFile, SampleTable, SiteDef, SpanDef, TaskStepTable, WaitTable,
 } from './parsed-file';
 
 export interface RecordHandler<T> {
@@ -125,7 +125,7 @@ export class UnknownWords {
  * repaired into a thread placeholder, not rejected.
  */
 export class LanesHandler implements RecordHandler<LaneDef[]> {
-  readonly codes = ['T', 'Y', 'N', 'E', 'W', 'K', 'C', 'X', 'L', 'P'] as const;
+  readonly codes = ['T', 'Y', 'N', 'E', 'W', 'K', 'C', 'X', 'L', 'P', 'R', 'B'] as const;
   private lanes: LaneDef[] = [];
   /** Index into `lanes` by id (ids are small and dense). */
   private byId: (LaneDef | undefined)[] = [];
@@ -189,6 +189,14 @@ export class LanesHandler implements RecordHandler<LaneDef[]> {
           t.startNs = rec[1];
           if (t.lastNs === rec[1]) t.lastNs = Number.NEGATIVE_INFINITY;
         }
+        // Optional tail (v2, no version bump): who created a task and its coroutine. Kept
+        // only when present, so that lanes of older files keep their exact shape.
+        if (rec.length > 8) {
+          const tail = rec as unknown as unknown[];
+          t.creator = typeof tail[8] === 'number' ? tail[8] : null;
+          t.coroutine = typeof tail[9] === 'string' ? tail[9] : null;
+          t.coroutineSite = typeof tail[10] === 'number' ? tail[10] : null;
+        }
         return;
       }
       case 'N': {
@@ -201,6 +209,12 @@ export class LanesHandler implements RecordHandler<LaneDef[]> {
         const t = this.get(rec[2], rec[1]);
         t.endedNs = rec[1];
         if (rec[1] > t.lastNs) t.lastNs = rec[1];
+        // Optional tail (v2): how a task ended. The scanner's fast path reads `E` records of
+        // two fields only, so a tail always comes through JSON.parse and validation.
+        if (rec.length > 3) {
+          t.outcome = typeof rec[3] === 'string' ? rec[3] : null;
+          t.detail = typeof rec[4] === 'string' ? rec[4] : null;
+        }
         return;
       }
       case 'W':
@@ -225,6 +239,14 @@ export class LanesHandler implements RecordHandler<LaneDef[]> {
         return;
       case 'P':
         this.seen(rec[5], rec[1]);
+        return;
+      case 'R':
+        this.seen(rec[3], rec[2]);
+        return;
+      case 'B':
+        // The delayed lanes are only named: they ran (and so are seen) elsewhere.
+        this.seen(rec[3], rec[2]);
+        if (rec[4] !== null) this.seen(rec[4], rec[2]);
         return;
       default:
         return;
@@ -477,6 +499,53 @@ export class FlowsHandler implements RecordHandler<{ flowEnds: FlowEnd[]; spans:
   }
 }
 
+/** `R`: asyncio task steps, as columns (the most frequent asyncio record). */
+export class TaskStepsHandler implements RecordHandler<TaskStepTable> {
+  readonly codes = ['R'] as const;
+  private begin = new F64Column();
+  private end = new F64Column();
+  private tid = new I32Column();
+  private table: TaskStepTable | null = null;
+  reset(): void {
+    this.begin = new F64Column(16);
+    this.end = new F64Column(16);
+    this.tid = new I32Column(16);
+    this.table = null;
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] !== 'R') return;
+    this.begin.push(rec[1]);
+    // Clamped like waits: one monotonic clock cannot run backwards.
+    this.end.push(rec[2] >= rec[1] ? rec[2] : rec[1]);
+    this.tid.push(rec[3]);
+  }
+  finalize(): void {
+    this.table = { count: this.begin.length, begin: this.begin.finish(), end: this.end.finish(), tid: this.tid.finish() };
+  }
+  data(): TaskStepTable {
+    if (this.table === null) throw new Error('TaskStepsHandler.data() before finalize()');
+    return this.table;
+  }
+}
+
+/** `B`: event-loop blocks (each longer than the agent's threshold, so few: plain rows). */
+export class LoopBlocksHandler implements RecordHandler<LoopBlockDef[]> {
+  readonly codes = ['B'] as const;
+  private blocks: LoopBlockDef[] = [];
+  reset(): void {
+    this.blocks = [];
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] !== 'B') return;
+    // The delayed array is copied: the reader may reuse the record's arrays.
+    this.blocks.push({ begin: rec[1], end: Math.max(rec[1], rec[2]), tid: rec[3], task: rec[4], delayed: [...rec[5]] });
+  }
+  finalize(): void {}
+  data(): LoopBlockDef[] {
+    return this.blocks;
+  }
+}
+
 /** `V`: counter series (queue depth, loop lag), one column pair per name. */
 export class CountersHandler implements RecordHandler<CounterTable[]> {
   readonly codes = ['V'] as const;
@@ -520,9 +589,11 @@ export class FileParser implements RecordSink {
   private readonly process = new ProcessHandler();
   private readonly flows = new FlowsHandler();
   private readonly counters = new CountersHandler();
+  private readonly taskSteps = new TaskStepsHandler();
+  private readonly loopBlocks = new LoopBlocksHandler();
   private readonly all: RecordHandler<unknown>[] = [
     this.definitions, this.lanes, this.calibrations, this.waits, this.samples, this.cpu, this.acquisitions, this.process, this.flows,
-    this.counters,
+    this.counters, this.taskSteps, this.loopBlocks,
   ];
   private readonly routes = new Map<string, RecordHandler<unknown>[]>();
   private header: TraceHeader | null = null;
@@ -591,6 +662,8 @@ export class FileParser implements RecordSink {
       spans: flows.spans,
       counters: this.counters.data(),
       messages: proc.messages,
+      taskSteps: this.taskSteps.data(),
+      loopBlocks: this.loopBlocks.data(),
     };
   }
 }

@@ -55,6 +55,18 @@ export interface LaneDef {
   clockDomain: string | null;
   /** False when the lane was referred to but had no `T`/`Y` record (repaired). */
   declared: boolean;
+  /** asyncio tasks (v2, `Y` optional tail and `E` optional tail). Optional so that older
+   * parsed files and hand-built ones stay valid; set only when the record carried them. */
+  /** The lane that created this one (create_task's caller). */
+  creator?: number | null;
+  /** Qualified name of a task's coroutine function. */
+  coroutine?: string | null;
+  /** The coroutine function's `def` site. */
+  coroutineSite?: number | null;
+  /** How a task ended (`E` outcome: "result", "cancelled", "exception"; other words kept). */
+  outcome?: string | null;
+  /** For an exception, "Type: message". */
+  detail?: string | null;
 }
 
 /** One `M` record: at `ts` (the file's clock) the clock `domain` read `domainTs`. */
@@ -145,6 +157,26 @@ export interface SpanDef {
   key?: string;
 }
 
+/** `R` task steps, as columns (a server's tasks step millions of times). */
+export interface TaskStepTable {
+  count: number;
+  begin: Float64Array;
+  end: Float64Array;
+  tid: Int32Array;
+}
+
+/** One `B` event-loop block: few (each is longer than the agent's threshold), so rows. */
+export interface LoopBlockDef {
+  begin: number;
+  end: number;
+  /** The loop thread's lane id. */
+  tid: number;
+  /** The task lane whose step blocked, or null for a plain callback. */
+  task: number | null;
+  /** Lane ids of the tasks that were delayed. */
+  delayed: number[];
+}
+
 export interface CounterTable {
   name: string;
   count: number;
@@ -190,6 +222,11 @@ export interface ParsedFile {
   spans: SpanDef[];
   counters: CounterTable[];
   messages: AgentMessage[];
+  /** asyncio task steps (`R`, v2). Optional so that hand-built parsed files stay valid; the
+   * parser always sets it (empty without asyncio). */
+  taskSteps?: TaskStepTable;
+  /** Event-loop blocks (`B`, v2), in file order. Optional like `taskSteps`. */
+  loopBlocks?: LoopBlockDef[];
 }
 
 /** The ArrayBuffers of a parsed file, to transfer rather than copy between threads. */
@@ -205,5 +242,6 @@ export function transferables(f: ParsedFile): ArrayBuffer[] {
     add(c.ts);
     add(c.value);
   }
+  if (f.taskSteps !== undefined) for (const a of [f.taskSteps.begin, f.taskSteps.end, f.taskSteps.tid]) add(a);
   return [...out];
 }

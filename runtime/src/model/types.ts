@@ -292,8 +292,9 @@ export interface ChannelMessage {
 
 /** An arrow between two lanes: a hand-off, an unblock, a message. */
 export interface Flow {
-  /** "unblock" (from waits), "spawn" (a thread started a child process), or the kind of an
-   * `L` flow ("queue", "pipe", "task", "result", "future"). */
+  /** "unblock" (from waits), "spawn" (a thread started a child process), "create" (a task or
+   * thread created an asyncio task: from the creator at the task's creation to the task's
+   * first step), or the kind of an `L` flow ("queue", "pipe", "work", "result", "future"). */
   kind: string;
   fromLane: number;
   fromNs: Ns;
@@ -359,6 +360,10 @@ export interface CounterSeries {
   name: string;
   ts: Float64Array;
   value: Float64Array;
+  /** The lane the counter is about, for names that carry a file lane id: "loop_lag:<lane>"
+   * (the loop thread's lane index in TraceModel.lanes). Absent for other counters, and when
+   * the id names no lane of the file. */
+  lane?: number;
 }
 
 /**
@@ -390,7 +395,11 @@ export interface TaskInfo {
   createdNs: Ns;
   /** First step's begin, or null when it never ran. */
   firstStepNs: Ns | null;
+  /** Its `E` record's time when `ended`, else the end of its process (the lane's endNs). */
   endNs: Ns;
+  /** True when the task ended in the trace (an `E` record); only ended tasks count in their
+   * group's durations. */
+  ended: boolean;
   outcome: TaskOutcomeValue;
   /** For an exception: "Type: message"; else null. */
   detail: string | null;

@@ -10,7 +10,7 @@
  * test validates real summaries against it.
  *
  * History: v1 (Weft 0.1): first version. Added since, without a bump: `locks[].pids`,
- * `workItems`, `messages`.
+ * `workItems`, `messages`, `tasks` and `loopBlocks` (asyncio), `omitted.loopBlocks`.
  */
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -256,6 +256,58 @@ export interface MessagesSummary {
   byChannel: ChannelSummary[];
 }
 
+/** asyncio tasks of one coroutine function in one process (added without a schema bump). */
+export interface TaskGroupSummary {
+  pid: number;
+  /** Qualified name of the coroutine function, e.g. "handle" or "Server.serve"; "" when the
+   * agent could not tell. */
+  coroutine: string;
+  /** The coroutine function's `def` line, or null when unknown. */
+  site: SiteRef | null;
+  /** The line that created most of its tasks (create_task, gather, TaskGroup), or null. */
+  createdAt: SiteRef | null;
+  /** Tasks of this coroutine. */
+  count: number;
+  /** Time its tasks' coroutines actually ran on the loop thread (the sum of their steps). */
+  runMs: number;
+  /** Time its tasks spent in recorded awaits, by reason ("lock", "sleep", "task", "gather",
+   * "socket", "stream_read", ...; WAIT_REASONS in format/spec.ts). */
+  awaitMs: Record<string, number>;
+  /** Nearest-rank percentiles and maximum of task durations (creation to end), over the
+   * tasks that ended in the trace; null when none did. */
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  maxDurationMs: number | null;
+  /** Tasks that ended cancelled, and with an exception. */
+  cancelled: number;
+  failed: number;
+}
+
+/** One event-loop block: a step or callback that kept the loop from running anything else
+ * (added without a schema bump). */
+export interface LoopBlockSummary {
+  pid: number;
+  /** The loop thread's name. */
+  thread: string;
+  /** The task whose step blocked, by name; null for a plain callback. */
+  task: string | null;
+  /** When it began, from the start of the trace. */
+  beginMs: number;
+  durationMs: number;
+  /** The line that was running (null when unknown: sampling off and no wait recorded). */
+  file: string | null;
+  line: number | null;
+  function: string | null;
+  /** How the line was found: "wait" (a blocking call the agent recorded inside the block, such
+   * as time.sleep: exact), "samples" (the user line most stack samples within it show: an
+   * estimate), null (not found). */
+  siteSource: 'wait' | 'samples' | null;
+  /** Tasks that were ready to run (or whose timers fell due) while it ran, by name (at most
+   * 20), and how many there were. */
+  delayed: string[];
+  delayedCount: number;
+}
+
 export interface DiagnosticSummary {
   severity: 'info' | 'warning' | 'error';
   /** One sentence a person can act on, with the line to look at. */
@@ -287,14 +339,21 @@ export interface Summary {
   diagnostics: DiagnosticSummary[];
   /** Problems reading the trace: processes cut short, skipped records, agent warnings. */
   warnings: string[];
-  /** How many locks and hotspots were left out of the lists above by the limits. */
-  omitted: { locks: number; hotspots: number };
+  /** How many locks and hotspots (and loop blocks, present only when some were) were left out
+   * of the lists above by the limits. */
+  omitted: { locks: number; hotspots: number; loopBlocks?: number };
   /** Work items (multiprocessing Pool tasks, ProcessPoolExecutor calls); count 0 when the
    * program had none. Added in Weft 0.1 without a schema bump. */
   workItems: WorkItemsSummary;
   /** Messages between processes (multiprocessing queues and pipes); count 0 when none.
    * Added in Weft 0.1 without a schema bump. */
   messages: MessagesSummary;
+  /** asyncio tasks by coroutine function, most run time first; empty without asyncio. Added
+   * without a schema bump: absent in older summaries, always set by buildSummary. */
+  tasks?: TaskGroupSummary[];
+  /** Event-loop blocks, longest first (at most `limits.loopBlocks`, see `omitted`); empty
+   * without asyncio. Added without a schema bump: absent in older summaries, always set by buildSummary. */
+  loopBlocks?: LoopBlockSummary[];
 }
 
 const siteRef = {
@@ -424,7 +483,34 @@ export const SUMMARY_JSON_SCHEMA = {
     warnings: { type: 'array', items: { type: 'string' } },
     omitted: {
       type: 'object', required: ['locks', 'hotspots'],
-      properties: { locks: { type: 'integer', minimum: 0 }, hotspots: { type: 'integer', minimum: 0 } },
+      properties: { locks: { type: 'integer', minimum: 0 }, hotspots: { type: 'integer', minimum: 0 }, loopBlocks: int },
+    },
+    tasks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pid', 'coroutine', 'site', 'createdAt', 'count', 'runMs', 'awaitMs', 'p50DurationMs', 'p95DurationMs', 'maxDurationMs', 'cancelled', 'failed'],
+        properties: {
+          pid: { type: 'integer' }, coroutine: { type: 'string' }, site: siteRef, createdAt: siteRef, count: int, runMs: num,
+          awaitMs: { type: 'object', additionalProperties: num },
+          p50DurationMs: nullableNum, p95DurationMs: nullableNum, maxDurationMs: nullableNum, cancelled: int, failed: int,
+        },
+      },
+    },
+    loopBlocks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pid', 'thread', 'task', 'beginMs', 'durationMs', 'file', 'line', 'function', 'siteSource', 'delayed', 'delayedCount'],
+        properties: {
+          pid: { type: 'integer' }, thread: { type: 'string' }, task: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+          beginMs: num, durationMs: num,
+          file: { anyOf: [{ type: 'null' }, { type: 'string' }] }, line: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
+          function: { anyOf: [{ type: 'null' }, { type: 'string' }] },
+          siteSource: { anyOf: [{ type: 'null' }, { type: 'string', enum: ['wait', 'samples'] }] },
+          delayed: { type: 'array', items: { type: 'string' } }, delayedCount: int,
+        },
+      },
     },
     workItems: {
       type: 'object', required: ['count', 'completed', 'byFunction'],

@@ -5,8 +5,8 @@
 import { percentile } from '../model/columns';
 import type { TraceModel } from '../model/types';
 import {
-  SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type MessagesSummary, type SiteRef, type Summary,
-  type LaneSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
+  SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type LoopBlockSummary, type MessagesSummary, type SiteRef, type Summary,
+  type LaneSummary, type TaskGroupSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
 } from './schema';
 
 /** ns -> ms, rounded to the microsecond. */
@@ -15,9 +15,20 @@ const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 export interface SummaryLimits {
   locks: number;
   hotspots: number;
+  /** Longest loop blocks kept (default 100). */
+  loopBlocks?: number;
+  /** Loop blocks shorter than this (ms) are left out, and not counted as omitted (`weft
+   * summary --loop-block-ms`): a threshold above the agent's, chosen after the run. */
+  minLoopBlockMs?: number;
 }
 
-export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks: 50, hotspots: 30 }): Summary {
+/** Delayed task names listed per loop block; the count says how many there were. */
+const MAX_DELAYED_NAMES = 20;
+
+/** The limits `buildSummary` uses when given none. */
+export const DEFAULT_LIMITS: Readonly<SummaryLimits> = Object.freeze({ locks: 50, hotspots: 30, loopBlocks: 100 });
+
+export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_LIMITS): Summary {
   const siteRef = (i: number | null): SiteRef | null => {
     if (i === null || i < 0) return null;
     const s = model.sites[i];
@@ -80,6 +91,8 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
       waiters: l.waiters.map(peer),
     };
   });
+  const blocks = summarizeLoopBlocks(model, limits.minLoopBlockMs ?? 0);
+  const maxBlocks = limits.loopBlocks ?? 100;
   const hotspots = model.hotspots.slice(0, limits.hotspots).flatMap((h) => {
     const s = model.sites[h.site];
     return s === undefined ? [] : [{ file: s.file, line: s.line, func: s.func, cpuMs: ms(h.cpuNs), waitMs: ms(h.waitNs), samples: h.samples }];
@@ -105,10 +118,49 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = { locks:
       pid: d.process === null ? null : (model.processes[d.process]?.pid ?? null),
     })),
     warnings: [...model.warnings],
-    omitted: { locks: Math.max(0, model.locks.length - limits.locks), hotspots: Math.max(0, model.hotspots.length - limits.hotspots) },
+    omitted: {
+      locks: Math.max(0, model.locks.length - limits.locks), hotspots: Math.max(0, model.hotspots.length - limits.hotspots),
+      // Only when some were left out, so that summaries without asyncio keep their shape.
+      ...(blocks.length > maxBlocks ? { loopBlocks: blocks.length - maxBlocks } : {}),
+    },
     workItems: summarizeWorkItems(model, siteRef),
     messages: summarizeMessages(model, siteRef),
+    tasks: summarizeTasks(model, siteRef),
+    loopBlocks: blocks.slice(0, maxBlocks),
   };
+}
+
+/** Task groups by coroutine, in the model's order (most run time first). */
+function summarizeTasks(model: TraceModel, siteRef: (i: number | null) => SiteRef | null): TaskGroupSummary[] {
+  const nullableMs = (ns: number | null): number | null => (ns === null ? null : ms(ns));
+  return (model.taskGroups ?? []).map((g) => {
+    const awaitMs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(g.awaitNs)) awaitMs[k] = ms(v ?? 0);
+    return {
+      pid: model.processes[g.process]?.pid ?? 0, coroutine: g.coroutine, site: siteRef(g.coroutineSite), createdAt: siteRef(g.createSite),
+      count: g.tasks.length, runMs: ms(g.runNs), awaitMs, p50DurationMs: nullableMs(g.p50DurationNs),
+      p95DurationMs: nullableMs(g.p95DurationNs), maxDurationMs: nullableMs(g.maxDurationNs), cancelled: g.cancelled, failed: g.failed,
+    };
+  });
+}
+
+/** Loop blocks of at least `minMs`, longest first (ties: earliest first). */
+function summarizeLoopBlocks(model: TraceModel, minMs: number): LoopBlockSummary[] {
+  const laneName = (i: number): string => model.lanes[i]?.name ?? `lane ${i}`;
+  return (model.loopBlocks ?? [])
+    .filter((b) => b.durationNs >= minMs * 1e6)
+    .sort((a, b) => b.durationNs - a.durationNs || a.begin - b.begin)
+    .map((b) => {
+      const site = b.site === null ? undefined : model.sites[b.site];
+      return {
+        pid: model.processes[model.lanes[b.loopLane]?.process ?? -1]?.pid ?? 0,
+        thread: laneName(b.loopLane), task: b.taskLane === null ? null : laneName(b.taskLane),
+        beginMs: ms(Math.max(0, b.begin - model.startNs)), durationMs: ms(b.durationNs),
+        file: site?.file ?? null, line: site?.line ?? null, function: site?.func ?? null,
+        siteSource: site === undefined ? null : b.siteSource,
+        delayed: b.delayedLanes.slice(0, MAX_DELAYED_NAMES).map(laneName), delayedCount: b.delayedLanes.length,
+      };
+    });
 }
 
 /** Percentiles, max and total (ms) of durations in ns. */
@@ -253,12 +305,14 @@ export function formatBytes(n: number): string {
  * relative to `cwd` when inside it.
  */
 export function formatSummary(
-  s: Summary, cwd: string, opts: { maxLocks?: number; maxHotspots?: number; maxFunctions?: number; maxChannels?: number } = {},
+  s: Summary, cwd: string,
+  opts: { maxLocks?: number; maxHotspots?: number; maxFunctions?: number; maxChannels?: number; maxLoopBlocks?: number; maxTaskGroups?: number; maxTaskLanes?: number } = {},
 ): string {
   const out: string[] = [];
   const threads = s.processes.reduce((n, p) => n + p.threads.length, 0);
   const procs = s.processes.length;
-  out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}`);
+  const tasks = (s.tasks ?? []).reduce((n, g) => n + g.count, 0);
+  out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}${tasks > 0 ? `, ${plural(tasks, 'asyncio task')}` : ''}`);
 
   if (s.diagnostics.length > 0) {
     out.push('', 'Findings:');
@@ -272,7 +326,7 @@ export function formatSummary(
   for (const l of contended.slice(0, opts.maxLocks ?? 8)) {
     const pids = l.pids !== undefined && l.pids.length > 1 ? ` (shared by pids ${l.pids.join(', ')})` : s.processes.length > 1 ? ` (pid ${l.pid})` : '';
     out.push(`  ${l.kind}${l.name ? ` "${l.name}"` : ''} created at ${where(l.site, cwd)}${pids}`);
-    const isLock = l.kind === 'lock' || l.kind === 'rlock' || l.kind === 'mp_lock' || l.kind === 'mp_rlock';
+    const isLock = l.kind === 'lock' || l.kind === 'rlock' || l.kind === 'mp_lock' || l.kind === 'mp_rlock' || l.kind === 'aio_lock';
     // Acquisitions of other kinds count their internal lock's, which means little to a reader.
     const counted = isLock ? `${plural(l.contentions, 'wait')} in ${plural(l.acquisitions, 'acquisition')}` : plural(l.contentions, 'wait');
     out.push(`    ${counted}; ${formatMs(l.waitMs)} waited in total (p50 ${formatMs(l.p50WaitMs)}, p95 ${formatMs(l.p95WaitMs)}, max ${formatMs(l.maxWaitMs)})`);
@@ -310,12 +364,17 @@ export function formatSummary(
     }).join('  ').trimEnd()}`;
     out.push(fmt(head));
     for (const r of rows) out.push(fmt(r));
+    // A server runs thousands of tasks: past a few, the task table below says it better.
+    const maxTaskLanes = opts.maxTaskLanes ?? 8;
+    let taskLanes = 0;
     for (const l of p.lanes ?? []) {
+      if (l.kind === 'task' && ++taskLanes > maxTaskLanes) continue;
       const waits = Object.entries(l.waitMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');
       const on = l.parent === null ? '' : ` on ${l.parent}`;
       const clock = l.clockDomain === null ? '' : ` (own clock ${l.clockDomain}, converted)`;
       out.push(`  ${l.kind} "${l.name}"${on}${clock}: alive ${formatMs(l.runMs)}, waiting ${waits === '' ? '-' : waits}`);
     }
+    if (taskLanes > maxTaskLanes) out.push(`  ... and ${taskLanes - maxTaskLanes} more tasks (the asyncio task table below groups them).`);
   }
   for (const c of s.clocks ?? []) {
     if (c.method === 'reference') continue;
@@ -349,6 +408,9 @@ export function formatSummary(
     if (msgs.byChannel.length > (opts.maxChannels ?? 8)) out.push(`  ... and ${msgs.byChannel.length - (opts.maxChannels ?? 8)} more channels (weft summary --json lists them).`);
   }
 
+  out.push(...formatLoopBlocks(s, cwd, opts.maxLoopBlocks ?? 10));
+  out.push(...formatTaskGroups(s, cwd, opts.maxTaskGroups ?? 12));
+
   if (s.hotspots.length > 0) {
     out.push('', 'Hotspots (from samples, estimates; running / waiting):');
     const shown = s.hotspots.slice(0, opts.maxHotspots ?? 8);
@@ -364,4 +426,59 @@ export function formatSummary(
     for (const w of s.warnings) out.push(`  ${w}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * One loop block as a sentence:
+ * `event loop blocked 300 ms at app.py:12 (in blocker; task "Task-2"; delayed 3 tasks)`.
+ * The language server says the same (extension/src/server/hotspots.ts).
+ */
+export function loopBlockLine(b: LoopBlockSummary, cwd: string, withPid = false): string {
+  const where = b.file === null || b.line === null ? ' (line unknown: no wait or sample inside it)' : ` at ${displayPath(b.file, cwd)}:${b.line}`;
+  const parts: string[] = [];
+  if (b.function !== null) parts.push(`in ${b.function}`);
+  parts.push(b.task === null ? 'a callback' : `task "${b.task}"`);
+  if (withPid) parts.push(`pid ${b.pid}`);
+  if (b.delayedCount > 0) parts.push(`delayed ${plural(b.delayedCount, 'task')}`);
+  // A line from samples is an estimate; from a recorded wait it is exact.
+  if (b.siteSource === 'samples') parts.push('line from samples');
+  return `event loop blocked ${formatMs(b.durationMs)}${where} (${parts.join('; ')})`;
+}
+
+function formatLoopBlocks(s: Summary, cwd: string, max: number): string[] {
+  const blocks = s.loopBlocks ?? [];
+  if (blocks.length === 0) return [];
+  const pids = new Set(blocks.map((b) => b.pid)).size > 1 || s.processes.length > 1;
+  const out = ['', `Event loop blocks (longest first; ${plural(blocks.length + (s.omitted.loopBlocks ?? 0), 'block')}):`];
+  for (const b of blocks.slice(0, max)) out.push(`  ${loopBlockLine(b, cwd, pids)}`);
+  const more = blocks.length - Math.min(max, blocks.length) + (s.omitted.loopBlocks ?? 0);
+  if (more > 0) out.push(`  ... and ${more} more (weft summary --json lists them).`);
+  return out;
+}
+
+function formatTaskGroups(s: Summary, cwd: string, max: number): string[] {
+  const groups = s.tasks ?? [];
+  if (groups.length === 0) return [];
+  const pids = new Set(groups.map((g) => g.pid)).size > 1;
+  const dur = (v: number | null): string => (v === null ? '-' : formatMs(v));
+  const rows = groups.slice(0, max).map((g) => {
+    const awaits = Object.entries(g.awaitMs).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');
+    const name = `${g.coroutine === '' ? '(unknown coroutine)' : g.coroutine}${pids ? ` (pid ${g.pid})` : ''}`;
+    return [
+      name, String(g.count), formatMs(g.runMs), awaits === '' ? '-' : awaits, dur(g.p50DurationMs), dur(g.p95DurationMs), dur(g.maxDurationMs),
+      String(g.cancelled), String(g.failed), g.createdAt === null ? '?' : where(g.createdAt, cwd),
+    ];
+  });
+  const head = ['coroutine', 'tasks', 'running', 'awaiting, by reason', 'p50', 'p95', 'max', 'cancelled', 'failed', 'created at'];
+  const left = new Set([0, 3, 9]);
+  const width = head.map((h, i) => Math.min(i === 3 ? 44 : i === 9 ? 40 : 28, Math.max(h.length, ...rows.map((r) => (r[i] as string).length))));
+  const fmt = (r: string[]): string => `  ${r.map((c, i) => {
+    const w = width[i] as number;
+    const cell = c.length > w ? `${c.slice(0, w - 1)}…` : c;
+    return left.has(i) ? cell.padEnd(w) : cell.padStart(w);
+  }).join('  ').trimEnd()}`;
+  const out = ['', 'asyncio tasks by coroutine (durations: creation to end, of the tasks that ended):', fmt(head)];
+  for (const r of rows) out.push(fmt(r));
+  if (groups.length > max) out.push(`  ... and ${groups.length - max} more coroutines (weft summary --json lists them).`);
+  return out;
 }

@@ -96,6 +96,14 @@ describe('profiling session (real programs, fake VS Code)', () => {
     expect(readdirSync(path.join(out, runs[0] as string))).toContain('run.json');
   });
 
+  it('passes weft.loopBlockMs to the agent as WEFT_LOOP_BLOCK_MS', async () => {
+    fake.recorded.settings.loopBlockMs = 40;
+    const s = start('print_loop_block_env.py');
+    const t = await terminal();
+    await s.ended;
+    expect(t.output).toContain('loop block ms: 40');
+  });
+
   it('Ctrl+C in the terminal interrupts the program (KeyboardInterrupt), without killing it', async () => {
     const pidFile = path.join(out, 'pids');
     const s = start('with_child.py', [pidFile]);

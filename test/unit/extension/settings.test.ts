@@ -18,12 +18,12 @@ describe('settings validation', () => {
 
   it('valid values are kept, numbers rounded to integers', () => {
     const r = validateSettings({
-      pythonPath: ' /opt/py/bin/python3 ', sampleHz: 250.4, outputDirectory: '/tmp/traces',
+      pythonPath: ' /opt/py/bin/python3 ', sampleHz: 250.4, loopBlockMs: 40.2, outputDirectory: '/tmp/traces',
       programArguments: ['--n', 3], flushIntervalMs: 50, openViewOnStart: false, inlineHotspots: false,
     });
     expect(r.problems).toEqual([]);
     expect(r.settings).toEqual({
-      pythonPath: '/opt/py/bin/python3', sampleHz: 250, outputDirectory: '/tmp/traces',
+      pythonPath: '/opt/py/bin/python3', sampleHz: 250, loopBlockMs: 40, outputDirectory: '/tmp/traces',
       programArguments: ['--n', '3'], flushIntervalMs: 50, openViewOnStart: false, inlineHotspots: false,
     });
   });

@@ -15,11 +15,11 @@ const usage = (argv: string[]): string => {
 describe('weft run arguments', () => {
   it('takes Weft options only before the script; the rest is the program\'s', () => {
     expect(parseArgs(['run', '--sample-hz', '50', '--out', 'd', 'a.py', '--out', 'x', '-v'])).toEqual({
-      kind: 'run', out: 'd', python: null, sampleHz: 50, summary: true, target: ['a.py', '--out', 'x', '-v'],
+      kind: 'run', out: 'd', python: null, sampleHz: 50, loopBlockMs: null, summary: true, target: ['a.py', '--out', 'x', '-v'],
     });
     expect(parseArgs(['run', 'a.py', '--help'])).toMatchObject({ kind: 'run', target: ['a.py', '--help'] });
     expect(parseArgs(['run', '--no-summary', '--python=/opt/py', '--out=o', '-m', 'pkg.mod', '-x'])).toEqual({
-      kind: 'run', out: 'o', python: '/opt/py', sampleHz: 100, summary: false, target: ['-m', 'pkg.mod', '-x'],
+      kind: 'run', out: 'o', python: '/opt/py', sampleHz: 100, loopBlockMs: null, summary: false, target: ['-m', 'pkg.mod', '-x'],
     });
     expect(parseArgs(['run', '--', '-weird.py'])).toMatchObject({ target: ['-weird.py'] });
   });
@@ -43,8 +43,8 @@ describe('weft run arguments', () => {
 
 describe('weft summary and export arguments', () => {
   it('parses summary', () => {
-    expect(parseArgs(['summary', 'd', '--json'])).toEqual({ kind: 'summary', dirs: ['d'], json: true });
-    expect(parseArgs(['summary', 'd'])).toEqual({ kind: 'summary', dirs: ['d'], json: false });
+    expect(parseArgs(['summary', 'd', '--json'])).toEqual({ kind: 'summary', dirs: ['d'], json: true, loopBlockMs: null });
+    expect(parseArgs(['summary', 'd'])).toEqual({ kind: 'summary', dirs: ['d'], json: false, loopBlockMs: null });
     expect(usage(['summary'])).toMatch(/needs a trace directory/);
     expect(usage(['summary', 'd', '--yaml'])).toMatch(/unknown option --yaml for "weft summary"/);
   });
@@ -65,7 +65,7 @@ describe('weft summary and export arguments', () => {
   });
 
   it('summary, export and report take several trace directories, in the order given', () => {
-    expect(parseArgs(['summary', 'a', 'b', '--json', 'c'])).toEqual({ kind: 'summary', dirs: ['a', 'b', 'c'], json: true });
+    expect(parseArgs(['summary', 'a', 'b', '--json', 'c'])).toEqual({ kind: 'summary', dirs: ['a', 'b', 'c'], json: true, loopBlockMs: null });
     expect(parseArgs(['export', 'a', '-o', 't.json', 'b'])).toEqual({ kind: 'export', dirs: ['a', 'b'], format: 'chrome', out: 't.json' });
     expect(parseArgs(['report', 'rank0', 'rank1'])).toEqual({ kind: 'report', dirs: ['rank0', 'rank1'], out: null });
     for (const c of ['summary', 'export', 'report'] as const) expect(HELP[c]).toMatch(new RegExp(`^usage: weft ${c} DIR\\.\\.\\.`));

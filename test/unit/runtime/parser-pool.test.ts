@@ -22,7 +22,7 @@ describe('parse workers', () => {
   it('workers and the in-process parser build identical models', async () => {
     const workers = await WorkerParser.create(WORKER, 2);
     try {
-      for (const dir of ['processes', 'contention']) {
+      for (const dir of ['processes', 'contention', 'asyncio']) {
         const viaWorkers = await loadTrace(path.join(FIXTURES, dir), { parser: workers });
         const inProcess = await loadTrace(path.join(FIXTURES, dir), { parser: new InProcessParser() });
         expect(viaWorkers).toEqual(inProcess);

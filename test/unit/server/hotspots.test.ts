@@ -10,7 +10,8 @@ import { loadTrace } from '../../../runtime/src/model/build-model';
 import type { LockSummary, Summary } from '../../../runtime/src/summary/schema';
 import { buildSummary } from '../../../runtime/src/summary/summary';
 import {
-  diagnosticOf, hoverMarkdown, lensTitle, lineFactsFromSummary, lspLine, resolveTraceFile, type LineFacts,
+  diagnosticOf, diagnosticsOf, hoverMarkdown, lensTitle, lensTitles, lineFactsFromSummary, loopBlockDiagnosticOf, lspLine, resolveTraceFile,
+  type LineFacts,
 } from '../../../extension/src/server/hotspots';
 import { loadViewData } from '../../../extension/src/trace-loader';
 
@@ -135,4 +136,66 @@ describe('hand-made summary', () => {
 it('the trace loader hands the facts to the host with the view data', async () => {
   const loaded = await loadViewData(path.join(FIX, 'contention'));
   expect(loaded.hotspots.map((f) => f.line)).toEqual([5, 10, 12]);
+});
+
+describe('asyncio: event-loop blocks and asyncio locks (the asyncio fixture)', () => {
+  let aio: LineFacts[];
+  const at = (n: number): LineFacts => {
+    const f = aio.find((x) => x.file === '/w/app.py' && x.line === n);
+    if (!f) throw new Error(`no facts for app.py:${n}`);
+    return f;
+  };
+  beforeAll(async () => {
+    aio = lineFactsFromSummary(buildSummary(await loadTrace(path.join(FIX, 'asyncio'))), '/w');
+  });
+
+  it('puts each block on its line, with its task and the tasks it delayed', () => {
+    expect(at(12).loopBlocks).toEqual({ count: 1, totalMs: 300, maxMs: 300, tasks: ['Task-2'], taskCount: 1, maxDelayed: 3, siteSource: 'wait' });
+    expect(at(24).loopBlocks).toMatchObject({ count: 1, maxMs: 200, tasks: ['Task-4'], maxDelayed: 0, siteSource: 'samples' });
+    expect(at(22).loopBlocks).toBeUndefined();
+  });
+
+  it('a warning diagnostic on the blocking line, in the Problems panel\'s words', () => {
+    expect(loopBlockDiagnosticOf(at(12))).toEqual({
+      line: 11, severity: 'warning', source: 'weft', message: 'event loop blocked 300 ms (task Task-2; 3 tasks delayed)',
+    });
+    expect(diagnosticsOf(at(24)).map((d) => d.message)).toEqual(['event loop blocked 200 ms (task Task-4; line from samples)']);
+    expect(loopBlockDiagnosticOf(at(22))).toBeNull();
+  });
+
+  it('a lens in the lock lens\'s style, before the line\'s other lens; a hover table', () => {
+    // Both lines are sampled hotspots too (one sample of the sleep, 19 of the loop): two lenses.
+    expect(lensTitles(at(12), '/w')).toEqual([
+      'Weft: event loop blocked 300 ms · task Task-2 · 3 tasks delayed', expect.stringMatching(/^Weft: CPU hotspot · 1 sample/),
+    ]);
+    expect(lensTitles(at(24), '/w')).toEqual([
+      'Weft: event loop blocked 200 ms · task Task-4 · from samples', expect.stringMatching(/^Weft: CPU hotspot/),
+    ]);
+    const md = hoverMarkdown(at(12), '/w');
+    expect(md).toContain('Event loop blocked here');
+    expect(md).toContain('| 1 | 300 ms | 300 ms | task Task-2 | 3 tasks |');
+  });
+
+  it('aggregates several blocks at one line: count, total, max, tasks', () => {
+    const block = (task: string | null, durationMs: number, delayedCount: number) => ({
+      pid: 1, thread: 'MainThread', task, beginMs: 0, durationMs, file: '/w/a.py', line: 7, function: 'f', siteSource: 'wait' as const,
+      delayed: [], delayedCount,
+    });
+    const s: Summary = {
+      schemaVersion: 1, formatVersion: 2, durationMs: 5000, processes: [], locks: [], hotspots: [], diagnostics: [], warnings: [],
+      omitted: { locks: 0, hotspots: 0 }, workItems: { count: 0, completed: 0, byFunction: [] }, messages: { count: 0, bytes: 0, unreceived: 0, byChannel: [] },
+      loopBlocks: [block('Task-2', 300, 3), block('Task-9', 200, 5), block(null, 150, 0), block('Task-2', 100, 1)],
+    };
+    const [f] = lineFactsFromSummary(s, '/w');
+    expect(f?.loopBlocks).toEqual({ count: 4, totalMs: 750, maxMs: 300, tasks: ['Task-2', 'Task-9', ''], taskCount: 3, maxDelayed: 5, siteSource: 'wait' });
+    expect(loopBlockDiagnosticOf(f as LineFacts)?.message)
+      .toBe('event loop blocked 4 times here, 750 ms in total, longest 300 ms (tasks Task-2, Task-9, a callback; up to 5 tasks delayed)');
+    expect(lensTitles(f as LineFacts, '/w')).toEqual(['Weft: event loop blocked 4× · 750 ms in total · longest 300 ms · tasks Task-2, Task-9, a callback · up to 5 tasks delayed']);
+  });
+
+  it('asyncio lock contention gets the same lenses as a threading lock, with task names', () => {
+    expect(lensTitle(at(22), '/w')).toBe('Weft: 1 wait on lock · 100 ms blocked · p95 100 ms · held at app.py:22');
+    expect(at(22).waits[0]?.holders.map((h) => h.thread)).toEqual(['Task-3']);
+    expect(lensTitle(at(5), '/w')).toBe('Weft: lock (aio_lock) created here · 1 wait · 100 ms blocked · p95 100 ms');
+  });
 });

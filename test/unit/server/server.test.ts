@@ -97,4 +97,24 @@ describe('hotspots language server', () => {
     expect(published.at(-1)).toEqual({ uri: PROG, diagnostics: [] });
     expect(await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: PROG } })).toEqual([]);
   });
+
+  it('an asyncio trace: a warning on the line that blocked the event loop, and its lens first', async () => {
+    const APP = pathToFileURL('/w/app.py').href;
+    const loaded = await loadViewData(path.join(ROOT, 'test', 'fixtures', 'asyncio'));
+    await conn.sendNotification(TRACE_SHOWN, { cwd: '/w', hotspots: loaded.hotspots } satisfies TraceShownParams);
+    await until(() => published.some((p) => p.uri === APP && p.diagnostics.some((d) => d.message.startsWith('event loop blocked'))));
+    const d = published.filter((p) => p.uri === APP).at(-1) as Published;
+    expect(d.diagnostics.filter((x) => x.range.start.line === 11).map((x) => [x.severity, x.source, x.message])).toEqual([
+      [2, 'weft', 'event loop blocked 300 ms (task Task-2; 3 tasks delayed)'], // 2: Warning
+    ]);
+    const lenses = await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: APP } }) as { range: { start: { line: number } }; command: { title: string } }[];
+    expect(lenses.filter((l) => l.range.start.line === 11).map((l) => l.command.title)[0]).toBe('Weft: event loop blocked 300 ms · task Task-2 · 3 tasks delayed');
+    // The asyncio lock's waits get the threading lock's lens.
+    expect(lenses.filter((l) => l.range.start.line === 21).map((l) => l.command.title)).toEqual([
+      'Weft: 1 wait on lock · 100 ms blocked · p95 100 ms · held at app.py:22',
+    ]);
+    const hover = await conn.sendRequest('textDocument/hover', { textDocument: { uri: APP }, position: { line: 11, character: 0 } }) as { contents: { value: string } };
+    expect(hover.contents.value).toContain('Event loop blocked here');
+    await conn.sendNotification(TRACE_CLEARED, {});
+  });
 });

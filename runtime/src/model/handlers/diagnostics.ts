@@ -33,7 +33,10 @@ export const DIAGNOSTIC_THRESHOLDS = {
 } as const;
 
 /** Objects one thread holds while others wait: waiting on them is contention. */
-const EXCLUSIVE_KINDS = new Set(['lock', 'rlock', 'semaphore', 'bounded_semaphore', 'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore']);
+const EXCLUSIVE_KINDS = new Set([
+  'lock', 'rlock', 'semaphore', 'bounded_semaphore', 'mp_lock', 'mp_rlock', 'mp_semaphore', 'mp_bounded_semaphore',
+  'aio_lock', 'aio_semaphore', 'aio_bounded_semaphore',
+]);
 
 export function formatDuration(ns: number): string {
   if (ns >= 10e9) return `${(ns / 1e9).toFixed(1)} s`;
@@ -102,21 +105,23 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       if (l.waitNs < T.lockWaitNs && share < T.lockShare) continue;
       const top = l.holders[0];
       const waiters = new Set(l.waiters.map((x) => x.lane)).size;
-      const by = `${l.contentions} wait${l.contentions === 1 ? '' : 's'} by ${waiters} thread${waiters === 1 ? '' : 's'}, p95 ${formatDuration(l.p95WaitNs)}, longest ${formatDuration(l.maxWaitNs)}`;
+      // asyncio primitives are waited on, held and released by tasks, not threads.
+      const who = obj.kind.startsWith('aio_') ? 'task' : 'thread';
+      const by = `${l.contentions} wait${l.contentions === 1 ? '' : 's'} by ${waiters} ${who}${waiters === 1 ? '' : 's'}, p95 ${formatDuration(l.p95WaitNs)}, longest ${formatDuration(l.maxWaitNs)}`;
       let message: string;
       let severity: Diagnostic['severity'];
       if (EXCLUSIVE_KINDS.has(obj.kind)) {
         // Waiting for a lock or semaphore is contention: another thread holds what this one needs.
-        message = `${objLabel(obj)} made threads wait ${formatDuration(l.waitNs)} in total (${by})`;
+        message = `${objLabel(obj)} made ${who}s wait ${formatDuration(l.waitNs)} in total (${by})`;
         // Locks name their holder; for semaphores the agent knows who released the slot.
         const verb = obj.kind.includes('semaphore') ? 'released mostly by' : 'held mostly by';
-        if (top !== undefined) message += `; ${verb} thread ${laneName(top.lane)}${where(top.site, obj.process)} (${formatDuration(top.waitNs)} of the waiting)`;
+        if (top !== undefined) message += `; ${verb} ${who} ${laneName(top.lane)}${where(top.site, obj.process)} (${formatDuration(top.waitNs)} of the waiting)`;
         severity = share > T.lockWarnShare ? 'warning' : 'info';
       } else {
         // Waiting on a condition, event, queue or barrier is often the design (an idle
         // consumer, back-pressure): worth knowing, not a warning by itself.
-        message = `threads waited ${formatDuration(l.waitNs)} in total on ${objLabel(obj)} (${by})`;
-        if (top !== undefined) message += `; released mostly by thread ${laneName(top.lane)} (${formatDuration(top.waitNs)} of the waiting)`;
+        message = `${who}s waited ${formatDuration(l.waitNs)} in total on ${objLabel(obj)} (${by})`;
+        if (top !== undefined) message += `; released mostly by ${who} ${laneName(top.lane)} (${formatDuration(top.waitNs)} of the waiting)`;
         severity = 'info';
       }
       out.push({ severity, message, site: obj.site, process: obj.process });
@@ -125,9 +130,19 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
     // Open waits: the process ended (or was killed) while the thread still waited.
     const w = d.waits();
     const seen = new Set<string>();
+    // asyncio tasks still awaiting at the end, by (process, line, reason, object): a server
+    // stopped with thousands of pending tasks gets one finding per await, not one per task.
+    const pending = new Map<string, { first: number; tasks: number }>();
     for (let i = 0; i < w.count; i++) {
       if (((w.flags[i] as number) & WaitFlags.OPEN) === 0) continue;
       const lane = w.lane[i] as number;
+      if (lanes[lane]?.kind === 'task') {
+        const key = `${lanes[lane]?.process ?? 0}:${w.site[i] as number}:${w.reason[i] as number}:${w.object[i] as number}`;
+        const p = pending.get(key);
+        if (p === undefined) pending.set(key, { first: i, tasks: 1 });
+        else p.tasks++;
+        continue;
+      }
       const object = w.object[i] as number;
       const key = `${lane}:${object}`;
       if (seen.has(key)) continue;
@@ -140,6 +155,21 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       if (holder >= 0) message += `; it was held by thread ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
       message += '. A deadlock, or a wait nobody would end?';
       out.push({ severity: 'warning', message, site: (w.site[i] as number) >= 0 ? (w.site[i] as number) : null, process });
+    }
+    for (const { first: i, tasks } of pending.values()) {
+      const lane = w.lane[i] as number;
+      const process = lanes[lane]?.process ?? 0;
+      const obj = objects[w.object[i] as number];
+      const reason = WAIT_REASONS[w.reason[i] as number] ?? 'wait';
+      const who = tasks === 1 ? `task ${laneName(lane)} was` : `${tasks} tasks (${laneName(lane)} first) were`;
+      let message = `${who} still awaiting${where(w.site[i] as number, process)} (${reason}) on ${obj ? objLabel(obj) : 'an unknown object'} when the process ended`;
+      const holder = w.holderLane[i] as number;
+      if (holder >= 0) message += `; it was held by ${lanes[holder]?.kind === 'task' ? 'task' : 'thread'} ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
+      // Pending awaits of sockets, sleeps or child tasks are how a stopped server ends; one
+      // that waits for an asyncio lock or semaphore may be a deadlock.
+      const lockLike = obj !== undefined && EXCLUSIVE_KINDS.has(obj.kind);
+      if (lockLike) message += '. A deadlock, or a wait nobody would end?';
+      out.push({ severity: lockLike ? 'warning' : 'info', message, site: (w.site[i] as number) >= 0 ? (w.site[i] as number) : null, process });
     }
 
     // Time neither on the CPU nor in a recorded wait is GIL wait only if other threads of the

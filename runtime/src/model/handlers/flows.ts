@@ -9,6 +9,8 @@
  *   multiprocessing queue in one process and taken in another, a work item submitted to a
  *   Pool and taken by a worker, its result sent back); they are paired in phase order start,
  *   steps, finish. The work-items and messages handlers join the same ends into tables.
+ * - create: an asyncio task's creator (the task or thread that called create_task, `Y`'s
+ *   optional tail) to the task, from its creation to its first step (tasks.ts).
  * - spawn: a `P` record (a thread started a child process) is an arrow from that thread to the
  *   child's main thread at the child's start (for an untraced child, a non-Python program, its
  *   one lane, at the `P` record's time).
@@ -16,7 +18,7 @@
 import type { Ns } from '../../format/spec';
 import { WaitFlags } from '../../format/spec';
 import type { ParsedFile } from '../parsed-file';
-import type { Flow, WaitColumns, WorkSpan } from '../types';
+import type { Flow, TaskInfo, WaitColumns, WorkSpan } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 import type { LanesData } from './lanes';
 import type { ProcessesData } from './processes';
@@ -48,6 +50,7 @@ export class FlowsHandler implements ModelHandler<FlowsData> {
     private readonly waits: () => WaitColumns,
     private readonly lanes: () => LanesData,
     private readonly processes: () => ProcessesData,
+    private readonly tasks: () => readonly TaskInfo[] = () => [],
   ) {}
 
   reset(): void {
@@ -112,6 +115,10 @@ export class FlowsHandler implements ModelHandler<FlowsData> {
       if (from < 0 || main === undefined || proc === undefined) return;
       flows.push({ kind: 'spawn', fromLane: from, fromNs: link.ts as Ns, toLane: main.index, toNs: proc.startNs, object: null, size: null });
     });
+    for (const t of this.tasks()) {
+      if (t.creatorLane === null || t.firstStepNs === null || t.creatorLane === t.lane) continue;
+      flows.push({ kind: 'create', fromLane: t.creatorLane, fromNs: t.createdNs, toLane: t.lane, toNs: t.firstStepNs, object: null, size: null });
+    }
     this.ends = new Map();
     this.result = { spans: this.spans.sort((a, b) => a.begin - b.begin), flows, unpaired };
   }

@@ -41,6 +41,34 @@ export function effectiveSamplePeriod(f: ParsedFile): number {
   return Math.max(nominal, (last - first) / (ticks - 1));
 }
 
+/**
+ * A memoised map from a model frame to the site of the innermost frame of its stack that is
+ * the user's code (see {@link isLibraryFile}), or -1 when the stack has none. Shared with the
+ * loop-blocks handler, which names a block's line by the same rule.
+ */
+export function userSiteResolver(frames: readonly FrameNode[], sites: readonly SourceSite[]): (frame: number) => number {
+  const library = sites.map((site) => isLibraryFile(site.file));
+  const userSite = new Int32Array(frames.length).fill(-2);
+  return (frame: number): number => {
+    if (frame < 0 || frame >= frames.length) return -1;
+    const hit = userSite[frame] as number;
+    if (hit !== -2) return hit;
+    let f = frame;
+    let result = -1;
+    for (let guard = 0; f >= 0 && guard < 512; guard++) {
+      const node = frames[f];
+      if (node === undefined) break;
+      if (node.site >= 0 && library[node.site] === false) {
+        result = node.site;
+        break;
+      }
+      f = node.parent;
+    }
+    userSite[frame] = result;
+    return result;
+  };
+}
+
 export class HotspotsHandler implements ModelHandler<Hotspot[]> {
   private period: number[] = [];
   private result: Hotspot[] | null = null;
@@ -66,25 +94,7 @@ export class HotspotsHandler implements ModelHandler<Hotspot[]> {
     const lanes = this.lanes();
     const frames = this.frames();
     const sites = this.sites();
-    const library = sites.map((site) => isLibraryFile(site.file));
-    const userSite = new Int32Array(frames.length).fill(-2);
-    const resolve = (frame: number): number => {
-      const hit = userSite[frame] as number;
-      if (hit !== -2) return hit;
-      let f = frame;
-      let result = -1;
-      for (let guard = 0; f >= 0 && guard < 512; guard++) {
-        const node = frames[f];
-        if (node === undefined) break;
-        if (node.site >= 0 && library[node.site] === false) {
-          result = node.site;
-          break;
-        }
-        f = node.parent;
-      }
-      userSite[frame] = result;
-      return result;
-    };
+    const resolve = userSiteResolver(frames, sites);
     const acc = new Map<number, Hotspot>();
     for (let i = 0; i < s.count; i++) {
       const frame = s.frame[i] as number;

@@ -16,9 +16,15 @@ import type { ParsedFile } from '../parsed-file';
 import type { LockHolderStat, LockStat, SyncObject, WaitColumns } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
-const SLEEP = WAIT_REASONS.indexOf('sleep');
+/** Reasons that are waits for time or for something to finish, never contention: sleeps, and
+ * asyncio awaits of tasks, sockets, streams, subprocesses and executor calls. (asyncio awaits on
+ * primitives use the threading reasons, so aio_lock and the rest count like their namesakes.) */
+const NOT_CONTENTION_REASON = new Uint8Array(WAIT_REASONS.length);
+for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor'] as const) {
+  NOT_CONTENTION_REASON[WAIT_REASONS.indexOf(r)] = 1;
+}
 /** Kinds whose waits are waits for completion, not contention. */
-const NOT_CONTENTION = new Set(['thread', 'timer', 'process', 'future']);
+const NOT_CONTENTION = new Set(['thread', 'timer', 'process', 'future', 'task', 'socket', 'stream', 'subprocess']);
 
 /** The user-visible object a wait on `obj` is charged to (follows parents, at most 8 levels). */
 export function visibleObject(model: { readonly objects: readonly SyncObject[] }, obj: number): number {
@@ -93,7 +99,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
     const accs: (Acc | undefined)[] = new Array<Acc | undefined>(objects.length);
     const byObj = new Map<number, Acc>();
     for (let i = 0; i < w.count; i++) {
-      if (w.reason[i] === SLEEP) continue;
+      if (NOT_CONTENTION_REASON[w.reason[i] as number] === 1) continue;
       const raw = w.object[i] as number;
       if (raw < 0 || raw >= objects.length) continue;
       const obj = chargeTo[raw] as number;

@@ -81,6 +81,8 @@ def _field_ok(shape: str, v: Any) -> bool:
         return v is None or isinstance(v, str)
     if shape == "a":
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    if shape == "j":
+        return isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
     if shape == "b":
         return is_int and v in (0, 1)
     # The agent writes only the enum words it knows (readers accept newer ones).
@@ -121,6 +123,8 @@ class Trace:
     sites: Dict[int, tuple] = field(default_factory=dict)
     objects: Dict[int, list] = field(default_factory=dict)
     threads: Dict[int, str] = field(default_factory=dict)
+    # Lanes that are not threads (`Y` records), by lane id.
+    lanes: Dict[int, list] = field(default_factory=dict)
 
     def tid(self, name: str) -> int:
         for t, n in self.threads.items():
@@ -190,8 +194,13 @@ def read_file(path: str, strict: bool = True) -> Trace:
             t.objects[r[1]] = r
         elif code == "T":
             t.threads[r[2]] = r[4]
+        elif code == "Y":
+            t.lanes[r[2]] = r
         elif code == "N":
-            t.threads[r[2]] = r[3]
+            if r[2] in t.lanes:
+                t.lanes[r[2]] = t.lanes[r[2]][:5] + [r[3]] + t.lanes[r[2]][6:]
+            else:
+                t.threads[r[2]] = r[3]
     return t
 
 

@@ -39,9 +39,12 @@ MAX_DELAYED = 100
 _MAX_SCHEDULED_SCAN = 2000
 
 # Index of the fields of a task's state list.
-LANE, WAIT, REF, AGENT = 0, 1, 2, 3
+LANE, WAIT, REF, AGENT, NAME = 0, 1, 2, 3, 4
 
-_states: Dict[int, list] = {}  # id(task) -> [lane, pending wait tuple or None, weakref, agent]
+# id(task) -> [lane, pending wait tuple or None, weakref, agent, name at definition or None
+# once checked]: asyncio.create_task names a task after loop.create_task made it, so the name
+# is compared once, at the first step (an `N` record when it changed).
+_states: Dict[int, list] = {}
 _task_types: Dict[type, bool] = {}
 _user_code: Dict[Any, bool] = {}
 _code_reason: Dict[Any, str] = {}  # code object of an asyncio coroutine -> wait reason
@@ -125,7 +128,7 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     name = task.get_name()
     lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
     k = id(task)
-    st = [lane, None, weakref.ref(task, lambda r, k=k: _drop(k, r)), a]
+    st = [lane, None, weakref.ref(task, lambda r, k=k: _drop(k, r)), a, name]
     _states[k] = st
     return st
 
@@ -188,6 +191,8 @@ def step(handle: Any, t0: int) -> None:
                 return
             st = define(a, task, handle._loop, None, False)
         lane = st[LANE]
+        if st[NAME] is not None:
+            _check_name(a, task, st, t0)
         w = st[WAIT]
         if w is not None:
             st[WAIT] = None
@@ -205,8 +210,17 @@ def step(handle: Any, t0: int) -> None:
         a.fail("asyncio step", e)
 
 
+def _check_name(a: registry.Agent, task: Any, st: list, ts: int) -> None:
+    name = task.get_name()
+    if name != st[NAME] and isinstance(name, str):
+        a.emit(("N", ts, st[LANE], name))
+    st[NAME] = None
+
+
 def final(a: registry.Agent, task: Any, st: list, ts: int) -> None:
     _states.pop(id(task), None)
+    if st[NAME] is not None:
+        _check_name(a, task, st, ts)
     detail = None
     if task.cancelled():
         outcome = "cancelled"

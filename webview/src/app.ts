@@ -8,6 +8,7 @@ import { decodeViewData, checkViewData } from '../../runtime/src/view/codec';
 import { STATE_INFO, type ViewData } from '../../runtime/src/view/view-data';
 import { clampWindow, panWindow, spanOf, zoomWindow, type TimeWindow } from './coords';
 import { DetailsPane } from './details';
+import { EventLoopPanel } from './tasks/event-loop-panel';
 import { laneOfSegment } from './describe';
 import { clear, h } from './dom';
 import { formatCount, formatDuration } from './format';
@@ -15,7 +16,7 @@ import type { Host } from './host';
 import { holdsOfObject } from './holds';
 import { HotspotPanel } from './hotspots';
 import { keyCommand, ZOOM_STEP, type KeyCommand } from './interaction';
-import { collapseKeys, groupsAbove, upgradeCollapsed } from './layout';
+import { collapseKeys, groupsAbove, taskGroupAbove, upgradeCollapsed } from './layout';
 import { LodIndex, lowerBound, subsetTable } from './lod';
 import { LockPanel, type LockSort } from './locks';
 import {
@@ -27,7 +28,13 @@ import { Tooltip } from './tooltip';
 
 const DEFAULT_SORT: LockSort = { column: 'waitNs', descending: true };
 
-type Selection = { kind: 'segment'; seg: number } | { kind: 'lock'; lock: number } | null;
+const TAB_LABELS: Record<PanelTab, string> = { locks: 'Lock contention', hotspots: 'Hotspots', asyncio: 'Event loop' };
+
+type Selection =
+  | { kind: 'segment'; seg: number }
+  | { kind: 'lock'; lock: number }
+  | { kind: 'tasks'; thread: number; coroutine: string; lanes: readonly number[]; group: number }
+  | null;
 
 export class App implements TimelineHost {
   private d: ViewData | null = null;
@@ -53,6 +60,7 @@ export class App implements TimelineHost {
   private readonly details: DetailsPane;
   private readonly locks: LockPanel;
   private readonly hotspots: HotspotPanel;
+  private readonly eventLoop: EventLoopPanel;
   private readonly titleMain = h('span', { className: 'weft-title-main', text: 'Weft' });
   private readonly titleMeta = h('span', { className: 'weft-title-meta' });
   private readonly status = h('span', { className: 'weft-status', attrs: { role: 'status' } });
@@ -86,6 +94,15 @@ export class App implements TimelineHost {
       stateColor: (key) => this.stateColor(key),
     });
     this.hotspots = new HotspotPanel({ data: () => this.d, openSource: (ref) => this.openSource(ref) });
+    this.eventLoop = new EventLoopPanel({
+      data: () => this.d,
+      openSource: (ref) => this.openSource(ref),
+      showBlock: (b) => {
+        const pad = Math.max(b.durationNs * 0.5, 1000);
+        this.revealLane(b.loopLane);
+        this.setWindow({ startNs: b.beginNs - pad, endNs: b.endNs + pad });
+      },
+    });
 
     const legend = h('div', { className: 'weft-legend', attrs: { 'aria-label': 'Legend' } }, STATE_INFO.map((s) => {
       const sw = h('span', { className: `weft-swatch${s.estimated ? ' estimated' : ''}` });
@@ -117,7 +134,7 @@ export class App implements TimelineHost {
       this.tabButtons.set(t, b);
       return b;
     }));
-    this.panel = h('section', { className: 'weft-panel' }, [tabs, h('div', { className: 'weft-panel-body' }, [this.locks.root, this.hotspots.root])]);
+    this.panel = h('section', { className: 'weft-panel' }, [tabs, h('div', { className: 'weft-panel-body' }, [this.locks.root, this.hotspots.root, this.eventLoop.root])]);
     const splitter = h('div', { className: 'weft-splitter', attrs: { role: 'separator', 'aria-orientation': 'horizontal', title: 'Drag to resize' } });
     this.makeSplitter(splitter);
     mount.append(h('div', { className: 'weft-app' }, [toolbar, this.banners, this.timelineSection, splitter, this.panel]), this.tooltip.el, this.toast);
@@ -216,6 +233,7 @@ export class App implements TimelineHost {
     this.pending = null;
     this.locks.render();
     this.hotspots.render();
+    this.eventLoop.render();
     this.renderTabs();
     this.selectionChanged(false);
     this.windowMoved();
@@ -265,6 +283,10 @@ export class App implements TimelineHost {
     this.select(seg === null ? null : { kind: 'segment', seg });
   }
 
+  selectTaskGroup(thread: number, coroutine: string, lanes: readonly number[], group: number): void {
+    this.select({ kind: 'tasks', thread, coroutine, lanes, group });
+  }
+
   // ------------------------------------------------------------------ state changes
 
   /** Shows a lane (from the details pane): expands the groups it is hidden in, then scrolls. */
@@ -274,6 +296,12 @@ export class App implements TimelineHost {
     if (!this.timeline.laneShown(lane)) {
       let changed = false;
       for (const k of groupsAbove(d, lane)) changed = this.collapsedSet.delete(k) || changed;
+      // A task group's key means "expanded" (layout.ts).
+      const group = taskGroupAbove(d, lane);
+      if (group !== null && !this.collapsedSet.has(group)) {
+        this.collapsedSet.add(group);
+        changed = true;
+      }
       if (changed) {
         this.timeline.dataChanged();
         this.save();
@@ -295,6 +323,8 @@ export class App implements TimelineHost {
       this.details.hide();
     } else if (sel.kind === 'segment') {
       this.details.showSegment(d, sel.seg);
+    } else if (sel.kind === 'tasks') {
+      this.details.showTaskGroup(d, sel.thread, sel.coroutine, sel.lanes, sel.group);
     } else {
       const row = d.locks[sel.lock];
       if (row) {
@@ -338,6 +368,8 @@ export class App implements TimelineHost {
       const r = d.locks[sel.lock];
       return r ? { kind: 'lock', key: r.key } : null;
     }
+    // A task group is a view of rows, not an event: it is not kept across reloads.
+    if (sel.kind === 'tasks') return null;
     const lane = d.lanes[laneOfSegment(d, sel.seg)];
     return lane ? { kind: 'segment', laneId: lane.id, beginNs: d.segments.begin[sel.seg] as number } : null;
   }
@@ -432,13 +464,14 @@ export class App implements TimelineHost {
 
   private renderTabs(): void {
     for (const [t, b] of this.tabButtons) {
-      const count = this.d ? (t === 'locks' ? this.d.locks.length : this.d.hotspots.length) : 0;
+      const count = !this.d ? 0 : t === 'locks' ? this.d.locks.length : t === 'hotspots' ? this.d.hotspots.length : EventLoopPanel.count(this.d);
       clear(b);
-      b.append(t === 'locks' ? 'Lock contention' : 'Hotspots', h('span', { className: 'count', text: String(count) }));
+      b.append(TAB_LABELS[t], h('span', { className: 'count', text: String(count) }));
       b.setAttribute('aria-selected', String(t === this.tab));
     }
     this.locks.root.hidden = this.tab !== 'locks';
     this.hotspots.root.hidden = this.tab !== 'hotspots';
+    this.eventLoop.root.hidden = this.tab !== 'asyncio';
   }
 
   private renderBanners(): void {

@@ -57,7 +57,8 @@ export class DetailsPane {
 
   private laneLink(d: ViewData, lane: number): HTMLElement {
     if (lane < 0) return h('span', { className: 'muted', text: 'unknown' });
-    return h('button', { className: 'weft-link', text: laneInProcess(d, lane), title: 'Show this thread', on: { click: () => this.host.selectLane(lane) } });
+    const what = d.lanes[lane]?.kind === 'task' ? 'task' : d.lanes[lane]?.kind === 'thread' ? 'thread' : 'lane';
+    return h('button', { className: 'weft-link', text: laneInProcess(d, lane), title: `Show this ${what}`, on: { click: () => this.host.selectLane(lane) } });
   }
 
   /** The work item a segment runs in: its function, who submitted it, how long it queued and
@@ -147,6 +148,58 @@ export class DetailsPane {
       const pad = Math.max((end - begin) * 0.25, 1000);
       this.host.zoomTo(begin - pad, end + pad);
     } } })]));
+  }
+
+  /**
+   * A task group of one thread (layout.ts `tasks` row): how many tasks, their durations as
+   * percentiles over the tasks on this thread, run and await time, outcomes, and the tasks
+   * themselves, longest first, each a link that shows its row.
+   */
+  showTaskGroup(d: ViewData, thread: number, coroutine: string, lanes: readonly number[], group: number): void {
+    clear(this.root);
+    this.root.hidden = false;
+    const g = d.taskGroups[group];
+    const durations = lanes.map((l) => {
+      const lane = d.lanes[l];
+      return lane ? lane.endNs - lane.startNs : 0;
+    }).sort((a, b) => a - b);
+    const pct = (q: number): number => durations[Math.min(durations.length - 1, Math.max(0, Math.ceil(q * durations.length) - 1))] ?? 0;
+    let runNs = 0;
+    let cancelled = 0;
+    let failed = 0;
+    for (const l of lanes) {
+      const t = d.lanes[l]?.task;
+      runNs += t?.runNs ?? 0;
+      if (t?.outcome === 'cancelled') cancelled++;
+      if (t?.outcome === 'exception') failed++;
+    }
+    const def = g ? site(d, g.coroutineSite) : null;
+    const created = g ? site(d, g.createSite) : null;
+    const awaits = g ? Object.entries(g.awaitNs).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]) : [];
+    this.root.append(
+      this.heading(`${coroutine || 'tasks'} · ${lanes.length} task${lanes.length === 1 ? '' : 's'}`, 'running'),
+      h('div', { className: 'actions' }, [this.goButton(def, 'Go to coroutine'), this.goButton(created, 'Go to creation')]),
+      h('dl', {}, [
+        h('dt', { text: 'Loop thread' }), h('dd', {}, [this.laneLink(d, thread)]),
+        h('dt', { text: 'Duration p50 / p95 / max' }), h('dd', { text: `${formatDuration(pct(0.5))} / ${formatDuration(pct(0.95))} / ${formatDuration(durations[durations.length - 1] ?? 0)}` }),
+        h('dt', { text: 'Ran (sum of steps)' }), h('dd', { text: formatDuration(runNs) }),
+        h('dt', { text: 'Ended' }), h('dd', { text: `${lanes.length - cancelled - failed} with a result or running, ${cancelled} cancelled, ${failed} raised` }),
+        ...(g && g.tasks.length !== lanes.length ? [h('dt', { text: 'In the process' }), h('dd', { text: `${g.tasks.length} tasks of this coroutine` })] : []),
+        ...(awaits.length > 0 ? [h('dt', { text: 'Awaited (process)' }), h('dd', { text: awaits.slice(0, 6).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ') })] : []),
+        h('dt', { text: 'Created at' }), h('dd', {}, [this.loc(created)]),
+      ]),
+    );
+    const longest = [...lanes].sort((a, b) => {
+      const la = d.lanes[a];
+      const lb = d.lanes[b];
+      return (lb ? lb.endNs - lb.startNs : 0) - (la ? la.endNs - la.startNs : 0);
+    }).slice(0, 50);
+    this.root.append(h('h3', { text: lanes.length > 50 ? 'The 50 longest tasks' : 'Tasks, longest first' }), h('ol', { className: 'weft-task-list' }, longest.map((l) => {
+      const lane = d.lanes[l];
+      const t = lane?.task;
+      const end = t?.outcome === 'cancelled' ? ', cancelled' : t?.outcome === 'exception' ? `, raised ${t.detail ?? ''}` : '';
+      return h('li', {}, [this.laneLink(d, l), h('span', { className: 'muted', text: ` ${formatDuration(lane ? lane.endNs - lane.startNs : 0)}, ran ${formatDuration(t?.runNs ?? 0)} in ${t?.steps ?? 0} steps${end}` })]);
+    })));
   }
 
   showLock(d: ViewData, r: LockRow): void {

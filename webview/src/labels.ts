@@ -13,6 +13,7 @@ import { laneName } from './describe';
 import { h, type Props } from './dom';
 import type { LayoutRow } from './layout';
 import { assertUnreachable } from './protocol';
+import { groupTitle, percentileText } from './tasks/task-groups';
 import { trackFor } from './tracks/registry';
 
 /** Width of the label column, CSS px (styles.css repeats it for the header rows). */
@@ -75,7 +76,9 @@ function headerHandlers(toggle: () => void): Props['on'] {
 }
 
 /** The label element of one layout row; `toggle(key)` collapses or expands its group. */
-export function labelRow(d: ViewData, row: LayoutRow, toggle: (key: string) => void): HTMLElement {
+export function labelRow(
+  d: ViewData, row: LayoutRow, toggle: (key: string) => void, selectGroup?: (row: Extract<LayoutRow, { kind: 'tasks' }>) => void,
+): HTMLElement {
   let el: HTMLElement;
   switch (row.kind) {
     case 'host': {
@@ -120,6 +123,41 @@ export function labelRow(d: ViewData, row: LayoutRow, toggle: (key: string) => v
         row.childCount > 0 ? caret(row.collapsed, () => toggle(row.key), `the ${row.childCount === 1 ? 'lane' : `${row.childCount} lanes`} running on this thread`) : null,
         h('span', { className: 'weft-lane-name', text: lane ? laneName(d, lane.index) : '?', data: { laneId: lane?.id ?? '' } }),
         h('span', { className: 'weft-lane-meta', text: track.labelMeta(d, row.lane) }),
+      ]);
+      el.style.width = `${LABEL_WIDTH}px`;
+      break;
+    }
+    case 'tasks': {
+      const g = d.taskGroups[row.group];
+      el = h('div', {
+        className: 'weft-row lane nested task-group', title: groupTitle(d, row.coroutine, row.lanes, row.group),
+        data: { track: 'tasks', groupKey: row.key }, on: { click: () => selectGroup?.(row) },
+      }, [
+        caret(row.collapsed, () => toggle(row.key), `the ${row.lanes.length} ${row.coroutine} tasks`),
+        h('span', { className: 'weft-lane-name', text: `${row.coroutine || 'tasks'} ×${row.lanes.length}` }),
+        h('span', { className: 'weft-lane-meta', text: row.hiddenCount > 0 ? `${row.hiddenCount} not shown` : percentileText(g).replace(' · ', ' ') }),
+      ]);
+      el.style.width = `${LABEL_WIDTH}px`;
+      break;
+    }
+    case 'pack': {
+      el = h('div', { className: 'weft-row lane nested pack', title: `${row.lanes.length} short tasks that never overlap in time, one after another on this row` }, [
+        h('span', { className: 'weft-lane-name', text: `${row.lanes.length} task${row.lanes.length === 1 ? '' : 's'}` }),
+      ]);
+      el.style.width = `${LABEL_WIDTH}px`;
+      break;
+    }
+    case 'counter': {
+      const c = d.counters[row.counter];
+      const lag = c?.name.startsWith('loop_lag:') ?? false;
+      let max = 0;
+      if (c) for (let i = 0; i < c.value.length; i++) max = Math.max(max, c.value[i] as number);
+      el = h('div', {
+        className: 'weft-row lane nested counter',
+        title: lag ? 'Event-loop lag: how late the loop ran timers that were due (ms). Long steps and callbacks make it grow.' : (c?.name ?? ''),
+      }, [
+        h('span', { className: 'weft-lane-name', text: lag ? 'loop lag' : (c?.name ?? '?') }),
+        h('span', { className: 'weft-lane-meta', text: lag ? `max ${max >= 10 ? max.toFixed(0) : max.toFixed(1)} ms` : `max ${max}` }),
       ]);
       el.style.width = `${LABEL_WIDTH}px`;
       break;

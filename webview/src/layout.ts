@@ -9,16 +9,37 @@
  * Positions are *content CSS px*: from the top of the lanes area, before scrolling (see
  * coords.ts for the horizontal spaces). Pure: no DOM, unit-tested.
  *
+ * Many tasks. A thread with more than TASK_ROWS_MAX asyncio tasks (a server's 10,000 short
+ * requests) would bury everything under rows. Its tasks are then grouped by coroutine function:
+ * a group of GROUP_MIN or more tasks is one "tasks" row with its concurrency (tasks alive, tasks
+ * running or ready) drawn as a chart; its long-lived tasks (alive for LONG_LIVED_SHARE of the
+ * thread's life or more) keep rows of their own under it; and when the group is expanded its
+ * short tasks are packed, first fit, into "pack" rows that each draw several tasks that never
+ * overlap in time (at most PACK_ROWS_MAX rows; the rest is counted on the group row). A loop
+ * thread with a lag series (`loop_lag:` counters) gets a "counter" row for it first.
+ *
  * Collapse state is a set of stable keys, saved with the view state (protocol.ts
  * `SavedState.collapsed`): "h:<host>", "p:<host>/<pid>.<serial>" and "l:<lane id>", where
  * <host> is the host's id (else its name, else its index). States saved before hosts existed
- * hold bare "<pid>.<serial>" process keys; `upgradeCollapsed` reads them.
+ * hold bare "<pid>.<serial>" process keys; `upgradeCollapsed` reads them. Task groups are
+ * collapsed by default, so their key "t:<thread lane id>/<coroutine>" in the set means the
+ * opposite: expanded.
  */
 import type { ViewData, ViewLane } from '../../runtime/src/view/view-data';
 
 export const HOST_ROW_HEIGHT = 24;
 export const PROCESS_ROW_HEIGHT = 24;
 export const LANE_HEIGHT = 22;
+/** Height of a task group's concurrency chart row and of a loop-lag row. */
+export const CHART_ROW_HEIGHT = 30;
+/** Above this many tasks on one thread, tasks are grouped by coroutine (see the file comment). */
+export const TASK_ROWS_MAX = 30;
+/** Groups smaller than this keep one row per task. */
+export const GROUP_MIN = 5;
+/** Packed rows an expanded group shows at most. */
+export const PACK_ROWS_MAX = 200;
+/** A task alive for this share of its thread's life or more is long-lived: a row of its own. */
+export const LONG_LIVED_SHARE = 0.25;
 /** Order of lane kinds inside a process (and under a thread); kinds not listed come last. */
 const KIND_ORDER: Record<string, number> = {
   thread: 0, task: 1, greenlet: 2, worker: 3, rank: 4, 'gpu-queue': 5, gpu: 5, unknown: 8,
@@ -42,6 +63,30 @@ export type LayoutRow =
     collapsed: boolean;
     /** True for a lane drawn under a thread (a task, a greenlet): its label is indented. */
     nested: boolean;
+  }
+  | {
+    /** The tasks of one coroutine function on one thread, drawn as their concurrency. */
+    kind: 'tasks'; thread: number; process: number; key: string; y: number; height: number; depth: number;
+    coroutine: string;
+    /** Index into ViewData.taskGroups (the process-wide group), -1 when the model has none. */
+    group: number;
+    /** Every task of the group on this thread, by start. */
+    lanes: number[];
+    /** Tasks with no row when expanded (beyond PACK_ROWS_MAX packed rows); 0 when collapsed. */
+    hiddenCount: number;
+    collapsed: boolean;
+  }
+  | {
+    /** Short tasks of an expanded group that never overlap in time, drawn on one row. */
+    kind: 'pack'; thread: number; process: number; key: string; y: number; height: number; depth: number;
+    /** By start; each ends before the next starts. */
+    lanes: number[];
+  }
+  | {
+    /** A counter series drawn under its lane (a loop thread's lag). */
+    kind: 'counter'; thread: number; process: number; key: string; y: number; height: number; depth: number;
+    /** Index into ViewData.counters. */
+    counter: number;
   };
 
 export interface Layout {
@@ -116,7 +161,85 @@ export function collapseKeys(data: ViewData): Set<string> {
   data.hosts.forEach((_h, i) => out.add(hostGroupKey(data, i)));
   data.processes.forEach((_p, i) => out.add(processGroupKey(data, i)));
   data.lanes.forEach((_l, i) => out.add(laneGroupKey(data, i)));
+  for (const l of data.lanes) {
+    if (l.kind !== 'task') continue;
+    const t = hostThread(data, l.index);
+    if (t !== null) out.add(taskGroupKey(data, t, coroutineOf(l)));
+  }
   return out;
+}
+
+/** The key of a thread's group of tasks of one coroutine (expanded when in the set). */
+export function taskGroupKey(data: ViewData, thread: number, coroutine: string): string {
+  return `t:${data.lanes[thread]?.id ?? String(thread)}/${coroutine}`;
+}
+
+/** The grouping key of a task lane: its coroutine, else its name without a trailing number
+ * (an older model: "Task-12" and "Task-13" group together). */
+function coroutineOf(l: ViewLane): string {
+  return l.task?.coroutine || l.name.replace(/[-_ ]?\d+$/, '') || l.name;
+}
+
+/** One entry under a thread: a lane row, or a group of tasks (with its long-lived tasks). */
+type Arranged = { lane: ViewLane } | { coroutine: string; tasks: ViewLane[]; long: ViewLane[]; short: ViewLane[] };
+
+/**
+ * What goes under a thread: every lane on its own row when there are few tasks; otherwise
+ * tasks grouped by coroutine (groups in the order of their first task), other lanes on rows.
+ */
+function arrangeChildren(thread: ViewLane, children: ViewLane[]): Arranged[] {
+  const tasks = children.filter((c) => c.kind === 'task');
+  if (tasks.length <= TASK_ROWS_MAX) return children.map((lane) => ({ lane }));
+  const groups = new Map<string, ViewLane[]>();
+  for (const t of tasks) {
+    const k = coroutineOf(t);
+    const list = groups.get(k) ?? [];
+    list.push(t);
+    groups.set(k, list);
+  }
+  const wall = Math.max(1, thread.endNs - thread.startNs);
+  const out: Arranged[] = [];
+  const placed = new Set<string>();
+  for (const c of children) {
+    if (c.kind !== 'task') {
+      out.push({ lane: c });
+      continue;
+    }
+    const k = coroutineOf(c);
+    if (placed.has(k)) continue;
+    placed.add(k);
+    const list = groups.get(k) ?? [];
+    if (list.length < GROUP_MIN) {
+      for (const t of list) out.push({ lane: t });
+      continue;
+    }
+    const long = list.filter((t) => t.endNs - t.startNs >= LONG_LIVED_SHARE * wall);
+    const short = list.filter((t) => t.endNs - t.startNs < LONG_LIVED_SHARE * wall);
+    out.push({ coroutine: k, tasks: list, long, short });
+  }
+  return out;
+}
+
+/** First-fit packing of lanes (by start) into rows whose lanes do not overlap in time. */
+export function packLanes(lanes: readonly ViewLane[], maxRows: number): { rows: number[][]; hidden: number } {
+  const rows: number[][] = [];
+  const ends: number[] = [];
+  let hidden = 0;
+  for (const l of [...lanes].sort((a, b) => a.startNs - b.startNs || a.index - b.index)) {
+    let r = 0;
+    while (r < ends.length && (ends[r] as number) > l.startNs) r++;
+    if (r === ends.length) {
+      if (rows.length >= maxRows) {
+        hidden++;
+        continue;
+      }
+      rows.push([]);
+      ends.push(0);
+    }
+    (rows[r] as number[]).push(l.index);
+    ends[r] = Math.max(l.endNs, l.startNs + 1);
+  }
+  return { rows, hidden };
 }
 
 /** Processes in tree order: each root, then its children (by start), depth first. */
@@ -237,18 +360,49 @@ export function layoutLanes(data: ViewData, collapsed: ReadonlySet<string>): Lay
           childCount: children.length, collapsed: laneCollapsed, nested: false,
         });
         y += LANE_HEIGHT;
-        for (const c of children) {
-          if (laneCollapsed) {
-            anchorRowOfLane[c.index] = own;
-            continue;
-          }
+        if (laneCollapsed) {
+          for (const c of children) anchorRowOfLane[c.index] = own;
+          continue;
+        }
+        const d2 = depth + 2;
+        data.counters.forEach((c, ci) => {
+          if (c.lane !== l.index) return;
+          rows.push({ kind: 'counter', thread: l.index, process: p, key: `c:${l.id}/${c.name}`, y, height: CHART_ROW_HEIGHT, depth: d2, counter: ci });
+          y += CHART_ROW_HEIGHT;
+        });
+        const laneRow = (c: ViewLane): void => {
           rowOfLane[c.index] = rows.length;
           anchorRowOfLane[c.index] = rows.length;
           rows.push({
-            kind: 'lane', lane: c.index, process: p, key: laneGroupKey(data, c.index), y, height: LANE_HEIGHT, depth: depth + 2,
+            kind: 'lane', lane: c.index, process: p, key: laneGroupKey(data, c.index), y, height: LANE_HEIGHT, depth: d2,
             childCount: 0, collapsed: false, nested: true,
           });
           y += LANE_HEIGHT;
+        };
+        for (const a of arrangeChildren(l, children)) {
+          if ('lane' in a) {
+            laneRow(a.lane);
+            continue;
+          }
+          const key = taskGroupKey(data, l.index, a.coroutine);
+          const expanded = collapsed.has(key);
+          const groupRow = rows.length;
+          const packed = expanded ? packLanes(a.short, PACK_ROWS_MAX) : { rows: [], hidden: 0 };
+          rows.push({
+            kind: 'tasks', thread: l.index, process: p, key, y, height: CHART_ROW_HEIGHT, depth: d2, coroutine: a.coroutine,
+            group: a.tasks[0]?.task?.group ?? -1, lanes: a.tasks.map((t) => t.index), hiddenCount: packed.hidden, collapsed: !expanded,
+          });
+          y += CHART_ROW_HEIGHT;
+          for (const t of a.short) anchorRowOfLane[t.index] = groupRow;
+          for (const t of a.long) laneRow(t);
+          packed.rows.forEach((lanes, i) => {
+            for (const ln of lanes) {
+              rowOfLane[ln] = rows.length;
+              anchorRowOfLane[ln] = rows.length;
+            }
+            rows.push({ kind: 'pack', thread: l.index, process: p, key: `${key}#${i}`, y, height: LANE_HEIGHT, depth: d2 + 1, lanes });
+            y += LANE_HEIGHT;
+          });
         }
       }
     }
@@ -267,6 +421,17 @@ export function groupsAbove(data: ViewData, lane: number): string[] {
   const t = hostThread(data, lane);
   if (t !== null) keys.unshift(laneGroupKey(data, t));
   return keys;
+}
+
+/**
+ * The key to add to the collapse set to show a lane that sits in a collapsed task group (the
+ * group key means "expanded"), or null when the lane is in no group.
+ */
+export function taskGroupAbove(data: ViewData, lane: number): string | null {
+  const l = data.lanes[lane];
+  if (!l || l.kind !== 'task') return null;
+  const t = hostThread(data, lane);
+  return t === null ? null : taskGroupKey(data, t, coroutineOf(l));
 }
 
 /** The row at content CSS y, or -1. Rows are sorted by y: binary search. */

@@ -137,3 +137,38 @@ export function drawPointerLine(f: LanesFrame, xCss: number): void {
   f.ctx.fillStyle = f.theme.muted;
   f.ctx.fillRect(Math.round(xCss * f.dpr), 0, Math.max(1, Math.floor(f.dpr)), f.heightDevice);
 }
+
+/** Loop blocks narrower than this (device px) get no text label, only their outline. */
+const BLOCK_LABEL_MIN_PX = 70;
+
+/**
+ * Event-loop blocks (view-data `loopBlocks`) on their loop thread's row: an outline around the
+ * block in the lock colour, the full row height, and "blocked 300 ms" inside when it is wide
+ * enough. Only blocks in the window whose thread is laid out are drawn.
+ */
+export function drawLoopBlocks(f: LanesFrame): void {
+  const { ctx, dpr, theme, win } = f;
+  const blocks = f.data.loopBlocks;
+  if (blocks.length === 0) return;
+  ctx.save();
+  ctx.strokeStyle = theme.state[2] as string;
+  ctx.lineWidth = Math.max(1, dpr * 1.5);
+  ctx.font = theme.font;
+  ctx.textBaseline = 'middle';
+  for (const b of blocks) {
+    if (b.endNs < win.startNs || b.beginNs > win.endNs) continue;
+    const row = f.layout.rows[f.layout.rowOfLane[b.loopLane] ?? -1];
+    if (!row) continue;
+    const top = contentToDeviceY(row.y, f.scrollTopCss, dpr) + dpr;
+    const hgt = (row.height - 2) * dpr;
+    const x0 = Math.max(-2, Math.floor(f.toX(b.beginNs)));
+    const x1 = Math.min(f.widthDevice + 2, Math.max(x0 + 3, Math.round(f.toX(b.endNs))));
+    ctx.strokeRect(x0 + 0.5, top + 0.5, x1 - x0 - 1, hgt - 1);
+    if (x1 - x0 >= BLOCK_LABEL_MIN_PX * dpr) {
+      ctx.fillStyle = theme.foreground;
+      const ms = b.durationNs / 1e6;
+      ctx.fillText(`loop blocked ${ms >= 10 ? ms.toFixed(0) : ms.toFixed(1)} ms`, Math.max(x0, 0) + 4 * dpr, top + hgt / 2, x1 - Math.max(x0, 0) - 8 * dpr);
+    }
+  }
+  ctx.restore();
+}

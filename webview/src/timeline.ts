@@ -24,7 +24,7 @@ import { EMPTY_LAYOUT, layoutLanes, rowAt, type Layout } from './layout';
 import type { LodIndex } from './lod';
 import { LodItems } from './lod';
 import {
-  drawHolderBracket, drawHover, drawLockOverlay, drawPointerLine, drawSelectionOutline, type LockOverlay,
+  drawHolderBracket, drawHover, drawLockOverlay, drawLoopBlocks, drawPointerLine, drawSelectionOutline, type LockOverlay,
 } from './overlays';
 import { Overview } from './overview';
 import { readTheme, type Theme } from './theme';
@@ -50,6 +50,8 @@ export interface TimelineHost {
   collapsed(): ReadonlySet<string>;
   toggleGroup(key: string): void;
   selectSegment(seg: number | null): void;
+  /** A task group row's label was clicked: list its tasks. */
+  selectTaskGroup(thread: number, coroutine: string, lanes: readonly number[], group: number): void;
 }
 
 const newPath = (): Path2D => new Path2D();
@@ -130,7 +132,8 @@ export class Timeline {
     this.layout = d ? layoutLanes(d, this.host.collapsed()) : EMPTY_LAYOUT;
     this.flowIndex = d ? new FlowIndex(d) : null;
     for (const el of this.rowEls) el.remove();
-    this.rowEls = d ? this.layout.rows.map((row) => labelRow(d, row, (key) => this.host.toggleGroup(key))) : [];
+    this.rowEls = d ? this.layout.rows.map((row) => labelRow(d, row, (key) => this.host.toggleGroup(key),
+      (g) => this.host.selectTaskGroup(g.thread, g.coroutine, g.lanes, g.group))) : [];
     this.inner.append(...this.rowEls);
     this.resize();
   }
@@ -236,16 +239,18 @@ export class Timeline {
   private hitAt(xCss: number, yViewport: number): Hit | null {
     const d = this.host.data();
     const row = this.layout.rows[rowAt(this.layout, yViewport + this.scroll.scrollTop)];
-    if (!d || !row || row.kind !== 'lane') return null;
-    const items = this.items.get(row.lane);
-    if (!items) return null;
+    if (!d || !row || (row.kind !== 'lane' && row.kind !== 'pack')) return null;
     const win = this.host.window();
     const t = cssToNs(xCss, win, this.widthCss);
     const tol = (2 / this.widthCss) * spanOf(win);
-    const k = trackFor(d.lanes[row.lane]?.kind ?? 'unknown').hitTest(items, t, tol);
+    // On a row of packed tasks, the task whose life holds the pointer (they do not overlap).
+    const lane = row.kind === 'lane' ? row.lane : laneInPack(d, row.lanes, t, tol);
+    const items = lane >= 0 ? this.items.get(lane) : undefined;
+    if (!items) return null;
+    const k = trackFor(d.lanes[lane]?.kind ?? 'unknown').hitTest(items, t, tol);
     if (k < 0) return null;
     return {
-      lane: row.lane, item: k, first: items.first[k] as number, count: items.count[k] as number,
+      lane, item: k, first: items.first[k] as number, count: items.count[k] as number,
       beginNs: items.begin[k] as number, endNs: items.end[k] as number,
     };
   }
@@ -272,6 +277,21 @@ export class Timeline {
     this.inner.append(this.canvas, h('div', { className: 'weft-empty', text: message }));
     this.rowEls = [];
   }
+}
+
+/** The lane of a packed row (by start, not overlapping) alive at `ns` (± tol), or -1. */
+export function laneInPack(d: ViewData, lanes: readonly number[], ns: number, tol: number): number {
+  let lo = 0;
+  let hi = lanes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((d.lanes[lanes[mid] as number]?.startNs ?? 0) <= ns + tol) lo = mid + 1;
+    else hi = mid;
+  }
+  const cand = lanes[lo - 1];
+  if (cand === undefined) return -1;
+  const l = d.lanes[cand];
+  return l && l.endNs >= ns - tol ? cand : -1;
 }
 
 /** What a lanes frame draws besides the tracks. */
@@ -301,6 +321,7 @@ export function drawLanesFrame(f: LanesFrame, x: FrameExtras): boolean {
   const visible = drawRows(f, f.ctx, f.layout, f.scrollTopCss, f.heightDevice, x.items);
   f.paint.flush(f.ctx, f.theme, x.overlay ? 0.28 : 1);
   if (x.overlay) drawLockOverlay(f, x.overlay, visible, x.newPath);
+  drawLoopBlocks(f);
   const thinned = drawFlows(f, x.flowIndex, x.widthCss, x.overlay !== null, x.newPath);
   if (x.selected >= 0 && x.selected < f.data.segments.count) {
     drawHolderBracket(f, x.selected);

@@ -174,6 +174,20 @@ class RLock(_Wrapper):
     _owned = property(operator.methodcaller("_is_owned"))
     _state = property(operator.methodcaller("_repr"))
 
+    def _get_owner(self) -> Optional[int]:
+        m = _OWNER_RE.search(self._repr())
+        return int(m.group(1)) or None if m else None
+
+    def _set_owner(self, ident: Any) -> None:
+        # gevent's monkey.patch_all() walks every RLock and, for a held one, rewrites `_owner`
+        # to the current greenlet's id; without the attribute it refuses to run ("Unsupported
+        # Python implementation"). The C RLock inside cannot be re-owned (gevent says the same
+        # of C RLocks, gevent#1354), so the write is accepted and has no effect, as there.
+        pass
+
+    # threading._PyRLock's attribute, which gevent reads and writes (see _set_owner).
+    _owner = property(_get_owner, _set_owner)
+
     @Method
     def acquire(self) -> Callable[..., bool]:
         me = get_ident()

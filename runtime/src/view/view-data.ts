@@ -27,13 +27,14 @@
  * the span table but do not change segment states: "hold" spans (a multiprocessing lock held)
  * are listed too, and their lock's holds are also in `holds`, joined to the lock.
  */
-import { WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
+import { LOOP_LAG_COUNTER, WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
-import type { ProcessInfo, TraceModel } from '../model/types';
+import type { ProcessInfo, TaskStepColumns, TraceModel } from '../model/types';
 
 /** Bumped when the meaning of a field changes; the webview refuses other versions.
- * 2: lanes of every kind (`kind` as the model gives it, thread-only facts in `thread`), hosts. */
-export const VIEW_DATA_VERSION = 2;
+ * 2: lanes of every kind (`kind` as the model gives it, thread-only facts in `thread`), hosts.
+ * 3: asyncio: task facts on lanes, task groups, loop blocks, counters, the READY state. */
+export const VIEW_DATA_VERSION = 3;
 
 /** Segment states. Values are stored in `SegmentTable.state`; keep them stable. */
 export const SegmentState = {
@@ -52,9 +53,12 @@ export const SegmentState = {
   IO: 7,
   /** Running inside a work item (a "task" span): a Pool task or executor call in a worker. */
   WORK: 8,
+  /** An asyncio task between its steps that awaits nothing recorded: scheduled and waiting for
+   * its loop to run it (after a wake-up, or a bare `await asyncio.sleep(0)`). */
+  READY: 9,
 } as const;
 export type SegmentStateValue = (typeof SegmentState)[keyof typeof SegmentState];
-export const STATE_COUNT = 9;
+export const STATE_COUNT = 10;
 
 /** True for the states in which the thread runs (whether or not inside a work item). The
  * level of detail treats every other state as time not spent running. */
@@ -92,6 +96,8 @@ export const STATE_INFO: readonly StateInfo[] = [
     description: 'Waiting in select, on a socket, a stream or a subprocess (asyncio awaits too).' },
   { state: 8, key: 'work', label: 'Work item', estimated: false,
     description: 'Running a work item: a multiprocessing Pool task or ProcessPoolExecutor call, in the worker that took it. Hover for its function, queue wait and run time; arrows link it to where it was submitted and where its result went.' },
+  { state: 9, key: 'ready', label: 'Ready (asyncio)', estimated: false,
+    description: 'An asyncio task that awaits nothing and waits for its event loop to run it: woken up, or after a bare yield. On a task lane, Running is exactly the steps the loop ran it.' },
 ];
 
 /** The segment state of each wait reason (index = index into WAIT_REASONS). */
@@ -166,6 +172,65 @@ export interface ViewThreadFacts {
   gilWaitEstimateNs: number | null;
 }
 
+/** What only an asyncio task has (model TaskInfo). */
+export interface ViewTaskFacts {
+  /** Qualified name of its coroutine function ("" unknown). */
+  coroutine: string;
+  coroutineSite: number | null;
+  /** The task or thread that created it. */
+  creatorLane: number | null;
+  /** "result", "cancelled", "exception", or null when it had not ended. */
+  outcome: string | null;
+  /** For an exception, "Type: message". */
+  detail: string | null;
+  steps: number;
+  /** Sum of its steps: the time its coroutine ran. */
+  runNs: number;
+  /** Index into `ViewData.taskGroups`, -1 when in none. */
+  group: number;
+}
+
+/** Tasks of one coroutine function in one process (model TaskGroup). Durations in ns. */
+export interface ViewTaskGroup {
+  process: number;
+  coroutine: string;
+  coroutineSite: number | null;
+  createSite: number | null;
+  /** Lane indexes, by creation. */
+  tasks: number[];
+  runNs: number;
+  /** Await time by wait reason. */
+  awaitNs: Record<string, number>;
+  p50DurationNs: number | null;
+  p95DurationNs: number | null;
+  maxDurationNs: number | null;
+  cancelled: number;
+  failed: number;
+}
+
+/** An event-loop block (model LoopBlock), in view ns. */
+export interface LoopBlockRow {
+  loopLane: number;
+  taskLane: number | null;
+  beginNs: number;
+  endNs: number;
+  durationNs: number;
+  /** The line that was running, or null. */
+  site: number | null;
+  siteSource: 'wait' | 'samples' | null;
+  delayedLanes: number[];
+}
+
+/** A counter over time (`V` records) in view ns. `lane` is the loop thread of a
+ * "loop_lag:<tid>" series, else null. */
+export interface ViewCounter {
+  process: number;
+  name: string;
+  lane: number | null;
+  ts: Float64Array;
+  value: Float64Array;
+}
+
 export interface ViewLane {
   index: number;
   /** Stable id ("p<pid>.<serial>/t<tid>" for a thread): selection and saved state refer to
@@ -188,6 +253,8 @@ export interface ViewLane {
   waitNs: number;
   /** Thread-only facts; null for every other kind of lane. */
   thread: ViewThreadFacts | null;
+  /** asyncio task facts; null for every other kind of lane (and for tasks of older models). */
+  task: ViewTaskFacts | null;
 }
 
 export interface ViewSite {
@@ -382,6 +449,10 @@ export interface ViewData {
   diagnostics: ViewDiagnostic[];
   /** Reader and model warnings (truncated files and the like), shown in a banner. */
   warnings: string[];
+  /** asyncio task groups by coroutine, event-loop blocks (longest first) and counters. */
+  taskGroups: ViewTaskGroup[];
+  loopBlocks: LoopBlockRow[];
+  counters: ViewCounter[];
 }
 
 /** Growable parallel columns for segments (amortised O(1) push). */
@@ -585,6 +656,43 @@ function pushRunning(
   if (t < b) pushCpu(seg, t, b, ivs, cursor, laneStart, -1);
 }
 
+/**
+ * The segments of an asyncio task lane that has steps: RUNNING exactly during its steps, its
+ * awaits as waits, and READY for the rest of its life (scheduled but not run yet, or after a
+ * bare yield). Steps and awaits are merged by begin; an overlap (not written by the agent) is
+ * repaired by cutting the later one. Returns the lane's wait time.
+ */
+function pushTaskSegments(
+  seg: SegmentBuilder, lane: { startNs: number; endNs: number }, steps: TaskStepColumns, stepRows: number[],
+  w: TraceModel['waits'], waitRows: number[], start: number,
+): number {
+  let t = lane.startNs;
+  let waited = 0;
+  let i = 0;
+  let j = 0;
+  while (i < stepRows.length || j < waitRows.length) {
+    const si = stepRows[i];
+    const wj = waitRows[j];
+    const takeStep = si !== undefined && (wj === undefined || (steps.begin[si] as number) <= (w.begin[wj] as number));
+    const b0 = takeStep ? (steps.begin[si as number] as number) : (w.begin[wj as number] as number);
+    const e = takeStep ? (steps.end[si as number] as number) : (w.end[wj as number] as number);
+    if (takeStep) i++;
+    else j++;
+    const b = Math.max(b0, t);
+    if (e <= b) continue;
+    if (b > t) seg.push(t, b, SegmentState.READY, -1, Number.NaN, start);
+    if (takeStep) {
+      seg.push(b, e, SegmentState.RUNNING, -1, Number.NaN, start);
+    } else {
+      seg.push(b, e, stateOfReason(w.reason[wj as number] as number), wj as number, Number.NaN, start);
+      waited += e - b;
+    }
+    t = e;
+  }
+  if (lane.endNs > t) seg.push(t, lane.endNs, SegmentState.READY, -1, Number.NaN, start);
+  return waited;
+}
+
 function processKey(model: TraceModel, p: number): string {
   const proc = model.processes[p];
   return proc ? `${proc.pid}.${proc.serial}` : '?';
@@ -608,6 +716,10 @@ export function buildViewData(model: TraceModel): ViewData {
   model.spans.forEach((sp, i) => {
     if (sp.kind === 'work') laneTasks[sp.lane]?.push(i);
   });
+  // Steps of each task lane, in begin order (the model's step columns are sorted by begin).
+  const steps = model.taskSteps;
+  const laneSteps: number[][] = model.lanes.map(() => []);
+  if (steps) for (let i = 0; i < steps.count; i++) laneSteps[steps.lane[i] as number]?.push(i);
 
   const seg = new SegmentBuilder();
   const laneOffsets = new Uint32Array(nLanes + 1);
@@ -618,6 +730,11 @@ export function buildViewData(model: TraceModel): ViewData {
     if (!lane) continue;
     const start = seg.length;
     const rows = laneWaits[l] as number[];
+    const stepRows = laneSteps[l] as number[];
+    if (steps && stepRows.length > 0) {
+      waitNsByLane[l] = pushTaskSegments(seg, lane, steps, stepRows, w, rows, start);
+      continue;
+    }
     // Only a thread has a CPU clock: no other kind of lane gets the off-CPU estimate.
     const ivs = isThread(lane.kind) ? cpuIntervals(model, laneSamples[l] as number[], rows) : [];
     const cursor = { i: 0 };
@@ -678,6 +795,7 @@ export function buildViewData(model: TraceModel): ViewData {
   const flows = buildFlows(model, rel);
 
   const threadTime = new Map(model.threadTimes.map((t) => [t.lane, t]));
+  const { taskGroups, taskFacts } = buildTasks(model);
   const lanes: ViewLane[] = model.lanes.map((l) => {
     const tt = threadTime.get(l.index);
     const kind = String(l.kind);
@@ -688,6 +806,7 @@ export function buildViewData(model: TraceModel): ViewData {
       parentLane: parent !== null && parent !== undefined && parent >= 0 && parent < nLanes && parent !== l.index ? parent : null,
       startSite: l.startSite ?? null, wallNs: Math.max(0, l.endNs - l.startNs), waitNs: waitNsByLane[l.index] ?? 0,
       thread: isThread(kind) ? { daemon: l.daemon === true, cpuNs: tt?.cpuNs ?? null, gilWaitEstimateNs: tt?.gilWaitEstimateNs ?? null } : null,
+      task: taskFacts.get(l.index) ?? null,
     };
   });
 
@@ -721,7 +840,53 @@ export function buildViewData(model: TraceModel): ViewData {
     hotspots: model.hotspots.map((h) => ({ site: h.site, cpuNs: h.cpuNs, waitNs: h.waitNs, samples: h.samples })),
     diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site })),
     warnings: [...model.warnings],
+    taskGroups,
+    loopBlocks: buildLoopBlocks(model, rel),
+    counters: buildCounters(model, rel),
   };
+}
+
+/** Task facts by lane and the groups they belong to (model tasks and taskGroups). */
+function buildTasks(model: TraceModel): { taskGroups: ViewTaskGroup[]; taskFacts: Map<number, ViewTaskFacts> } {
+  const groupOf = new Map<number, number>();
+  const taskGroups: ViewTaskGroup[] = (model.taskGroups ?? []).map((g, gi) => {
+    for (const lane of g.tasks) groupOf.set(lane, gi);
+    const awaitNs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(g.awaitNs)) if (typeof v === 'number') awaitNs[k] = v;
+    return {
+      process: g.process, coroutine: g.coroutine, coroutineSite: g.coroutineSite, createSite: g.createSite, tasks: [...g.tasks],
+      runNs: g.runNs, awaitNs, p50DurationNs: g.p50DurationNs, p95DurationNs: g.p95DurationNs, maxDurationNs: g.maxDurationNs,
+      cancelled: g.cancelled, failed: g.failed,
+    };
+  });
+  const taskFacts = new Map<number, ViewTaskFacts>();
+  for (const t of model.tasks ?? []) {
+    taskFacts.set(t.lane, {
+      coroutine: t.coroutine, coroutineSite: t.coroutineSite, creatorLane: t.creatorLane, outcome: t.outcome, detail: t.detail,
+      steps: t.steps, runNs: t.runNs, group: groupOf.get(t.lane) ?? -1,
+    });
+  }
+  return { taskGroups, taskFacts };
+}
+
+function buildLoopBlocks(model: TraceModel, rel: (ns: number) => number): LoopBlockRow[] {
+  return (model.loopBlocks ?? []).map((b) => ({
+    loopLane: b.loopLane, taskLane: b.taskLane, beginNs: rel(b.begin), endNs: rel(b.end), durationNs: b.durationNs,
+    site: b.site, siteSource: b.siteSource, delayedLanes: [...b.delayedLanes],
+  })).sort((a, b) => b.durationNs - a.durationNs || a.beginNs - b.beginNs);
+}
+
+/** Counter series in view ns; a loop-lag series names its loop thread's lane. */
+function buildCounters(model: TraceModel, rel: (ns: number) => number): ViewCounter[] {
+  const laneByTid = new Map<string, number>();
+  for (const l of model.lanes) laneByTid.set(`${l.process}:${l.tid}`, l.index);
+  return (model.counters ?? []).map((c) => {
+    const ts = new Float64Array(c.ts.length);
+    for (let i = 0; i < ts.length; i++) ts[i] = rel(c.ts[i] as number);
+    const lag = c.name.startsWith(LOOP_LAG_COUNTER) ? Number(c.name.slice(LOOP_LAG_COUNTER.length)) : Number.NaN;
+    const lane = Number.isInteger(lag) ? laneByTid.get(`${c.process}:${lag}`) ?? null : null;
+    return { process: c.process, name: c.name, lane, ts, value: c.value.slice() };
+  });
 }
 
 function isThread(kind: string): boolean {

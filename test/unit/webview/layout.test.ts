@@ -40,7 +40,10 @@ function labels(d: ViewData, l: Layout): string[] {
     switch (r.kind) {
       case 'host': return `H ${d.hosts[r.host]?.name}${r.collapsed ? ' +' : ''}`;
       case 'process': return `P ${d.processes[r.process]?.pid}${r.collapsed ? ' +' : ''}`;
-      default: return `${r.nested ? '  ' : ''}${d.lanes[r.lane]?.name}${r.collapsed ? ' +' : ''}`;
+      case 'lane': return `${r.nested ? '  ' : ''}${d.lanes[r.lane]?.name}${r.collapsed ? ' +' : ''}`;
+      case 'tasks': return `  G ${r.coroutine} ×${r.lanes.length}${r.collapsed ? ' +' : ''}${r.hiddenCount ? ` (${r.hiddenCount} hidden)` : ''}`;
+      case 'pack': return `    [${r.lanes.map((x) => d.lanes[x]?.name).join(' ')}]`;
+      case 'counter': return `  C ${d.counters[r.counter]?.name}`;
     }
   });
 }

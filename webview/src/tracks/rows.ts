@@ -7,6 +7,8 @@
 import { contentToDeviceY } from '../coords';
 import { rowAt, type Layout } from '../layout';
 import { LodItems } from '../lod';
+import { SegmentState } from '../../../runtime/src/view/view-data';
+import { concurrencyOf, counterSteps, fillSteps } from '../tasks/task-groups';
 import { trackFor } from './registry';
 import type { TrackFrame } from './track';
 
@@ -26,9 +28,44 @@ export function drawRows(
     if (!row) break;
     const y = contentToDeviceY(row.y, scrollTopCss, dpr);
     if (y > heightDevice) break;
-    if (row.kind !== 'lane') {
+    if (row.kind === 'host' || row.kind === 'process') {
       ctx.fillStyle = theme.panel;
       ctx.fillRect(0, y, W, row.height * dpr);
+      continue;
+    }
+    if (row.kind === 'tasks') {
+      const c = concurrencyOf(data, row.key, row.lanes);
+      const top = y + 3 * dpr;
+      const hgt = (row.height - 6) * dpr;
+      const scale = Math.max(1, c.alive.max);
+      fillSteps(ctx, c.alive, scale, frame.win.startNs, frame.win.endNs, W, top + hgt, hgt, theme.state[SegmentState.READY] as string);
+      fillSteps(ctx, c.runnable, scale, frame.win.startNs, frame.win.endNs, W, top + hgt, hgt, theme.state[SegmentState.RUNNING] as string);
+      continue;
+    }
+    if (row.kind === 'counter') {
+      const c = data.counters[row.counter];
+      if (!c) continue;
+      const steps = counterSteps(c);
+      const top = y + 3 * dpr;
+      const hgt = (row.height - 6) * dpr;
+      fillSteps(ctx, steps, Math.max(1, steps.max), frame.win.startNs, frame.win.endNs, W, top + hgt, hgt, theme.state[SegmentState.SYNC] as string);
+      continue;
+    }
+    if (row.kind === 'pack') {
+      // Several short tasks, one after another: each is drawn by the task track, only those
+      // in the window (they are sorted by start and do not overlap).
+      for (const lane of row.lanes) {
+        const l = data.lanes[lane];
+        if (!l || l.endNs < frame.win.startNs) continue;
+        if (l.startNs > frame.win.endNs) break;
+        visible.push(lane);
+        let laneItems = items.get(lane);
+        if (!laneItems) {
+          laneItems = new LodItems();
+          items.set(lane, laneItems);
+        }
+        trackFor(l.kind).draw(frame, lane, y, laneItems);
+      }
       continue;
     }
     visible.push(row.lane);

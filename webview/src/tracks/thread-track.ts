@@ -8,6 +8,7 @@ import type { ViewData } from '../../../runtime/src/view/view-data';
 import { laneName } from '../describe';
 import { formatDuration, formatPercent } from '../format';
 import type { LodItems } from '../lod';
+import { blockSentence } from '../tasks/event-loop-panel';
 import { describeItem, drawSegments } from './segments';
 import type { BarBox, ItemDescription, TrackFrame, TrackRenderer } from './track';
 
@@ -30,8 +31,13 @@ export const threadTrack: TrackRenderer = {
   hitTest(items: LodItems, ns: number, toleranceNs: number): number {
     return items.find(ns, toleranceNs);
   },
-  describe(data: ViewData, _lane: number, items: LodItems, item: number): ItemDescription {
-    return describeItem(data, items, item);
+  describe(data: ViewData, lane: number, items: LodItems, item: number): ItemDescription {
+    const text = describeItem(data, items, item);
+    // An event-loop block under the pointer says so first: it is why this stretch matters.
+    const b0 = items.begin[item] as number;
+    const b1 = items.end[item] as number;
+    const block = data.loopBlocks.find((b) => b.loopLane === lane && b.beginNs < b1 && b.endNs > b0);
+    return block ? { ...text, lines: [blockSentence(data, block), ...text.lines] } : text;
   },
   labelTitle(data: ViewData, lane: number): string {
     const l = data.lanes[lane];

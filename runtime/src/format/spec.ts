@@ -181,6 +181,10 @@ export const WAIT_REASONS = [
   // StreamReader/StreamWriter, "subprocess" an asyncio subprocess, "executor"
   // run_in_executor/to_thread, "future" any other future.
   'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor',
+  // A greenlet that switched to its hub (gevent, eventlet) and waited to be switched back,
+  // blocked in a primitive whose code is compiled (gevent's Semaphore, Event, Queue are
+  // Cython), so only the user's line that reached it is known (v2, no version bump).
+  'hub',
   // Reader-only, last: models index reasons by position (a Uint8 column), see UNKNOWN.
   UNKNOWN,
 ] as const;
@@ -295,13 +299,14 @@ export type TraceRecord =
    * ended, "result", "cancelled" or "exception", and `detail`, for an exception its type and
    * message ("ValueError: bad row"). */
   | ['E', number, LaneId, (string | null)?, (string | null)?]
-  /** v2. A step of a task lane: begin, end, lane. The task ran (its coroutine was resumed)
-   * exactly from begin to end on its parent thread; between steps it awaited (a `W` record
-   * from the end of one step to the start of the next names what) or was runnable. */
+  /** v2. A step of a task or greenlet lane: begin, end, lane. The task ran (its coroutine
+   * was resumed; a greenlet was switched to) exactly from begin to end on its parent thread;
+   * between steps it awaited (a `W` record from the end of one step to the start of the next
+   * names what) or was runnable. */
   | ['R', number, number, LaneId]
   /** v2. An event-loop block: one step or callback ran from begin to end, longer than the
-   * agent's threshold (header `loopBlockMs`), on the loop thread `lane`; `task` the task whose
-   * step it was (null: a plain callback); `delayed` the task lanes that were ready to run, or
+   * agent's threshold (header `loopBlockMs`), on the loop thread `lane`; `task` the task (or
+   * greenlet, which held its hub off as long) whose step it was (null: a plain callback); `delayed` the task lanes that were ready to run, or
    * whose timers fell due, while it ran. The line that was running is found from the thread's
    * samples and waits within [begin, end] (the agent cannot see it while it runs). */
   | ['B', number, number, LaneId, LaneId | null, number[]]

@@ -205,8 +205,10 @@ def read_file(path: str, strict: bool = True) -> Trace:
 
 
 def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None,
-              agent_args: Optional[List[str]] = None, **kw: Any) -> Tuple[subprocess.CompletedProcess, str]:
-    """Runs `python -m weft --out TMP [agent_args] args`; returns (CompletedProcess, out_dir)."""
+              agent_args: Optional[List[str]] = None, python: Optional[str] = None,
+              **kw: Any) -> Tuple[subprocess.CompletedProcess, str]:
+    """Runs `python -m weft --out TMP [agent_args] args` (`python`: another interpreter, e.g.
+    the components venv's); returns (CompletedProcess, out_dir)."""
     out = tempfile.mkdtemp(prefix="weft-test-")
     e = dict(os.environ)
     e["PYTHONPATH"] = AGENT + os.pathsep + e.get("PYTHONPATH", "")
@@ -214,17 +216,17 @@ def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None,
         e.pop(var, None)
     if env:
         e.update(env)
-    cmd = [sys.executable, "-m", "weft", "--out", out, *(agent_args or []), *args]
+    cmd = [python or sys.executable, "-m", "weft", "--out", out, *(agent_args or []), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e, **kw)
     return proc, out
 
 
-def run_plain(args: List[str], timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+def run_plain(args: List[str], timeout: float = 60, python: Optional[str] = None, **kw: Any) -> subprocess.CompletedProcess:
     """The same program without Weft, for comparison."""
     e = dict(os.environ)
     for var in ("WEFT_OUT", "WEFT_SAMPLE_HZ", "WEFT_FLUSH_MS"):
         e.pop(var, None)
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=e, **kw)
+    return subprocess.run([python or sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=e, **kw)
 
 
 def traces(out: str) -> List[Trace]:

@@ -61,6 +61,7 @@ HOOKS = (
     Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
     Hook("asyncio", ("asyncio.events", "asyncio.base_events", "asyncio.tasks", "asyncio.locks", "asyncio.queues"),
          later("weft.aio", "install")),
+    Hook("greenlets", ("greenlet",), later("weft.green", "install")),
     Hook("exit", (), _install_exit),
 )
 

@@ -81,6 +81,8 @@ def _field_ok(shape: str, v: Any) -> bool:
         return v is None or isinstance(v, str)
     if shape == "a":
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    if shape == "j":
+        return isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
     if shape == "b":
         return is_int and v in (0, 1)
     # The agent writes only the enum words it knows (readers accept newer ones).
@@ -121,6 +123,8 @@ class Trace:
     sites: Dict[int, tuple] = field(default_factory=dict)
     objects: Dict[int, list] = field(default_factory=dict)
     threads: Dict[int, str] = field(default_factory=dict)
+    # Lanes that are not threads (`Y` records), by lane id.
+    lanes: Dict[int, list] = field(default_factory=dict)
 
     def tid(self, name: str) -> int:
         for t, n in self.threads.items():
@@ -190,14 +194,21 @@ def read_file(path: str, strict: bool = True) -> Trace:
             t.objects[r[1]] = r
         elif code == "T":
             t.threads[r[2]] = r[4]
+        elif code == "Y":
+            t.lanes[r[2]] = r
         elif code == "N":
-            t.threads[r[2]] = r[3]
+            if r[2] in t.lanes:
+                t.lanes[r[2]] = t.lanes[r[2]][:5] + [r[3]] + t.lanes[r[2]][6:]
+            else:
+                t.threads[r[2]] = r[3]
     return t
 
 
 def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None,
-              agent_args: Optional[List[str]] = None, **kw: Any) -> Tuple[subprocess.CompletedProcess, str]:
-    """Runs `python -m weft --out TMP [agent_args] args`; returns (CompletedProcess, out_dir)."""
+              agent_args: Optional[List[str]] = None, python: Optional[str] = None,
+              **kw: Any) -> Tuple[subprocess.CompletedProcess, str]:
+    """Runs `python -m weft --out TMP [agent_args] args` (`python`: another interpreter, e.g.
+    the components venv's); returns (CompletedProcess, out_dir)."""
     out = tempfile.mkdtemp(prefix="weft-test-")
     e = dict(os.environ)
     e["PYTHONPATH"] = AGENT + os.pathsep + e.get("PYTHONPATH", "")
@@ -205,17 +216,17 @@ def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None,
         e.pop(var, None)
     if env:
         e.update(env)
-    cmd = [sys.executable, "-m", "weft", "--out", out, *(agent_args or []), *args]
+    cmd = [python or sys.executable, "-m", "weft", "--out", out, *(agent_args or []), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e, **kw)
     return proc, out
 
 
-def run_plain(args: List[str], timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+def run_plain(args: List[str], timeout: float = 60, python: Optional[str] = None, **kw: Any) -> subprocess.CompletedProcess:
     """The same program without Weft, for comparison."""
     e = dict(os.environ)
     for var in ("WEFT_OUT", "WEFT_SAMPLE_HZ", "WEFT_FLUSH_MS"):
         e.pop(var, None)
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=e, **kw)
+    return subprocess.run([python or sys.executable, *args], capture_output=True, text=True, timeout=timeout, env=e, **kw)
 
 
 def traces(out: str) -> List[Trace]:

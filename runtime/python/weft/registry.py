@@ -237,6 +237,17 @@ class Agent:
                     pass
         return t
 
+    def new_lane(self, kind: str, parent: Optional[int], name: str, site: Optional[int],
+                 creator: Optional[int] = None, coroutine: Optional[str] = None,
+                 coroutine_site: Optional[int] = None) -> int:
+        """A lane that is not a thread (an asyncio task): a new id in the threads' namespace
+        and its `Y` record (sites are interned by the caller, before)."""
+        with self._def_lock:
+            t = self._next_tid
+            self._next_tid = t + 1
+            self.emit(["Y", now(), t, kind, parent, name, site, None, creator, coroutine, coroutine_site])
+        return t
+
     def end_thread(self, ident: int, ts: int) -> None:
         t = self.tids.get(ident)
         if t is not None and ident not in self.ended:
@@ -368,3 +379,7 @@ def _active_threads() -> Dict[int, threading.Thread]:
 
 
 current: Optional[Agent] = None
+
+# Called by the exit routine with (agent, end ts) before the end record: hooks with state of
+# their own (asyncio's pending awaits) write what is still open.
+FINISHERS: List[Callable[[Agent, int], None]] = []

@@ -59,6 +59,9 @@ HOOKS = (
     Hook("mp pool", ("multiprocessing.pool",), later("weft.mp.work", "install_pool")),
     Hook("mp join", ("multiprocessing.process",), later("weft.mp.process", "install_join")),
     Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
+    Hook("asyncio", ("asyncio.events", "asyncio.base_events", "asyncio.tasks", "asyncio.locks", "asyncio.queues"),
+         later("weft.aio", "install")),
+    Hook("greenlets", ("greenlet",), later("weft.green", "install")),
     Hook("exit", (), _install_exit),
 )
 
@@ -78,7 +81,7 @@ def command_line() -> List[str]:
         return list(sys.argv)
 
 
-def make_header(sample_hz: int, start_method: str) -> dict:
+def make_header(sample_hz: int, start_method: str, loop_block_ms: Optional[int] = None) -> dict:
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     if start_method in _NEW_INTERPRETERS:
         argv = command_line()
@@ -95,6 +98,7 @@ def make_header(sample_hz: int, start_method: str) -> dict:
         "startNs": now(), "wallNs": wall_ns(),
         "argv": [str(a) for a in argv], "cwd": os.getcwd(), "executable": sys.executable or "",
         "startMethod": start_method, "sampleHz": sample_hz,
+        **({"loopBlockMs": loop_block_ms} if loop_block_ms is not None else {}),
     }
 
 
@@ -107,8 +111,13 @@ def emit_wall_clock(agent: registry.Agent) -> None:
 
 class Session:
     def __init__(self, out_dir: str, sample_hz: int, flush_ms: int, start_method: str = "main",
-                 hooks: Tuple[Hook, ...] = HOOKS) -> None:
+                 hooks: Tuple[Hook, ...] = HOOKS, loop_block_ms: Optional[int] = None) -> None:
         self.out_dir = out_dir
+        # The asyncio loop-block threshold (weft.aio): the option, else WEFT_LOOP_BLOCK_MS.
+        if loop_block_ms is None:
+            from .cli import from_env
+            loop_block_ms = from_env(os.environ)[0].loop_block_ms
+        self.loop_block_ms = loop_block_ms
         self.sample_hz = sample_hz if frames.CURRENT_FRAMES_SAFE else 0
         self.flush_ms = flush_ms
         # How children forked from this process began: "forkserver" in the fork server.
@@ -123,7 +132,7 @@ class Session:
 
     def _open(self, start_method: str) -> None:
         """A new trace file and agent state for this process (at start, and after a fork)."""
-        self.writer = TraceWriter(self.out_dir, make_header(self.sample_hz, start_method), self.flush_ms)
+        self.writer = TraceWriter(self.out_dir, make_header(self.sample_hz, start_method, self.loop_block_ms), self.flush_ms)
         self.agent = registry.Agent(self.writer, self.sample_hz)
 
     @property

@@ -22,6 +22,7 @@ from typing import Any, Optional
 from .clock import now, thread_cpu_ns, wall_pair
 from .hooks import Change, Patches
 from .locks import OPEN
+from . import registry
 from .registry import Agent
 from .writer import TraceWriter
 
@@ -145,6 +146,11 @@ class ExitRoutine:
                 a.emit(["W", t0, ts, a.tid(ident), a.oid(obj), why, site, htid, hsite, None, OPEN])
         except Exception as e:
             a.fail("exit routine: open waits", e)
+        for finisher in list(registry.FINISHERS):
+            try:
+                finisher(a, ts)
+            except Exception as e:
+                a.fail("exit routine: open waits", e)
         try:
             a.emit_counts(final=True)
         except Exception as e:

@@ -1,0 +1,148 @@
+"""The asyncio hooks (one row of session.HOOKS, installed when the program imports asyncio).
+
+* `tasks`: task lanes, steps, awaits, outcomes, loop blocks and lag, through two rebuilt
+  methods, `BaseEventLoop.create_task` and `Handle._run` (weft.aio.rebuild).
+* primitives: Lock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Queue, LifoQueue,
+  PriorityQueue become objects of the trace (kinds `aio_*`, creation line and name like the
+  threading ones); a Lock remembers the task that holds it and its acquire line; the methods
+  that wake a waiter (release, set, notify, put_nowait, get_nowait, task_done) note the lane
+  that called them, which the woken task's wait names as its waker. Waking methods are rebuilt
+  with a prologue (no extra frame); creation uses `wrap_init` like the threading primitives.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Optional
+
+from .. import registry
+from ..clock import now
+from ..hooks import Patches
+from ..registry import user_where
+from . import tasks
+from .rebuild import RebuildError, helpers, rebuild
+
+DEFAULT_BLOCK_MS = 50
+
+
+def block_ms_from_env(environ: Any = os.environ) -> int:
+    try:
+        return max(1, int(environ.get("WEFT_LOOP_BLOCK_MS") or DEFAULT_BLOCK_MS))
+    except ValueError:
+        return DEFAULT_BLOCK_MS
+
+
+def _waking(obj: Any, attr: str = "_weft_waker") -> None:
+    """Prologue of the methods that wake a waiter: who is waking it."""
+    a = registry.current
+    if a is None or a.closed:
+        return
+    try:
+        # (lane, ts), the last few: the woken task's wait ends when its next step begins, and
+        # takes the last waker before that (by then it may have released the lock itself).
+        d = obj.__dict__
+        wakers = d.get(attr)
+        if wakers is None:
+            wakers = d[attr] = []
+        wakers.append((tasks.lane_of_current(a), now()))
+        if len(wakers) > 8:
+            del wakers[0]
+    except Exception as e:
+        a.fail("asyncio waker", e)
+
+
+def _acquired(lock: Any) -> None:
+    """After `Lock.acquire` set `_locked`: the holder task and its acquire line."""
+    a = registry.current
+    if a is None or a.closed:
+        return
+    try:
+        lock.__dict__["_weft_holder"] = (tasks.lane_of_current(a), user_where(0))
+    except Exception as e:
+        a.fail("asyncio lock holder", e)
+
+
+_KINDS = (
+    # (class name in asyncio.locks / asyncio.queues, kind), most derived first
+    ("BoundedSemaphore", "aio_bounded_semaphore"), ("Semaphore", "aio_semaphore"),
+    ("Lock", "aio_lock"), ("Event", "aio_event"), ("Condition", "aio_condition"),
+    ("Barrier", "aio_barrier"),
+    ("PriorityQueue", "aio_priority_queue"), ("LifoQueue", "aio_lifo_queue"), ("Queue", "aio_queue"),
+)
+
+
+def _made(classes: "list[tuple[type, str]]") -> Any:
+    def after(obj: Any) -> None:
+        a = registry.current
+        if a is None or a.closed or "_weft_kind" in obj.__dict__:
+            return
+        for cls, kind in classes:
+            if isinstance(obj, cls):
+                break
+        else:
+            return
+        registry.recordable(obj, kind, user_where(0))
+        inner = obj.__dict__.get("_lock") if kind == "aio_condition" else obj.__dict__.get("_cond")
+        if inner is not None and kind in ("aio_condition", "aio_barrier"):
+            inner_kind = "aio_lock" if kind == "aio_condition" else "aio_condition"
+            if "_weft_kind" not in inner.__dict__:
+                registry.recordable(inner, inner_kind, obj._weft_site)
+            inner._weft_parent = obj
+            inner._weft_role = "mutex" if kind == "aio_condition" else "cond"
+        fin = obj.__dict__.get("_finished")
+        if fin is not None and "_weft_kind" in fin.__dict__:
+            fin._weft_parent = obj
+            fin._weft_role = "finished"
+    return after
+
+
+def _rebuild(h: Patches, a: Optional[registry.Agent], owner: type, name: str, module: Any, **edit: Any) -> bool:
+    try:
+        h.patch(owner, name, rebuild(owner, name, module, **edit))
+        return True
+    except (RebuildError, SyntaxError) as e:
+        if a is not None:
+            a.warn(f"asyncio: {owner.__name__}.{name} not hooked ({e})", "info")
+        return False
+
+
+def install(h: Patches, events: Any, base_events: Any, tasks_mod: Any, locks: Any, queues: Any) -> None:
+    a = registry.current
+    ctx = h.context
+    tasks.block_ns = int(getattr(ctx, "loop_block_ms", None) or block_ms_from_env()) * 1_000_000
+    tasks._Task = tasks_mod.Task
+    tasks._TimerHandle = events.TimerHandle
+    tasks._GatheringFuture = getattr(tasks_mod, "_GatheringFuture", None)
+    tasks._current_task = tasks_mod.current_task
+    for t in {tasks_mod.Task, getattr(tasks_mod, "_PyTask", tasks_mod.Task), getattr(tasks_mod, "_CTask", tasks_mod.Task)}:
+        tasks._task_types[t] = True
+    registry.FINISHERS.append(tasks.finish)
+    h.on_undo(lambda: registry.FINISHERS.remove(tasks.finish) if tasks.finish in registry.FINISHERS else None)
+
+    helpers(h, events, {"now": now, "step": tasks.step})
+    helpers(h, base_events, {"new_task": tasks.new_task})
+    helpers(h, locks, {"waking": _waking, "acquired": _acquired})
+    helpers(h, queues, {"waking": _waking})
+    _rebuild(h, a, base_events.BaseEventLoop, "create_task", base_events, returns="_weft_new_task")
+    # The step hook last: a loop running now sees either both or neither.
+    _rebuild(h, a, events.Handle, "_run", events,
+             prologue="_weft_t0 = _weft_now()", before_last="_weft_step(self, _weft_t0)")
+
+    _rebuild(h, a, locks.Lock, "acquire", locks, after=("self._locked = True", "_weft_acquired(self)"))
+    _rebuild(h, a, locks.Lock, "release", locks, prologue="_weft_waking(self)")
+    _rebuild(h, a, locks.Semaphore, "release", locks, prologue="_weft_waking(self)")
+    _rebuild(h, a, locks.Event, "set", locks, prologue="_weft_waking(self)")
+    _rebuild(h, a, locks.Condition, "notify", locks, prologue="_weft_waking(self)")
+    _rebuild(h, a, queues.Queue, "put_nowait", queues, prologue="_weft_waking(self, '_weft_waker_get')")
+    _rebuild(h, a, queues.Queue, "get_nowait", queues, prologue="_weft_waking(self, '_weft_waker_put')")
+    _rebuild(h, a, queues.Queue, "task_done", queues, prologue="_weft_waking(self, '_weft_waker_join')")
+
+    classes = [(getattr(locks if hasattr(locks, n) else queues, n), k) for n, k in _KINDS
+               if hasattr(locks, n) or hasattr(queues, n)]
+    made = _made(classes)
+    for n in ("Lock", "Semaphore", "Event", "Condition", "Barrier"):
+        if hasattr(locks, n):
+            h.wrap_init(getattr(locks, n), made)
+    h.wrap_init(queues.Queue, made)
+    tasks.index_codes()
+    h.on_undo(tasks._code_reason.clear)

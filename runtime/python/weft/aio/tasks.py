@@ -1,0 +1,519 @@
+"""asyncio tasks as lanes (`Y` kind "task"), their steps (`R`), what they await between steps
+(`W`), how they end (`E` with outcome), loop blocks (`B`) and loop lag (`V loop_lag:<lane>`).
+
+Two points of asyncio are rebuilt in place (weft.aio.rebuild: same file, lines and columns,
+so tracebacks read as without the agent):
+
+* `BaseEventLoop.create_task` returns `_weft_new_task(self, task)`: every task made through a
+  loop (ensure_future, gather, TaskGroup, asyncio.run's main task, `loop.create_task`, a user
+  task factory) gets its lane with its creation line, creator and coroutine. Tasks made
+  otherwise (`asyncio.Task(coro)` called directly) get one at their first step.
+* `Handle._run` reads the clock before the callback and calls `_weft_step(self, t0)` after it
+  (before its last statement). A callback whose `__self__` is a task (C `TaskStepMethWrapper`,
+  `task_wakeup`, 3.9's `TaskWakeupMethWrapper`, the pure-Python task's bound `__step` and
+  `__wakeup`) is a step of that task. Not a custom task factory: programs set their own.
+
+Per-task state is a list in `_states`, keyed by `id(task)` and dropped by a weak reference's
+callback when the task is collected (a strong key would keep pending tasks alive and silence
+"Task was destroyed but it is pending"); the final step drops it too. The await of a step is
+classified when the step ends, while the coroutine chain (`cr_await`/`gi_yieldfrom`) is still
+suspended where it awaits; its `W` is written when the next step begins. `task.exception()`
+and `task.result()` are never called (they mark an exception retrieved): outcomes are read from
+`cancelled()` and the `_exception` attribute.
+"""
+from __future__ import annotations
+
+import sys
+import weakref
+from types import CoroutineType, GeneratorType
+from typing import Any, Dict, List, Optional
+
+from .. import registry
+from ..clock import now
+from ..primitives import CLOCK
+from ..registry import is_user_file, user_where
+
+_OPEN = 2
+_HOLDER_CHANGED = 4
+MAX_DELAYED = 100
+_MAX_SCHEDULED_SCAN = 2000
+
+# Index of the fields of a task's state list.
+LANE, WAIT, REF, AGENT, NAME = 0, 1, 2, 3, 4
+
+# id(task) -> [lane, pending wait tuple or None, weakref, agent, name at definition or None
+# once checked]: asyncio.create_task names a task after loop.create_task made it, so the name
+# is compared once, at the first step (an `N` record when it changed).
+_states: Dict[int, list] = {}
+_task_types: Dict[type, bool] = {}
+_user_code: Dict[Any, bool] = {}
+_code_reason: Dict[Any, str] = {}  # code object of an asyncio coroutine -> wait reason
+_things: Dict[int, "Thing"] = {}  # id(obj) -> its stand-in object of the trace
+_lagging: Dict[int, bool] = {}  # id(loop) -> lag reported and not yet back to 0
+_chain_codes: set = set()  # code of futures._chain_future's callback: run_in_executor futures
+block_ns = 50_000_000
+
+_Task: Any = None
+_TimerHandle: Any = None
+_GatheringFuture: Any = None
+_current_task: Any = None
+
+
+class Thing:
+    """Stands for an object of the trace that cannot carry the agent's attributes (a C future,
+    a socket) or that is not asyncio's to mark (a task): kept per id, dropped with the object."""
+
+    __slots__ = ("_weft_kind", "_weft_oid", "_weft_name", "_weft_site", "_weft_parent",
+                 "_weft_role", "_weft_gen", "ref", "__weakref__")
+
+    def __init__(self, kind: str, name: str) -> None:
+        self._weft_kind = kind
+        self._weft_oid = 0
+        self._weft_name = name
+        self._weft_site = None
+        self._weft_parent = None
+        self._weft_role = None
+        self._weft_gen = None
+        self.ref: Any = None
+
+
+def thing(obj: Any, kind: str, name: str) -> Thing:
+    k = id(obj)
+    t = _things.get(k)
+    if t is not None and t.ref is not None and t.ref() is obj:
+        return t
+    t = Thing(kind, name)
+    try:
+        t.ref = weakref.ref(obj, lambda r, k=k: _things.pop(k, None))
+    except TypeError:
+        return t  # not weakly referenceable: one object per wait
+    _things[k] = t
+    return t
+
+
+def is_task(obj: Any) -> bool:
+    r = _task_types.get(type(obj))
+    if r is None:
+        r = _task_types[type(obj)] = isinstance(obj, _Task)
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# Lanes
+# ---------------------------------------------------------------------------------------
+def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -> list:
+    """The task's `Y` record and state. `created`: called from create_task in the creating
+    code (the creator is the running task, else the thread)."""
+    me = a.tid()
+    creator = None
+    if created:
+        try:
+            cur = _current_task(loop)
+        except Exception:
+            cur = None
+        if cur is not None:
+            cst = _states.get(id(cur))
+            if cst is None or cst[AGENT] is not a:
+                cst = define(a, cur, loop, None, False)
+            creator = cst[LANE]
+        else:
+            creator = me
+    coro = getattr(task, "_coro", None)
+    qual = getattr(coro, "__qualname__", None)
+    if not isinstance(qual, str):
+        qual = None
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    csite = a.site((code, code.co_firstlineno)) if code is not None else None
+    site = a.site(where) if where is not None else None
+    name = task.get_name()
+    lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
+    k = id(task)
+    st = [lane, None, weakref.ref(task, lambda r, k=k: _drop(k, r)), a, name]
+    _states[k] = st
+    return st
+
+
+def _drop(k: int, ref: Any) -> None:
+    st = _states.get(k)
+    if st is not None and st[REF] is ref:
+        del _states[k]
+
+
+def new_task(loop: Any, task: Any) -> Any:
+    """`BaseEventLoop.create_task` returns through this (see the module docstring)."""
+    a = registry.current
+    if a is None or a.closed:
+        return task
+    try:
+        st = _states.get(id(task))
+        if st is None or st[AGENT] is not a:
+            st = define(a, task, loop, user_where(0), True)
+            if task.done():  # an eager task (3.12+) that finished inside the factory
+                final(a, task, st, now())
+    except Exception as e:
+        a.fail("asyncio task", e)
+    return task
+
+
+def lane_of_current(a: registry.Agent) -> int:
+    """The running task's lane, else the thread's (who released, set, notified, put)."""
+    try:
+        t = _current_task()
+    except RuntimeError:  # no running loop in this thread
+        t = None
+    if t is not None:
+        st = _states.get(id(t))
+        if st is None or st[AGENT] is not a:
+            st = define(a, t, t.get_loop(), None, False)
+        return st[LANE]  # type: ignore[no-any-return]
+    return a.tid()
+
+
+# ---------------------------------------------------------------------------------------
+# Steps
+# ---------------------------------------------------------------------------------------
+def step(handle: Any, t0: int) -> None:
+    """Called by the rebuilt `Handle._run` after the callback ran (the hot path: a handful of
+    attribute reads and one record for a task step whose await is already classified)."""
+    t1 = now()
+    a = registry.current
+    if a is None or a.closed:
+        return
+    try:
+        task = getattr(handle._callback, "__self__", None)
+        st = _states.get(id(task)) if task is not None else None
+        if st is None or st[AGENT] is not a:
+            if task is None or not is_task(task):
+                if type(handle) is _TimerHandle:
+                    _lag(a, handle, t0, t1)
+                if t1 - t0 >= block_ns:
+                    _block(a, handle, t0, t1, None)
+                return
+            st = define(a, task, handle._loop, None, False)
+        lane = st[LANE]
+        if st[NAME] is not None:
+            _check_name(a, task, st, t0)
+        w = st[WAIT]
+        if w is not None:
+            st[WAIT] = None
+            _end_wait(a, lane, w, t0)
+        a.emit(("R", t0, t1, lane))
+        if t1 - t0 >= block_ns:
+            _block(a, handle, t0, t1, lane)
+        if type(handle) is _TimerHandle:
+            _lag(a, handle, t0, t1)
+        if task.done():
+            final(a, task, st, t1)
+        elif task._fut_waiter is not None:
+            st[WAIT] = classify(a, task, t1)
+    except Exception as e:
+        a.fail("asyncio step", e)
+
+
+def _check_name(a: registry.Agent, task: Any, st: list, ts: int) -> None:
+    name = task.get_name()
+    if name != st[NAME] and isinstance(name, str):
+        a.emit(("N", ts, st[LANE], name))
+    st[NAME] = None
+
+
+def final(a: registry.Agent, task: Any, st: list, ts: int) -> None:
+    _states.pop(id(task), None)
+    if st[NAME] is not None:
+        _check_name(a, task, st, ts)
+    detail = None
+    if task.cancelled():
+        outcome = "cancelled"
+    else:
+        exc = task._exception  # never task.exception(): that marks it retrieved
+        if exc is None:
+            outcome = "result"
+        else:
+            outcome = "exception"
+            try:
+                text = str(exc)
+            except Exception:
+                text = ""
+            detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            if len(detail) > 300:
+                detail = detail[:299] + "…"
+    a.emit(("E", ts, st[LANE], outcome, detail))
+
+
+def _end_wait(a: registry.Agent, lane: int, w: tuple, t_end: int) -> None:
+    t0, oid, reason, site, holder, hsite, waker, wobj, wattr = w
+    flags = 0
+    if waker is None and wobj is not None:
+        for lane_ts in reversed(getattr(wobj, "__dict__", {}).get(wattr) or ()):
+            if lane_ts[1] <= t_end:
+                waker = lane_ts[0]
+                break
+        if reason == "lock" and holder is not None and waker is not None and waker != holder:
+            flags = _HOLDER_CHANGED
+    a.emit(("W", t0, t_end, lane, oid, reason, site, holder, hsite, waker, flags))
+
+
+def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
+    """What a task that just yielded waits for, as the tuple `_end_wait` completes."""
+    fw = task._fut_waiter
+    c = task._coro
+    user = None
+    prim = None
+    n = 0
+    while n < 64:
+        tc = type(c)
+        if tc is CoroutineType:
+            code = c.cr_code
+            frame = c.cr_frame
+            nxt = c.cr_await
+        elif tc is GeneratorType:
+            code = c.gi_code
+            frame = c.gi_frame
+            nxt = c.gi_yieldfrom
+        else:
+            break
+        u = _user_code.get(code)
+        if u is None:
+            u = _user_code[code] = is_user_file(code.co_filename)
+        if u:
+            if frame is not None:
+                user = (code, frame.f_lineno)
+        elif prim is None:
+            r = _code_reason.get(code)
+            if r is not None:
+                prim = (r, frame)
+        if nxt is None:
+            break
+        c = nxt
+        n += 1
+    site = a.site(user) if user is not None else None
+    holder = hsite = waker = wobj = None
+    wattr = "_weft_waker"
+    child = is_task(fw)
+    if child:
+        cst = _states.get(id(fw))
+        waker = holder = cst[LANE] if cst is not None and cst[AGENT] is a else None
+    if prim is not None:
+        reason, frame = prim
+        obj: Any = None
+        if reason == "sleep":
+            obj = CLOCK
+        elif reason in _PRIMITIVE_REASONS:
+            obj = frame.f_locals.get("self") if frame is not None else None
+            if obj is not None and getattr(obj, "_weft_kind", None) is not None:
+                wobj = obj
+                if reason == "lock":
+                    h = obj.__dict__.get("_weft_holder")
+                    if h is not None:
+                        holder, where = h
+                        hsite = a.site(where) if where is not None else None
+                elif reason == "barrier":
+                    wobj = getattr(obj, "_cond", obj)
+                elif reason in _QUEUE_WAKER:
+                    wattr = _QUEUE_WAKER[reason]
+            else:
+                obj = None
+        elif reason == "socket":
+            sock = frame.f_locals.get("sock") if frame is not None else None
+            if sock is not None:
+                try:
+                    name = f"socket fd {sock.fileno()}"
+                except Exception:
+                    name = "socket"
+                obj = thing(sock, "socket", name)
+        elif reason in ("stream_read", "stream_write"):
+            s = frame.f_locals.get("self") if frame is not None else None
+            if s is not None:
+                obj = thing(s, "stream", type(s).__name__)
+        elif reason == "subprocess":
+            p = frame.f_locals.get("self") if frame is not None else None
+            if p is not None:
+                obj = thing(p, "subprocess", f"pid {getattr(p, 'pid', '?')}")
+        elif reason == "gather":
+            g = frame.f_locals.get("self") if frame is not None else None
+            if g is not None:
+                obj = thing(g, "task", type(g).__name__)
+        if obj is None:
+            obj = _future_thing(fw, child, reason)
+        return (t1, a.oid(obj), reason, site, holder, hsite, waker, wobj, wattr)
+    if child:
+        return (t1, a.oid(_future_thing(fw, True, "task")), "task", site, holder, None, waker, None, wattr)
+    if type(fw) is _GatheringFuture:
+        reason = "gather"
+    elif _from_executor(fw):
+        reason = "executor"
+    else:
+        reason = "future"
+    return (t1, a.oid(_future_thing(fw, False, reason)), reason, site, None, None, None, None, wattr)
+
+
+_PRIMITIVE_REASONS = frozenset(("lock", "semaphore", "event", "condition", "barrier",
+                                "queue_get", "queue_put", "queue_join"))
+_QUEUE_WAKER = {"queue_get": "_weft_waker_get", "queue_put": "_weft_waker_put",
+                "queue_join": "_weft_waker_join"}
+_FUTURE_NAMES = {"gather": "gather", "executor": "run_in_executor", "wait": "asyncio.wait"}
+
+
+def _future_thing(fw: Any, child: bool, reason: str) -> Thing:
+    if child:
+        try:
+            name = fw.get_name()
+        except Exception:
+            name = "task"
+        return thing(fw, "task", name)
+    return thing(fw, "task" if reason == "gather" else "future", _FUTURE_NAMES.get(reason, type(fw).__name__))
+
+
+def _from_executor(fut: Any) -> bool:
+    """A future of run_in_executor/to_thread/wrap_future: futures._chain_future put its
+    `_call_check_cancel` among the asyncio future's callbacks."""
+    try:
+        for cb in fut._callbacks or ():
+            f = cb[0] if type(cb) is tuple else cb
+            if getattr(f, "__code__", None) in _chain_codes:
+                return True
+    except Exception:
+        pass
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# Loop lag and loop blocks
+# ---------------------------------------------------------------------------------------
+def _lag(a: registry.Agent, handle: Any, t0: int, t1: int) -> None:
+    loop = handle._loop
+    lag_ms = (loop.time() - (t1 - t0) * 1e-9 - handle._when) * 1e3
+    key = id(loop)
+    if lag_ms >= 1.0:
+        _lagging[key] = True
+        a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ms, 3)))
+    elif key in _lagging:
+        del _lagging[key]
+        a.emit(("V", t0, f"loop_lag:{a.tid()}", 0))
+
+
+def _task_lane_of(cb: Any, a: registry.Agent) -> Optional[int]:
+    s = getattr(cb, "__self__", None)
+    if s is None:
+        return None
+    st = _states.get(id(s))
+    return st[LANE] if st is not None and st[AGENT] is a else None
+
+
+def _block(a: registry.Agent, handle: Any, t0: int, t1: int, lane: Optional[int]) -> None:
+    loop = handle._loop
+    delayed: List[int] = []
+    seen = set()
+
+    def add(x: Optional[int]) -> None:
+        if x is not None and x not in seen and x != lane:
+            seen.add(x)
+            delayed.append(x)
+
+    for h in list(getattr(loop, "_ready", ()))[:1000]:
+        if len(delayed) >= MAX_DELAYED:
+            break
+        add(_task_lane_of(getattr(h, "_callback", None), a))
+    try:
+        due = loop.time()
+    except Exception:
+        due = None
+    if due is not None:
+        for th in list(getattr(loop, "_scheduled", ()))[:_MAX_SCHEDULED_SCAN]:
+            if len(delayed) >= MAX_DELAYED:
+                break
+            if getattr(th, "_cancelled", False) or th._when > due:
+                continue
+            add(_task_lane_of(th._callback, a))
+            for arg in th._args or ():
+                cbs = getattr(arg, "_callbacks", None)
+                if cbs:
+                    for cb in cbs:
+                        add(_task_lane_of(cb[0] if type(cb) is tuple else cb, a))
+    a.emit(("B", t0, t1, a.tid(), lane, delayed[:MAX_DELAYED]))
+
+
+# ---------------------------------------------------------------------------------------
+# Exit
+# ---------------------------------------------------------------------------------------
+def finish(a: registry.Agent, ts: int) -> None:
+    """Awaits still pending when the process ends: `W` records with the OPEN flag."""
+    for st in list(_states.values()):
+        w = st[WAIT]
+        if st[AGENT] is a and w is not None:
+            st[WAIT] = None
+            t0, oid, reason, site, holder, hsite, waker, _, _ = w
+            a.emit(("W", t0, ts, st[LANE], oid, reason, site, holder, hsite, waker, _OPEN))
+
+
+def _codes_of(module: Any) -> Dict[str, list]:
+    """Code objects of a module's functions and methods (and their nested functions), by
+    qualified name."""
+    out: Dict[str, list] = {}
+
+    def add(qual: str, code: Any) -> None:
+        out.setdefault(qual, []).append(code)
+        for c in code.co_consts:
+            if hasattr(c, "co_code"):
+                add(f"{qual}.<locals>.{c.co_name}", c)
+
+    def fn(qual: str, f: Any) -> None:
+        f = getattr(f, "__func__", f)
+        code = getattr(f, "__code__", None)
+        if code is not None:
+            add(qual, code)
+
+    for name, obj in vars(module).items():
+        if isinstance(obj, type) and obj.__module__ == module.__name__:
+            for mname, m in vars(obj).items():
+                fn(f"{obj.__qualname__}.{mname}", m)
+        elif getattr(obj, "__module__", None) == module.__name__:
+            fn(getattr(obj, "__qualname__", name), obj)
+    return out
+
+
+# What an await on asyncio's own coroutines is, by module and qualified name.
+_REASONS = {
+    "asyncio.tasks": {"sleep": "sleep", "wait": "wait", "_wait": "wait", "wait_for": "wait",
+                      "as_completed.<locals>._wait_for_one": "wait",
+                      "_AsCompletedIterator._wait_for_one": "wait"},
+    "asyncio.taskgroups": {"TaskGroup.__aexit__": "gather", "TaskGroup._aexit": "gather"},
+    "asyncio.locks": {"Lock.acquire": "lock", "Semaphore.acquire": "semaphore",
+                      "Event.wait": "event", "Condition.wait": "condition",
+                      "Condition.wait_for": "condition", "Barrier.wait": "barrier"},
+    "asyncio.queues": {"Queue.get": "queue_get", "Queue.put": "queue_put", "Queue.join": "queue_join"},
+    "asyncio.streams": {"StreamReader._wait_for_data": "stream_read", "StreamWriter.drain": "stream_write",
+                        "FlowControlMixin._drain_helper": "stream_write"},
+    "asyncio.subprocess": {"Process.wait": "subprocess", "Process.communicate": "subprocess"},
+    "asyncio.base_subprocess": {"BaseSubprocessTransport._wait": "subprocess"},
+    "asyncio.threads": {"to_thread": "executor"},
+    "asyncio.base_events": {"BaseEventLoop.getaddrinfo": "executor", "BaseEventLoop.getnameinfo": "executor"},
+}
+
+
+def index_codes() -> None:
+    """Fills `_code_reason` from the live modules (after the rebuilt methods are in place:
+    a rebuilt coroutine has a new code object)."""
+    _code_reason.clear()
+    for modname, table in _REASONS.items():
+        mod = sys.modules.get(modname)
+        if mod is None:
+            continue
+        codes = _codes_of(mod)
+        for qual, reason in table.items():
+            for code in codes.get(qual, ()):
+                _code_reason[code] = reason
+    for modname in ("asyncio.base_events", "asyncio.selector_events", "asyncio.proactor_events"):
+        mod = sys.modules.get(modname)
+        if mod is None:
+            continue
+        for qual, codes in _codes_of(mod).items():
+            if qual.rsplit(".", 1)[-1].startswith("sock_") and "<locals>" not in qual:
+                for code in codes:
+                    if code.co_flags & 0x80:  # CO_COROUTINE
+                        _code_reason[code] = "socket"
+    fut = sys.modules.get("asyncio.futures")
+    if fut is not None:
+        for qual, codes in _codes_of(fut).items():
+            if qual.endswith("_chain_future.<locals>._call_check_cancel"):
+                _chain_codes.update(codes)

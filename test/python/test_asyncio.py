@@ -1,0 +1,213 @@
+"""asyncio under the agent: task lanes, steps, awaits with their reasons, holders and wakers,
+outcomes, loop blocks, and transparency, checked against programs whose timing and lines are
+known (programs/aio_*.py). Runs on the interpreter that runs the tests (the suite is also run
+with the pyenv 3.9 and 3.13 interpreters, see ARCHITECTURE.md)."""
+from __future__ import annotations
+
+import re
+import sys
+import unittest
+
+from tracefile import line_of, only_trace, program, run_agent, run_plain
+
+MS = 1e6
+
+
+def near(test: unittest.TestCase, ns: int, ms: float, rel: float = 0.05) -> None:
+    test.assertGreaterEqual(ns / MS, ms * (1 - rel), f"{ns / MS:.1f} ms, expected {ms} ms")
+    test.assertLessEqual(ns / MS, ms * (1 + rel), f"{ns / MS:.1f} ms, expected {ms} ms")
+
+
+class GroundTruth(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.path = program("aio_ground.py")
+        proc, out = run_agent([cls.path])
+        assert proc.returncode == 0, proc.stderr
+        cls.t = only_trace(out)
+
+    def lane(self, name: str) -> int:
+        ls = [lane for lane, y in self.t.lanes.items() if y[5] == name]
+        self.assertEqual(len(ls), 1, (name, self.t.lanes))
+        return ls[0]
+
+    def lane_of_coro(self, coro: str) -> list:
+        return [lane for lane, y in self.t.lanes.items() if y[9] == coro]
+
+    def at(self, marker: str, reason: str) -> list:
+        line = line_of(self.path, marker)
+        ws = [w for w in self.t.waits(reason) if self.t.line(w[6]) == line]
+        self.assertEqual(len(ws), 1, f"{reason} at line {line}: {self.t.waits(reason)}")
+        return ws[0]
+
+    def test_no_agent_failure(self):
+        self.assertEqual([r for r in self.t.of("!") if r[2] == "error"], [])
+        self.assertEqual([r for r in self.t.of("!") if "not hooked" in r[3]], [])
+        self.assertEqual(self.t.header.get("loopBlockMs"), 50)
+
+    def test_time_sleep_in_a_coroutine_is_a_loop_block_and_a_sleep_at_its_line(self):
+        main = self.t.tid("MainThread")
+        blocker = self.lane("blocker")
+        bs = [b for b in self.t.of("B") if b[4] == blocker]
+        self.assertEqual(len(bs), 1, self.t.of("B"))
+        b = bs[0]
+        self.assertEqual(b[3], main)
+        near(self, b[2] - b[1], 300)
+        w = self.at("BLOCK_LINE", "sleep")
+        self.assertEqual(w[3], main)
+        self.assertLessEqual(b[1], w[1])
+        self.assertGreaterEqual(b[2], w[2])
+        # Only the blocker blocked: no other B of 50 ms or more.
+        self.assertEqual(len(self.t.of("B")), 1, self.t.of("B"))
+
+    def test_a_lock_held_100ms_names_the_holder_its_acquire_line_and_the_waker(self):
+        w = self.at("LOCK_WAIT_LINE", "lock")
+        holder = self.lane_of_coro("holder")[0]
+        waiter = self.lane_of_coro("waiter")[0]
+        self.assertEqual(w[3], waiter)
+        near(self, w[2] - w[1], 100)
+        self.assertEqual(w[7], holder)
+        self.assertEqual(self.t.line(w[8]), line_of(self.path, "HOLD_LINE"))
+        self.assertEqual(w[9], holder)
+        self.assertEqual(w[10], 0)
+        obj = self.t.obj(w[4])
+        self.assertEqual((obj[2], obj[3]), ("aio_lock", "lock"))
+        self.assertEqual(self.t.line(obj[4]), line_of(self.path, "LOCK_CREATE"))
+
+    def test_asyncio_sleep_is_a_sleep_wait_at_the_await_line(self):
+        w = self.at("SLEEP_LINE", "sleep")
+        near(self, w[2] - w[1], 100)
+        self.assertEqual(self.t.obj(w[4])[2], "timer")
+        self.assertEqual(w[3], self.lane_of_coro("main")[0])
+
+    def test_awaiting_a_task_names_it_and_its_lane_wakes_the_waiter(self):
+        w = self.at("TASK_LINE", "task")
+        kid = self.lane("kid")
+        self.assertEqual(w[9], kid)
+        obj = self.t.obj(w[4])
+        self.assertEqual((obj[2], obj[3]), ("task", "kid"))
+        near(self, w[2] - w[1], 50, 0.2)
+
+    def test_task_lane_fields(self):
+        y = self.t.lanes[self.lane("kid")]
+        _, _, lane, kind, parent, name, site, clock, creator, coro, csite = y
+        self.assertEqual(kind, "task")
+        self.assertEqual(parent, self.t.tid("MainThread"))
+        self.assertEqual(self.t.line(site), line_of(self.path, "CREATE_LINE"))
+        self.assertEqual(creator, self.lane_of_coro("main")[0])
+        self.assertEqual(coro, "child")
+        self.assertEqual(self.t.line(csite), line_of(self.path, "CHILD_DEF"))
+        self.assertIsNone(clock)
+        # The main task: made by asyncio.run in the thread, so its creator is the thread.
+        main = self.t.lanes[self.lane_of_coro("main")[0]]
+        self.assertEqual(main[8], self.t.tid("MainThread"))
+
+    def test_gather_and_executor_reasons(self):
+        w = self.at("GATHER_LINE", "gather")
+        near(self, w[2] - w[1], 50, 0.2)
+        near(self, self.at("EXEC_LINE", "executor")[2] - self.at("EXEC_LINE", "executor")[1], 50, 0.2)
+        w = self.at("THREAD_LINE", "executor")
+        near(self, w[2] - w[1], 50, 0.2)
+
+    def test_outcomes(self):
+        ends = {r[2]: r for r in self.t.of("E")}
+        self.assertEqual(ends[self.lane("boom")][3:5], ["exception", "ValueError: bad value"])
+        self.assertEqual(ends[self.lane("sleeper")][3:5], ["cancelled", None])
+        self.assertEqual(ends[self.lane("kid")][3:5], ["result", None])
+        w = self.at("CANCELLED_LINE", "sleep")
+        near(self, w[2] - w[1], 10, 0.5)
+
+    def test_queue_and_event_waits_name_the_producer_as_waker(self):
+        producer = self.lane_of_coro("producer")[0]
+        consumer = self.lane_of_coro("consumer")[0]
+        w = self.at("QGET_LINE", "queue_get")
+        self.assertEqual((w[3], w[9]), (consumer, producer))
+        near(self, w[2] - w[1], 50, 0.2)
+        self.assertEqual(self.t.obj(w[4])[2:4], ["aio_queue", "q"])
+        w = self.at("EVENT_LINE", "event")
+        self.assertEqual((w[3], w[9]), (consumer, producer))
+        self.assertEqual(self.t.obj(w[4])[2], "aio_event")
+
+    def test_every_task_ends_and_steps_lie_between_its_waits(self):
+        ends = {r[2] for r in self.t.of("E")}
+        for lane in self.t.lanes:
+            self.assertIn(lane, ends)
+        # A task's steps and waits never overlap.
+        for lane in self.t.lanes:
+            spans = sorted([(r[1], r[2]) for r in self.t.of("R") if r[3] == lane]
+                           + [(w[1], w[2]) for w in self.t.waits() if w[3] == lane])
+            for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+                self.assertLessEqual(a1, b0, (lane, spans))
+
+
+class CpuBound(unittest.TestCase):
+    def test_task_steps_account_for_the_loop_threads_cpu_time(self):
+        proc, out = run_agent([program("aio_cpu.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        c0, c1, w0, w1 = (int(x) for x in proc.stdout.split()[1:5])
+        t = only_trace(out)
+        steps = sum(min(r[2], w1) - max(r[1], w0) for r in t.of("R") if r[2] > w0 and r[1] < w1)
+        cpu = c1 - c0
+        self.assertGreater(cpu, 100 * MS)
+        self.assertLessEqual(abs(steps - cpu) / cpu, 0.05, f"steps {steps / MS:.1f} ms, cpu {cpu / MS:.1f} ms")
+
+
+class TwoLoops(unittest.TestCase):
+    def test_each_loops_tasks_are_under_its_thread(self):
+        proc, out = run_agent([program("aio_threads.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        for tag in "ab":
+            thread = t.tid(f"loop-{tag}")
+            mine = [y for y in t.lanes.values() if y[5].startswith(f"{tag}-")]
+            self.assertEqual(len(mine), 3)
+            for y in mine:
+                self.assertEqual(y[4], thread)
+            steps = [r for r in t.of("R") if r[3] in {y[2] for y in mine}]
+            self.assertGreaterEqual(len(steps), 6)
+
+
+class Transparency(unittest.TestCase):
+    def compare(self, *args: str) -> None:
+        path = program("aio_transparent.py")
+        plain = run_plain([path, *args])
+        traced, out = run_agent([path, *args])
+        # 3.9's TaskWakeupMethWrapper repr carries an address, different in every run.
+        same = lambda text: re.sub(r" at 0x[0-9a-f]+", " at 0x", text)  # noqa: E731
+        self.assertEqual(same(traced.stdout), same(plain.stdout))
+        self.assertEqual(same(traced.stderr), same(plain.stderr))
+        self.assertEqual(traced.returncode, plain.returncode)
+        only_trace(out)  # valid
+        return traced
+
+    def test_repr_stack_all_tasks_current_task_contextvars_and_messages_are_unchanged(self):
+        r = self.compare()
+        self.assertIn("Task exception was never retrieved", r.stderr)
+        self.assertIn("Task was destroyed but it is pending", r.stderr)
+        self.assertIn('events.py", line', r.stderr)  # the callback traceback passes Handle._run
+        self.assertIn("main value", r.stdout)
+
+    def test_an_uncaught_exception_in_a_task_prints_the_same_traceback(self):
+        r = self.compare("raise")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("RuntimeError: uncaught in a task", r.stderr)
+        self.assertNotIn("weft", r.stderr)
+
+
+class PurePythonTasks(unittest.TestCase):
+    """The pure-Python Task (no _asyncio): the same lanes and waits."""
+
+    def test_pure_python_tasks_are_lanes_too(self):
+        proc, out = run_agent([program("aio_pure.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        names = {y[5] for y in t.lanes.values()}
+        self.assertTrue({"kid", "boom", "sleeper", "blocker"} <= names, names)
+        self.assertTrue(t.waits("lock"))
+        self.assertTrue(t.waits("task"))
+        ends = {r[2]: r[3] for r in t.of("E") if len(r) > 3}
+        self.assertEqual(sorted(set(ends.values())), ["cancelled", "exception", "result"])
+
+
+if __name__ == "__main__":
+    unittest.main()

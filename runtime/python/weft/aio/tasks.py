@@ -55,6 +55,7 @@ _chain_codes: set = set()  # code of futures._chain_future's callback: run_in_ex
 block_ns = 50_000_000
 
 _Task: Any = None
+_BaseEventLoop: Any = None
 _TimerHandle: Any = None
 _GatheringFuture: Any = None
 _current_task: Any = None
@@ -184,7 +185,10 @@ def lane_of_current(a: registry.Agent) -> int:
     if t is not None:
         st = _states.get(id(t))
         if st is None or st[AGENT] is not a:
-            st = define(a, t, t.get_loop(), None, False)
+            loop = t.get_loop()
+            if not isinstance(loop, _BaseEventLoop):
+                return a.tid()  # uvloop: its steps are not seen, so its tasks are no lanes
+            st = define(a, t, loop, None, False)
         return st[LANE]  # type: ignore[no-any-return]
     return a.tid()
 

@@ -299,3 +299,31 @@ class Rebuild(unittest.TestCase):
         linecache.checkcache(self.path)
         with self.assertRaises(self.rebuild_mod.RebuildError):
             self.rebuild_mod.rebuild(self.mod.K, "f", self.mod, prologue="pass")
+
+
+class MoreAwaits(unittest.TestCase):
+    def test_streams_sockets_subprocesses_and_task_groups(self):
+        from tracefile import traces
+        path = program("aio_more.py")
+        proc, out = run_agent([path])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = [x for x in traces(out) if x.header["startMethod"] == "main"][0]
+
+        def at(marker: str, reason: str) -> list:
+            line = line_of(path, marker)
+            ws = [w for w in t.waits(reason) if t.line(w[6]) == line]
+            self.assertEqual(len(ws), 1, f"{reason} at {line}: {t.waits()}")
+            return ws[0]
+
+        w = at("STREAM_LINE", "stream_read")
+        self.assertEqual(t.obj(w[4])[2], "stream")
+        near(self, w[2] - w[1], 50, 0.3)
+        w = at("SOCK_LINE", "socket")
+        self.assertEqual(t.obj(w[4])[2], "socket")
+        near(self, w[2] - w[1], 50, 0.3)
+        w = at("SUBPROCESS_LINE", "subprocess")
+        self.assertEqual(t.obj(w[4])[2], "subprocess")
+        self.assertGreaterEqual((w[2] - w[1]) / MS, 50)
+        if sys.version_info >= (3, 11):
+            w = at("TASKGROUP_LINE", "gather")
+            near(self, w[2] - w[1], 50, 0.3)

@@ -211,3 +211,119 @@ class PurePythonTasks(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LoopLagAndBlocks(unittest.TestCase):
+    def test_a_blocking_callback_is_a_block_that_names_the_delayed_task_and_the_lag(self):
+        proc, out = run_agent([program("aio_lag.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        main = t.tid("MainThread")
+        delayed = [lane for lane, y in t.lanes.items() if y[5] == "delayed"][0]
+        bs = t.of("B")
+        self.assertEqual(len(bs), 1, bs)
+        b = bs[0]
+        self.assertEqual((b[3], b[4]), (main, None))
+        near(self, b[2] - b[1], 100, 0.1)
+        self.assertIn(delayed, b[5])
+        lags = [r for r in t.of("V") if r[2] == f"loop_lag:{main}"]
+        self.assertTrue(lags, t.of("V"))
+        self.assertGreaterEqual(max(r[3] for r in lags), 70)
+        self.assertEqual(lags[-1][3], 0)
+
+    def test_the_threshold_comes_from_the_option_or_the_environment(self):
+        proc, out = run_agent([program("aio_lag.py")], agent_args=["--loop-block-ms", "500"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        self.assertEqual(t.header["loopBlockMs"], 500)
+        self.assertEqual(t.of("B"), [])
+        proc, out = run_agent([program("aio_lag.py")], env={"WEFT_LOOP_BLOCK_MS": "20"})
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(only_trace(out).header["loopBlockMs"], 20)
+
+
+class OpenAwaits(unittest.TestCase):
+    def test_an_await_pending_at_exit_is_written_open(self):
+        proc, out = run_agent([program("aio_open.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        ws = [w for w in t.waits("event") if w[10] & 2]
+        self.assertEqual(len(ws), 1, t.waits())
+        self.assertEqual(t.line(ws[0][6]), line_of(program("aio_open.py"), "OPEN_LINE"))
+
+
+class Rebuild(unittest.TestCase):
+    """weft.aio.rebuild keeps lines and columns, and refuses a source that is not the code."""
+
+    def setUp(self) -> None:
+        import importlib
+        import os
+        import tempfile
+        from tracefile import AGENT
+        sys.path.insert(0, AGENT)
+        self.addCleanup(sys.path.remove, AGENT)
+        self.rebuild_mod = importlib.import_module("weft.aio.rebuild")
+        self.dir = tempfile.mkdtemp()
+        self.path = os.path.join(self.dir, "weft_rebuild_sample.py")
+        with open(self.path, "w") as f:
+            f.write("import os\n\n\nclass K:\n    def f(self, x):\n        y = x + 1\n"
+                    "        return os.fspath(y)  # raises TypeError\n")
+        sys.path.insert(0, self.dir)
+        self.addCleanup(sys.path.remove, self.dir)
+        sys.modules.pop("weft_rebuild_sample", None)
+        self.mod = importlib.import_module("weft_rebuild_sample")
+
+    def frames(self, f):
+        import traceback
+        try:
+            f(self.mod.K(), 1)
+        except TypeError as e:
+            return [(x.filename, x.lineno, x.name, getattr(x, "colno", None)) for x in traceback.extract_tb(e.__traceback__)[1:]]
+        self.fail("no TypeError")
+
+    def test_a_prologue_keeps_the_traceback(self):
+        calls = []
+        self.mod._weft_hit = lambda: calls.append(1)
+        new = self.rebuild_mod.rebuild(self.mod.K, "f", self.mod, prologue="_weft_hit()")
+        self.assertEqual(self.frames(new), self.frames(self.mod.K.f))
+        self.assertEqual(calls, [1])
+        self.assertEqual(new.__qualname__, "K.f")
+
+    def test_a_changed_source_is_refused(self):
+        import linecache
+        import time
+        time.sleep(0.01)
+        with open(self.path, "w") as f:
+            f.write("import os\n\n\nclass K:\n    def f(self, x):\n        y = x + 2\n"
+                    "        return os.fspath(y)  # raises TypeError!\n")
+        linecache.checkcache(self.path)
+        with self.assertRaises(self.rebuild_mod.RebuildError):
+            self.rebuild_mod.rebuild(self.mod.K, "f", self.mod, prologue="pass")
+
+
+class MoreAwaits(unittest.TestCase):
+    def test_streams_sockets_subprocesses_and_task_groups(self):
+        from tracefile import traces
+        path = program("aio_more.py")
+        proc, out = run_agent([path])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = [x for x in traces(out) if x.header["startMethod"] == "main"][0]
+
+        def at(marker: str, reason: str) -> list:
+            line = line_of(path, marker)
+            ws = [w for w in t.waits(reason) if t.line(w[6]) == line]
+            self.assertEqual(len(ws), 1, f"{reason} at {line}: {t.waits()}")
+            return ws[0]
+
+        w = at("STREAM_LINE", "stream_read")
+        self.assertEqual(t.obj(w[4])[2], "stream")
+        near(self, w[2] - w[1], 50, 0.3)
+        w = at("SOCK_LINE", "socket")
+        self.assertEqual(t.obj(w[4])[2], "socket")
+        near(self, w[2] - w[1], 50, 0.3)
+        w = at("SUBPROCESS_LINE", "subprocess")
+        self.assertEqual(t.obj(w[4])[2], "subprocess")
+        self.assertGreaterEqual((w[2] - w[1]) / MS, 50)
+        if sys.version_info >= (3, 11):
+            w = at("TASKGROUP_LINE", "gather")
+            near(self, w[2] - w[1], 50, 0.3)

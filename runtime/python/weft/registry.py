@@ -124,7 +124,8 @@ class Agent:
         # waits that never ended with the OPEN flag. Also makes nested waits (the lock that
         # Condition.wait re-acquires) count once.
         self.open_waits: Dict[int, tuple] = {}
-        self._next_tid = 1
+        # Lane ids (threads and other lanes, one namespace): `next` is atomic under the GIL.
+        self._lane_ids = itertools.count(1)
         self._def_lock = _thread.RLock()  # re-entrant: a signal handler may define objects too
         self._sites: Dict[Where, int] = {}
         self._site_ids = itertools.count(1)
@@ -219,8 +220,7 @@ class Agent:
             t = self.tids.get(ident)
             if t is not None and ident not in self.gone and (lazy or t == getattr(thread, "_weft_tid", None)):
                 return t
-            t = self._next_tid
-            self._next_tid = t + 1
+            t = next(self._lane_ids)
             self.emit(["T", now(), t, native or 0, name or f"_thread-{t}", daemon, parent, site])
             self.natives[ident] = native or 0
             self.tids[ident] = t
@@ -242,10 +242,8 @@ class Agent:
                  coroutine_site: Optional[int] = None) -> int:
         """A lane that is not a thread (an asyncio task): a new id in the threads' namespace
         and its `Y` record (sites are interned by the caller, before)."""
-        with self._def_lock:
-            t = self._next_tid
-            self._next_tid = t + 1
-            self.emit(["Y", now(), t, kind, parent, name, site, None, creator, coroutine, coroutine_site])
+        t = next(self._lane_ids)
+        self.emit(("Y", now(), t, kind, parent, name, site, None, creator, coroutine, coroutine_site))
         return t
 
     def end_thread(self, ident: int, ts: int) -> None:

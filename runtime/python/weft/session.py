@@ -59,8 +59,10 @@ HOOKS = (
     Hook("mp pool", ("multiprocessing.pool",), later("weft.mp.work", "install_pool")),
     Hook("mp join", ("multiprocessing.process",), later("weft.mp.process", "install_join")),
     Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
-    Hook("asyncio", ("asyncio.events", "asyncio.base_events", "asyncio.tasks", "asyncio.locks", "asyncio.queues"),
-         later("weft.aio", "install")),
+    # The package, not its submodules: its __init__ has imported them all (taskgroups,
+    # streams, subprocess, unix_events) by the time it is done, and the await reasons index
+    # their coroutines.
+    Hook("asyncio", ("asyncio",), later("weft.aio", "install")),
     Hook("greenlets", ("greenlet",), later("weft.green", "install")),
     Hook("exit", (), _install_exit),
 )

@@ -106,11 +106,14 @@ def _rebuild(h: Patches, a: Optional[registry.Agent], owner: type, name: str, mo
         return False
 
 
-def install(h: Patches, events: Any, base_events: Any, tasks_mod: Any, locks: Any, queues: Any) -> None:
+def install(h: Patches, asyncio: Any) -> None:
+    events, base_events, tasks_mod = asyncio.events, asyncio.base_events, asyncio.tasks
+    locks, queues = asyncio.locks, asyncio.queues
     a = registry.current
     ctx = h.context
     tasks.block_ns = int(getattr(ctx, "loop_block_ms", None) or block_ms_from_env()) * 1_000_000
     tasks._Task = tasks_mod.Task
+    tasks._BaseEventLoop = base_events.BaseEventLoop
     tasks._TimerHandle = events.TimerHandle
     tasks._GatheringFuture = getattr(tasks_mod, "_GatheringFuture", None)
     tasks._current_task = tasks_mod.current_task

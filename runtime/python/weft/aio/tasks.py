@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional
 from .. import registry
 from ..clock import now
 from ..primitives import CLOCK
-from ..registry import is_user_file, user_where
+from ..registry import is_user_file
 
 _OPEN = 2
 _HOLDER_CHANGED = 4
@@ -48,12 +48,14 @@ _states: Dict[int, list] = {}
 _task_types: Dict[type, bool] = {}
 _user_code: Dict[Any, bool] = {}
 _code_reason: Dict[Any, str] = {}  # code object of an asyncio coroutine -> wait reason
+_coro_sites: Dict[Any, tuple] = {}  # code of a coroutine -> (agent, site of its def line)
 _things: Dict[int, "Thing"] = {}  # id(obj) -> its stand-in object of the trace
-_lagging: Dict[int, bool] = {}  # id(loop) -> lag reported and not yet back to 0
+_lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ms, its ts) until back to 0
 _chain_codes: set = set()  # code of futures._chain_future's callback: run_in_executor futures
 block_ns = 50_000_000
 
 _Task: Any = None
+_BaseEventLoop: Any = None
 _TimerHandle: Any = None
 _GatheringFuture: Any = None
 _current_task: Any = None
@@ -123,8 +125,13 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     if not isinstance(qual, str):
         qual = None
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    csite = a.site((code, code.co_firstlineno)) if code is not None else None
-    site = a.site(where) if where is not None else None
+    csite = None
+    if code is not None:
+        c = _coro_sites.get(code)
+        if c is None or c[0] is not a:
+            c = _coro_sites[code] = (a, a.site((code, code.co_firstlineno)))
+        csite = c[1]
+    site = (a._sites.get(where) or a.site(where)) if where is not None else None
     name = task.get_name()
     lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
     k = id(task)
@@ -139,6 +146,20 @@ def _drop(k: int, ref: Any) -> None:
         del _states[k]
 
 
+def _user_where(f: Any) -> Any:
+    """registry.user_where with the user-or-not answer cached per code object."""
+    uc = _user_code
+    while f is not None:
+        code = f.f_code
+        u = uc.get(code)
+        if u is None:
+            u = uc[code] = is_user_file(code.co_filename)
+        if u:
+            return code, f.f_lineno
+        f = f.f_back
+    return None
+
+
 def new_task(loop: Any, task: Any) -> Any:
     """`BaseEventLoop.create_task` returns through this (see the module docstring)."""
     a = registry.current
@@ -147,7 +168,7 @@ def new_task(loop: Any, task: Any) -> Any:
     try:
         st = _states.get(id(task))
         if st is None or st[AGENT] is not a:
-            st = define(a, task, loop, user_where(0), True)
+            st = define(a, task, loop, _user_where(sys._getframe(1)), True)
             if task.done():  # an eager task (3.12+) that finished inside the factory
                 final(a, task, st, now())
     except Exception as e:
@@ -164,7 +185,10 @@ def lane_of_current(a: registry.Agent) -> int:
     if t is not None:
         st = _states.get(id(t))
         if st is None or st[AGENT] is not a:
-            st = define(a, t, t.get_loop(), None, False)
+            loop = t.get_loop()
+            if not isinstance(loop, _BaseEventLoop):
+                return a.tid()  # uvloop: its steps are not seen, so its tasks are no lanes
+            st = define(a, t, loop, None, False)
         return st[LANE]  # type: ignore[no-any-return]
     return a.tid()
 
@@ -183,7 +207,7 @@ def step(handle: Any, t0: int) -> None:
         task = getattr(handle._callback, "__self__", None)
         st = _states.get(id(task)) if task is not None else None
         if st is None or st[AGENT] is not a:
-            if task is None or not is_task(task):
+            if task is None or not (_task_types.get(type(task)) or is_task(task)):
                 if type(handle) is _TimerHandle:
                     _lag(a, handle, t0, t1)
                 if t1 - t0 >= block_ns:
@@ -286,10 +310,12 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
             break
         c = nxt
         n += 1
-    site = a.site(user) if user is not None else None
+    site = (a._sites.get(user) or a.site(user)) if user is not None else None
     holder = hsite = waker = wobj = None
     wattr = "_weft_waker"
-    child = is_task(fw)
+    child = _task_types.get(type(fw))
+    if child is None:
+        child = is_task(fw)
     if child:
         cst = _states.get(id(fw))
         waker = holder = cst[LANE] if cst is not None and cst[AGENT] is a else None
@@ -335,7 +361,8 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
                 obj = thing(g, "task", type(g).__name__)
         if obj is None:
             obj = _future_thing(fw, child, reason)
-        return (t1, a.oid(obj), reason, site, holder, hsite, waker, wobj, wattr)
+        oid = obj._weft_oid if getattr(obj, "_weft_gen", None) is a else a.oid(obj)
+        return (t1, oid, reason, site, holder, hsite, waker, wobj, wattr)
     if child:
         return (t1, a.oid(_future_thing(fw, True, "task")), "task", site, holder, None, waker, None, wattr)
     if type(fw) is _GatheringFuture:
@@ -385,8 +412,12 @@ def _lag(a: registry.Agent, handle: Any, t0: int, t1: int) -> None:
     lag_ms = (loop.time() - (t1 - t0) * 1e-9 - handle._when) * 1e3
     key = id(loop)
     if lag_ms >= 1.0:
-        _lagging[key] = True
-        a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ms, 3)))
+        # A burst of due timers (thousands at once) all lag alike: a value is written when it
+        # moved by 1 ms or more since the last one, or 10 ms after it.
+        last = _lagging.get(key)
+        if last is None or abs(lag_ms - last[0]) >= 1.0 or t0 - last[1] >= 10_000_000:
+            _lagging[key] = (lag_ms, t0)
+            a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ms, 3)))
     elif key in _lagging:
         del _lagging[key]
         a.emit(("V", t0, f"loop_lag:{a.tid()}", 0))

@@ -83,7 +83,7 @@ export class ModelAssembler {
     this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
     this.diagnostics = new DiagnosticsHandler({
       processes: () => this.processes.data().processes, lanes, sites, objects, waits,
-      locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(),
+      locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(), loopBlocks: () => this.loopBlocks.data(),
     });
     this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [

@@ -55,8 +55,8 @@ export interface LaneDef {
   clockDomain: string | null;
   /** False when the lane was referred to but had no `T`/`Y` record (repaired). */
   declared: boolean;
-  /** asyncio tasks (v2, `Y` optional tail and `E` optional tail). Optional so that older
-   * parsed files and hand-built ones stay valid; set only when the record carried them. */
+  // asyncio tasks (v2, the optional tails of `Y` and `E`): optional so that older parsed
+  // files and hand-built ones stay valid; set only when the record carried them.
   /** The lane that created this one (create_task's caller). */
   creator?: number | null;
   /** Qualified name of a task's coroutine function. */

@@ -181,7 +181,20 @@ describe('asyncio locks', () => {
   });
 
   it('speak of tasks in findings', () => {
-    expect(m.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('1 wait by 1 task')]);
+    expect(m.diagnostics.filter((d) => d.message.startsWith('aio_lock')).map((d) => d.message)).toEqual([
+      'aio_lock "lock" (created at app.py:5) made tasks wait 100 ms in total (1 wait by 1 task, p95 100 ms, longest 100 ms); held mostly by task "Task-3" at app.py:22 (100 ms of the waiting)',
+    ]);
+  });
+});
+
+describe('asyncio findings', () => {
+  it('one warning per blocked loop, at its longest block\'s line', () => {
+    const found = m.diagnostics.filter((d) => d.message.includes('event loop'));
+    expect(found.map((d) => [d.severity, d.message])).toEqual([[
+      'warning',
+      'the asyncio event loop of thread "MainThread" was blocked 2 times, 500 ms in total; the longest, 300 ms, by task "Task-2" at app.py:12, delaying 3 tasks: nothing else ran on the loop meanwhile (a blocking call in a coroutine? run it with asyncio.to_thread).',
+    ]]);
+    expect(line(found[0]?.site ?? null)).toBe(12);
   });
 });
 
@@ -191,6 +204,23 @@ describe('loop lag', () => {
     expect(lag?.lane).toBe(lane('MainThread'));
     expect([...(lag?.value ?? [])]).toEqual([290, 195, 0]);
     expect(old.counters?.every((c) => c.lane === undefined)).toBe(true);
+  });
+});
+
+describe('a thread running an event loop', () => {
+  it('is said to idle in its loop, not to wait for the GIL or in an unrecorded call', async () => {
+    const dir = tempDir();
+    writeProcessFile(dir, header({ version: 2 }), [
+      ['T', T0, 1, 9, 'MainThread', 0, null, null],
+      ['T', T0 + MS, 2, 10, 'loop', 0, 1, null],
+      ['Y', T0, 3, 'task', 2, 'Task-1', null, null],
+      ['C', T0 + 1000 * MS, 2, 10 * MS],
+      ['E', T0 + 1000 * MS, 2],
+    ], T0 + 1000 * MS);
+    const model = await loadTrace(dir);
+    expect(model.diagnostics.map((d) => d.message)).toEqual([
+      'thread "loop" runs an asyncio event loop and spent about 989 ms (99% of its life; an estimate) neither on the CPU nor in a recorded wait: mostly its loop waiting for I/O or timers (the tasks\' awaits say for what).',
+    ]);
   });
 });
 

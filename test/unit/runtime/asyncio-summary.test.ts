@@ -36,8 +36,16 @@ function capture(): Writable & { text: () => string } {
 }
 
 describe('summary JSON with asyncio', () => {
-  it('validates against the schema after a JSON round trip', () => {
-    expect(validate(SUMMARY_JSON_SCHEMA as unknown as Record<string, unknown>, JSON.parse(JSON.stringify(s)) as unknown)).toEqual([]);
+  it('validates against the schema after a JSON round trip, which checks the new arrays too', () => {
+    const schema = SUMMARY_JSON_SCHEMA as unknown as Record<string, unknown>;
+    expect(validate(schema, JSON.parse(JSON.stringify(s)) as unknown)).toEqual([]);
+    const bad = JSON.parse(JSON.stringify(s)) as { loopBlocks: { siteSource: unknown }[]; tasks: { count: unknown }[] };
+    (bad.loopBlocks[0] as { siteSource: unknown }).siteSource = 'guess';
+    (bad.tasks[0] as { count: unknown }).count = -1;
+    expect(validate(schema, bad)).toHaveLength(2);
+    // Older summaries, without them, stay valid.
+    const { tasks: _t, loopBlocks: _l, ...older } = JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
+    expect(validate(schema, older)).toEqual([]);
   });
 
   it('lists loop blocks longest first, with the line, how it was found and the delayed tasks', () => {

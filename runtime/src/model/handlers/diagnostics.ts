@@ -3,9 +3,11 @@
  *
  * - contended objects: total wait, how many waits, p95, and the holder (or releaser) that
  *   made most of the waiting, at its line;
- * - waits still open when a process ended: a deadlock or a hang, with who held the object;
+ * - waits still open when a process ended: a deadlock or a hang, with who held the object
+ *   (asyncio tasks still awaiting: one finding per await line, with a count);
  * - threads that spent a large share of their life runnable but not running (estimated GIL
- *   wait);
+ *   wait; for a thread running an asyncio loop, its loop idling in select);
+ * - asyncio event loops that were blocked: one per loop thread, at its longest block's line;
  * - processes killed by a signal.
  *
  * Paths in messages are shown relative to the process's working directory, as the user
@@ -13,7 +15,7 @@
  */
 import { WaitFlags, WAIT_REASONS } from '../../format/spec';
 import type { ParsedFile } from '../parsed-file';
-import type { Diagnostic, Lane, LockStat, ProcessInfo, SourceSite, SyncObject, ThreadTime, WaitColumns } from '../types';
+import type { Diagnostic, Lane, LockStat, LoopBlock, ProcessInfo, SourceSite, SyncObject, ThreadTime, WaitColumns } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
 /** Thresholds, in one place so tests and docs agree. */
@@ -53,6 +55,8 @@ export interface DiagnosticsDeps {
   waits: () => WaitColumns;
   locks: () => LockStat[];
   threadTimes: () => ThreadTime[];
+  /** asyncio event-loop blocks (optional: hand-built assemblers may have none). */
+  loopBlocks?: () => LoopBlock[];
 }
 
 export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
@@ -176,6 +180,10 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
     // process were running Python meanwhile (one of them held the GIL); otherwise the thread
     // was blocked in a call Weft does not record (I/O, select, a C extension).
     const threadTimes = d.threadTimes();
+    // Threads that run an asyncio loop: their time outside waits is mostly the loop waiting in
+    // select for I/O or timers, which the tasks' awaits already account for.
+    const loopThreads = new Set<number>();
+    for (const l of lanes) if (l.kind === 'task' && l.parentLane !== null) loopThreads.add(l.parentLane);
     const processCpu = new Map<number, number>();
     for (const t of threadTimes) {
       const p = lanes[t.lane]?.process;
@@ -188,11 +196,41 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       // multiprocessing's own helpers (resource tracker, fork server) idle by design.
       if (processes[lane?.process ?? -1]?.startMethod === 'helper') continue;
       const others = (processCpu.get(lane?.process ?? -1) ?? 0) - (t.cpuNs ?? 0);
+      if (loopThreads.has(t.lane)) {
+        out.push({
+          severity: 'info', site: lane?.startSite ?? null, process: lane?.process ?? null,
+          message: `thread ${laneName(t.lane)} runs an asyncio event loop and spent about ${formatDuration(g)} (${Math.round((100 * g) / t.wallNs)}% of its life; an estimate) neither on the CPU nor in a recorded wait: mostly its loop waiting for I/O or timers (the tasks' awaits say for what).`,
+        });
+        continue;
+      }
       const share = `${formatDuration(g)} (${Math.round((100 * g) / t.wallNs)}% of its life; an estimate)`;
       const message = others >= g * T.gilOthersShare
         ? `thread ${laneName(t.lane)} was runnable but not running for about ${share}: most likely waiting for the GIL while other threads ran Python code (${formatDuration(others)} of CPU).`
         : `thread ${laneName(t.lane)} spent about ${share} neither on the CPU nor in a recorded wait, while the other threads of its process used little CPU: blocked in a call Weft does not record (I/O, select, a C extension), not waiting for the GIL.`;
       out.push({ severity: 'info', message, site: lane?.startSite ?? null, process: lane?.process ?? null });
+    }
+
+    // asyncio: one finding per loop thread whose loop was blocked, at its longest block's line.
+    const byLoop = new Map<number, LoopBlock[]>();
+    for (const b of d.loopBlocks?.() ?? []) {
+      const list = byLoop.get(b.loopLane) ?? [];
+      list.push(b);
+      byLoop.set(b.loopLane, list);
+    }
+    for (const [loop, blocks] of byLoop) {
+      const longest = blocks.reduce((a, b) => (b.durationNs > a.durationNs ? b : a));
+      const total = blocks.reduce((n, b) => n + b.durationNs, 0);
+      const process = lanes[loop]?.process ?? 0;
+      const by = longest.taskLane === null ? 'a callback' : `task ${laneName(longest.taskLane)}`;
+      const line = longest.site === null ? ' (line unknown)' : `${where(longest.site, process)}${longest.siteSource === 'samples' ? ' (from samples)' : ''}`;
+      const head = blocks.length === 1
+        ? `the asyncio event loop of thread ${laneName(loop)} was blocked ${formatDuration(total)}`
+        : `the asyncio event loop of thread ${laneName(loop)} was blocked ${blocks.length} times, ${formatDuration(total)} in total; the longest, ${formatDuration(longest.durationNs)},`;
+      const delayed = longest.delayedLanes.length > 0 ? `, delaying ${longest.delayedLanes.length} task${longest.delayedLanes.length === 1 ? '' : 's'}` : '';
+      out.push({
+        severity: 'warning', site: longest.site, process,
+        message: `${head} by ${by}${line}${delayed}: nothing else ran on the loop meanwhile (a blocking call in a coroutine? run it with asyncio.to_thread).`,
+      });
     }
 
     for (const p of processes) {

@@ -35,7 +35,7 @@ export interface NumberBounds {
 export const SETTING_DEFAULTS: Readonly<WeftSettings> = Object.freeze({
   pythonPath: '',
   sampleHz: 100,
-  loopBlockMs: 100,
+  loopBlockMs: 50,
   outputDirectory: '${workspaceFolder}/.weft',
   programArguments: [],
   flushIntervalMs: 100,

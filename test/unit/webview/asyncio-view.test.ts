@@ -19,7 +19,7 @@ const MS = 1_000_000;
 function task(lane: number, coroutine: string, created: number, end: number, extra: Partial<TaskInfo> = {}): TaskInfo {
   return {
     lane, coroutine, coroutineSite: null, creatorLane: 0, createSite: null, createdNs: ns(created), firstStepNs: null, endNs: ns(end),
-    outcome: 'result', detail: null, steps: 0, runNs: 0, awaitNs: {}, ...extra,
+    ended: true, outcome: 'result', detail: null, steps: 0, runNs: 0, awaitNs: {}, ...extra,
   };
 }
 

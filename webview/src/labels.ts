@@ -13,7 +13,8 @@ import { laneName } from './describe';
 import { h, type Props } from './dom';
 import type { LayoutRow } from './layout';
 import { assertUnreachable } from './protocol';
-import { groupTitle, percentileText } from './tasks/task-groups';
+import { formatDuration } from './format';
+import { groupTitle } from './tasks/task-groups';
 import { trackFor } from './tracks/registry';
 
 /** Width of the label column, CSS px (styles.css repeats it for the header rows). */
@@ -135,7 +136,8 @@ export function labelRow(
       }, [
         caret(row.collapsed, () => toggle(row.key), `the ${row.lanes.length} ${row.coroutine} tasks`),
         h('span', { className: 'weft-lane-name', text: `${row.coroutine || 'tasks'} ×${row.lanes.length}` }),
-        h('span', { className: 'weft-lane-meta', text: row.hiddenCount > 0 ? `${row.hiddenCount} not shown` : percentileText(g).replace(' · ', ' ') }),
+        // Short, so the coroutine's name keeps the room; the full percentiles are in the title.
+        h('span', { className: 'weft-lane-meta', text: row.hiddenCount > 0 ? `${row.hiddenCount} not shown` : g?.p95DurationNs != null ? `p95 ${formatDuration(g.p95DurationNs)}` : '' }),
       ]);
       el.style.width = `${LABEL_WIDTH}px`;
       break;

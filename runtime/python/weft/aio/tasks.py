@@ -285,14 +285,15 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
     prim = None
     n = 0
     while n < 64:
+        # Frames are read only where needed (the user's line, a primitive's `self`): reading
+        # `cr_frame` makes a frame object (3.11+) that lives as long as the coroutine and
+        # changes the order in which the collector finalizes a destroyed pending task.
         tc = type(c)
         if tc is CoroutineType:
             code = c.cr_code
-            frame = c.cr_frame
             nxt = c.cr_await
         elif tc is GeneratorType:
             code = c.gi_code
-            frame = c.gi_frame
             nxt = c.gi_yieldfrom
         else:
             break
@@ -300,12 +301,13 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
         if u is None:
             u = _user_code[code] = is_user_file(code.co_filename)
         if u:
+            frame = c.cr_frame if tc is CoroutineType else c.gi_frame
             if frame is not None:
                 user = (code, frame.f_lineno)
         elif prim is None:
             r = _code_reason.get(code)
             if r is not None:
-                prim = (r, frame)
+                prim = (r, c)
         if nxt is None:
             break
         c = nxt
@@ -320,7 +322,8 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
         cst = _states.get(id(fw))
         waker = holder = cst[LANE] if cst is not None and cst[AGENT] is a else None
     if prim is not None:
-        reason, frame = prim
+        reason, pc = prim
+        frame = None if reason == "sleep" else (pc.cr_frame if type(pc) is CoroutineType else pc.gi_frame)
         obj: Any = None
         if reason == "sleep":
             obj = CLOCK

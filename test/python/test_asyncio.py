@@ -341,3 +341,33 @@ class MoreAwaits(unittest.TestCase):
         if sys.version_info >= (3, 11):
             w = at("TASKGROUP_LINE", "gather")
             near(self, w[2] - w[1], 50, 0.3)
+
+
+class MorePrimitives(unittest.TestCase):
+    def test_semaphores_condition_barrier_and_queues_name_their_waker(self):
+        path = program("aio_prims.py")
+        proc, out = run_agent([path])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        lane = {y[5]: lane for lane, y in t.lanes.items()}
+        cases = [("SEM_LINE", "semaphore", "aio_semaphore", "sem"),
+                 ("BSEM_LINE", "semaphore", "aio_bounded_semaphore", "bsem"),
+                 ("COND_LINE", "condition", "aio_condition", "cond"),
+                 ("LIFO_LINE", "queue_get", "aio_lifo_queue", "lq"),
+                 ("PRIO_LINE", "queue_get", "aio_priority_queue", "pq")]
+        for marker, reason, kind, name in cases:
+            line = line_of(path, marker)
+            ws = [w for w in t.waits(reason) if t.line(w[6]) == line]
+            self.assertEqual(len(ws), 1, (marker, t.waits()))
+            w = ws[0]
+            self.assertEqual(t.obj(w[4])[2:4], [kind, name], marker)
+            self.assertEqual((w[3], w[9]), (lane["waiter"], lane["waker"]), marker)
+            self.assertGreaterEqual((w[2] - w[1]) / MS, 45, marker)
+        if sys.version_info >= (3, 11):
+            line = line_of(path, "BARRIER_LINE")
+            ws = [w for w in t.waits("barrier") if t.line(w[6]) == line]
+            self.assertEqual(len(ws), 1, t.waits())
+            w = ws[0]
+            self.assertEqual(t.obj(w[4])[2], "aio_barrier")
+            self.assertEqual((w[3], w[9]), (lane["first"], lane["second"]))
+            self.assertGreaterEqual((w[2] - w[1]) / MS, 45)

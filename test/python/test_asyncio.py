@@ -186,8 +186,14 @@ class Transparency(unittest.TestCase):
         path = program("aio_transparent.py")
         plain = run_plain([path, *args])
         traced, out = run_agent([path, *args])
-        # 3.9's TaskWakeupMethWrapper repr carries an address, different in every run.
-        same = lambda text: re.sub(r" at 0x[0-9a-f]+", " at 0x", text)  # noqa: E731
+        # 3.9's TaskWakeupMethWrapper repr carries an address, different in every run. Whether
+        # a destroyed pending task's coroutine reads "running at" or "done, defined at" depends
+        # on which of the two the collector finalizes first, which any allocation by another
+        # thread (the agent's writer) can change: ~1 run in 10 at 100 samples/s.
+        def same(text: str) -> str:
+            text = re.sub(r" at 0x[0-9a-f]+", " at 0x", text)
+            return "\n".join(re.sub(r"coro=<(\w+)\(\) (?:running at|done, defined at) [^>]*>", r"coro=<\1() ...>", line)
+                             if line.startswith("task: <Task pending") else line for line in text.split("\n"))
         self.assertEqual(same(traced.stdout), same(plain.stdout))
         self.assertEqual(same(traced.stderr), same(plain.stderr))
         self.assertEqual(traced.returncode, plain.returncode)

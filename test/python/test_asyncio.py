@@ -52,9 +52,11 @@ class GroundTruth(unittest.TestCase):
         self.assertEqual(len(bs), 1, self.t.of("B"))
         b = bs[0]
         self.assertEqual(b[3], main)
-        near(self, b[2] - b[1], 300)
         w = self.at("BLOCK_LINE", "sleep")
         self.assertEqual(w[3], main)
+        # 300 ms, or what the sleep really took on a loaded machine (the block is the sleep).
+        self.assertGreaterEqual((b[2] - b[1]) / MS, 300 * 0.99)
+        self.assertLessEqual(b[2] - b[1], max(300 * MS, w[2] - w[1]) * 1.05)
         self.assertLessEqual(b[1], w[1])
         self.assertGreaterEqual(b[2], w[2])
         # Only the blocker blocked: no other B of 50 ms or more.
@@ -65,7 +67,10 @@ class GroundTruth(unittest.TestCase):
         holder = self.lane_of_coro("holder")[0]
         waiter = self.lane_of_coro("waiter")[0]
         self.assertEqual(w[3], waiter)
-        near(self, w[2] - w[1], 100)
+        # 100 ms: the holder's asyncio.sleep(0.1) (its own wait, measured, bounds it above).
+        held = [x for x in self.t.waits("sleep") if x[3] == holder][0]
+        self.assertGreaterEqual((w[2] - w[1]) / MS, 95)
+        self.assertLessEqual(w[2] - w[1], max(100 * MS, held[2] - held[1]) * 1.05)
         self.assertEqual(w[7], holder)
         self.assertEqual(self.t.line(w[8]), line_of(self.path, "HOLD_LINE"))
         self.assertEqual(w[9], holder)
@@ -105,9 +110,11 @@ class GroundTruth(unittest.TestCase):
     def test_gather_and_executor_reasons(self):
         w = self.at("GATHER_LINE", "gather")
         near(self, w[2] - w[1], 50, 0.2)
-        near(self, self.at("EXEC_LINE", "executor")[2] - self.at("EXEC_LINE", "executor")[1], 50, 0.2)
-        w = self.at("THREAD_LINE", "executor")
-        near(self, w[2] - w[1], 50, 0.2)
+        # The first executor call also starts the pool's thread: up to +100%.
+        for marker in ("EXEC_LINE", "THREAD_LINE"):
+            w = self.at(marker, "executor")
+            self.assertGreaterEqual((w[2] - w[1]) / MS, 50 * 0.95)
+            self.assertLessEqual((w[2] - w[1]) / MS, 100)
 
     def test_outcomes(self):
         ends = {r[2]: r for r in self.t.of("E")}
@@ -147,9 +154,16 @@ class CpuBound(unittest.TestCase):
         c0, c1, w0, w1 = (int(x) for x in proc.stdout.split()[1:5])
         t = only_trace(out)
         steps = sum(min(r[2], w1) - max(r[1], w0) for r in t.of("R") if r[2] > w0 and r[1] < w1)
-        cpu = c1 - c0
+        cpu, wall = c1 - c0, w1 - w0
         self.assertGreater(cpu, 100 * MS)
-        self.assertLessEqual(abs(steps - cpu) / cpu, 0.05, f"steps {steps / MS:.1f} ms, cpu {cpu / MS:.1f} ms")
+        what = f"steps {steps / MS:.1f} ms, cpu {cpu / MS:.1f} ms, wall {wall / MS:.1f} ms"
+        # Steps are wall time: on an idle machine they are the thread's CPU time within 5%;
+        # when the thread was preempted (other processes, the agent's own threads holding the
+        # GIL) they are more, up to the phase's wall time, never less than the CPU time.
+        self.assertGreaterEqual(steps, cpu * 0.95, what)
+        self.assertLessEqual(steps, wall, what)
+        if cpu >= 0.95 * wall:  # not preempted: the 5% ground truth
+            self.assertLessEqual(abs(steps - cpu) / cpu, 0.05, what)
 
 
 class TwoLoops(unittest.TestCase):
@@ -172,8 +186,14 @@ class Transparency(unittest.TestCase):
         path = program("aio_transparent.py")
         plain = run_plain([path, *args])
         traced, out = run_agent([path, *args])
-        # 3.9's TaskWakeupMethWrapper repr carries an address, different in every run.
-        same = lambda text: re.sub(r" at 0x[0-9a-f]+", " at 0x", text)  # noqa: E731
+        # 3.9's TaskWakeupMethWrapper repr carries an address, different in every run. Whether
+        # a destroyed pending task's coroutine reads "running at" or "done, defined at" depends
+        # on which of the two the collector finalizes first, which any allocation by another
+        # thread (the agent's writer) can change: ~1 run in 10 at 100 samples/s.
+        def same(text: str) -> str:
+            text = re.sub(r" at 0x[0-9a-f]+", " at 0x", text)
+            return "\n".join(re.sub(r"coro=<(\w+)\(\) (?:running at|done, defined at) [^>]*>", r"coro=<\1() ...>", line)
+                             if line.startswith("task: <Task pending") else line for line in text.split("\n"))
         self.assertEqual(same(traced.stdout), same(plain.stdout))
         self.assertEqual(same(traced.stderr), same(plain.stderr))
         self.assertEqual(traced.returncode, plain.returncode)
@@ -327,3 +347,33 @@ class MoreAwaits(unittest.TestCase):
         if sys.version_info >= (3, 11):
             w = at("TASKGROUP_LINE", "gather")
             near(self, w[2] - w[1], 50, 0.3)
+
+
+class MorePrimitives(unittest.TestCase):
+    def test_semaphores_condition_barrier_and_queues_name_their_waker(self):
+        path = program("aio_prims.py")
+        proc, out = run_agent([path])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        lane = {y[5]: lane for lane, y in t.lanes.items()}
+        cases = [("SEM_LINE", "semaphore", "aio_semaphore", "sem"),
+                 ("BSEM_LINE", "semaphore", "aio_bounded_semaphore", "bsem"),
+                 ("COND_LINE", "condition", "aio_condition", "cond"),
+                 ("LIFO_LINE", "queue_get", "aio_lifo_queue", "lq"),
+                 ("PRIO_LINE", "queue_get", "aio_priority_queue", "pq")]
+        for marker, reason, kind, name in cases:
+            line = line_of(path, marker)
+            ws = [w for w in t.waits(reason) if t.line(w[6]) == line]
+            self.assertEqual(len(ws), 1, (marker, t.waits()))
+            w = ws[0]
+            self.assertEqual(t.obj(w[4])[2:4], [kind, name], marker)
+            self.assertEqual((w[3], w[9]), (lane["waiter"], lane["waker"]), marker)
+            self.assertGreaterEqual((w[2] - w[1]) / MS, 45, marker)
+        if sys.version_info >= (3, 11):
+            line = line_of(path, "BARRIER_LINE")
+            ws = [w for w in t.waits("barrier") if t.line(w[6]) == line]
+            self.assertEqual(len(ws), 1, t.waits())
+            w = ws[0]
+            self.assertEqual(t.obj(w[4])[2], "aio_barrier")
+            self.assertEqual((w[3], w[9]), (lane["first"], lane["second"]))
+            self.assertGreaterEqual((w[2] - w[1]) / MS, 45)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any, Optional
 
 from .. import registry
@@ -132,12 +131,12 @@ def install(h: Patches, asyncio: Any) -> None:
              prologue="_weft_t0 = _weft_now()", before_last="_weft_step(self, _weft_t0)")
 
     _rebuild(h, a, locks.Lock, "acquire", locks, after=("self._locked = True", "_weft_acquired(self)"))
-    _rebuild(h, a, locks.Lock, "release", locks, prologue="_weft_waking(self)")
-    _rebuild(h, a, locks.Semaphore, "release", locks, prologue="_weft_waking(self)")
-    _rebuild(h, a, locks.Event, "set", locks, prologue="_weft_waking(self)")
-    _rebuild(h, a, locks.Condition, "notify", locks, prologue="_weft_waking(self)")
-    _rebuild(h, a, queues.Queue, "put_nowait", queues, prologue="_weft_waking(self, '_weft_waker_get')")
-    _rebuild(h, a, queues.Queue, "get_nowait", queues, prologue="_weft_waking(self, '_weft_waker_put')")
+    # Only when someone waits: Queue.get calls get_nowait for every item, waiter or not.
+    for owner, name, waiters in ((locks.Lock, "release", "_waiters"), (locks.Semaphore, "release", "_waiters"),
+                                 (locks.Event, "set", "_waiters"), (locks.Condition, "notify", "_waiters")):
+        _rebuild(h, a, owner, name, locks, prologue=f"if self.{waiters}: _weft_waking(self)")
+    _rebuild(h, a, queues.Queue, "put_nowait", queues, prologue="if self._getters: _weft_waking(self, '_weft_waker_get')")
+    _rebuild(h, a, queues.Queue, "get_nowait", queues, prologue="if self._putters: _weft_waking(self, '_weft_waker_put')")
     _rebuild(h, a, queues.Queue, "task_done", queues, prologue="_weft_waking(self, '_weft_waker_join')")
 
     classes = [(getattr(locks if hasattr(locks, n) else queues, n), k) for n, k in _KINDS

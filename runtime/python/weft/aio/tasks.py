@@ -46,9 +46,12 @@ LANE, WAIT, REF, AGENT, NAME = 0, 1, 2, 3, 4
 # is compared once, at the first step (an `N` record when it changed).
 _states: Dict[int, list] = {}
 _task_types: Dict[type, bool] = {}
-_user_code: Dict[Any, bool] = {}
-_code_reason: Dict[Any, str] = {}  # code object of an asyncio coroutine -> wait reason
-_coro_sites: Dict[Any, tuple] = {}  # code of a coroutine -> (agent, site of its def line)
+_user_code: Dict[int, tuple] = {}  # id(code) -> (code, in the user's files)
+# id(code) of an asyncio coroutine -> wait reason (the codes are kept alive in _indexed).
+_code_reason: Dict[int, str] = {}
+_indexed: list = []
+# (id(code), line) -> (code, agent, site id); the code is kept so that its id stays its own.
+_site_ids: Dict[tuple, tuple] = {}
 _things: Dict[int, "Thing"] = {}  # id(obj) -> its stand-in object of the trace
 _lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ms, its ts) until back to 0
 _chain_codes: set = set()  # code of futures._chain_future's callback: run_in_executor futures
@@ -125,13 +128,8 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     if not isinstance(qual, str):
         qual = None
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    csite = None
-    if code is not None:
-        c = _coro_sites.get(code)
-        if c is None or c[0] is not a:
-            c = _coro_sites[code] = (a, a.site((code, code.co_firstlineno)))
-        csite = c[1]
-    site = (a._sites.get(where) or a.site(where)) if where is not None else None
+    csite = _site(a, (code, code.co_firstlineno)) if code is not None else None
+    site = _site(a, where) if where is not None else None
     name = task.get_name()
     lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
     k = id(task)
@@ -151,13 +149,24 @@ def _user_where(f: Any) -> Any:
     uc = _user_code
     while f is not None:
         code = f.f_code
-        u = uc.get(code)
-        if u is None:
-            u = uc[code] = is_user_file(code.co_filename)
-        if u:
+        u = uc.get(id(code))
+        if u is None or u[0] is not code:
+            u = uc[id(code)] = (code, is_user_file(code.co_filename))
+        if u[1]:
             return code, f.f_lineno
         f = f.f_back
     return None
+
+
+def _site(a: registry.Agent, where: Any) -> int:
+    """a.site(where), cached by the code's id: hashing a code object hashes its bytecode,
+    names and constants every time (not cached by CPython), ~0.2 us a lookup."""
+    code, line = where
+    k = (id(code), line)
+    v = _site_ids.get(k)
+    if v is None or v[0] is not code or v[1] is not a:
+        v = _site_ids[k] = (code, a, a.site(where))
+    return v[2]  # type: ignore[no-any-return]
 
 
 def new_task(loop: Any, task: Any) -> Any:
@@ -285,32 +294,34 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
     prim = None
     n = 0
     while n < 64:
+        # Frames are read only where needed (the user's line, a primitive's `self`): reading
+        # `cr_frame` makes a frame object (3.11+) that lives as long as the coroutine and
+        # changes the order in which the collector finalizes a destroyed pending task.
         tc = type(c)
         if tc is CoroutineType:
             code = c.cr_code
-            frame = c.cr_frame
             nxt = c.cr_await
         elif tc is GeneratorType:
             code = c.gi_code
-            frame = c.gi_frame
             nxt = c.gi_yieldfrom
         else:
             break
-        u = _user_code.get(code)
-        if u is None:
-            u = _user_code[code] = is_user_file(code.co_filename)
-        if u:
+        u = _user_code.get(id(code))
+        if u is None or u[0] is not code:
+            u = _user_code[id(code)] = (code, is_user_file(code.co_filename))
+        if u[1]:
+            frame = c.cr_frame if tc is CoroutineType else c.gi_frame
             if frame is not None:
                 user = (code, frame.f_lineno)
         elif prim is None:
-            r = _code_reason.get(code)
+            r = _code_reason.get(id(code))
             if r is not None:
-                prim = (r, frame)
+                prim = (r, c)
         if nxt is None:
             break
         c = nxt
         n += 1
-    site = (a._sites.get(user) or a.site(user)) if user is not None else None
+    site = _site(a, user) if user is not None else None
     holder = hsite = waker = wobj = None
     wattr = "_weft_waker"
     child = _task_types.get(type(fw))
@@ -320,7 +331,8 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
         cst = _states.get(id(fw))
         waker = holder = cst[LANE] if cst is not None and cst[AGENT] is a else None
     if prim is not None:
-        reason, frame = prim
+        reason, pc = prim
+        frame = None if reason == "sleep" else (pc.cr_frame if type(pc) is CoroutineType else pc.gi_frame)
         obj: Any = None
         if reason == "sleep":
             obj = CLOCK
@@ -526,6 +538,7 @@ def index_codes() -> None:
     """Fills `_code_reason` from the live modules (after the rebuilt methods are in place:
     a rebuilt coroutine has a new code object)."""
     _code_reason.clear()
+    del _indexed[:]
     for modname, table in _REASONS.items():
         mod = sys.modules.get(modname)
         if mod is None:
@@ -533,7 +546,8 @@ def index_codes() -> None:
         codes = _codes_of(mod)
         for qual, reason in table.items():
             for code in codes.get(qual, ()):
-                _code_reason[code] = reason
+                _code_reason[id(code)] = reason
+                _indexed.append(code)
     for modname in ("asyncio.base_events", "asyncio.selector_events", "asyncio.proactor_events"):
         mod = sys.modules.get(modname)
         if mod is None:
@@ -542,7 +556,8 @@ def index_codes() -> None:
             if qual.rsplit(".", 1)[-1].startswith("sock_") and "<locals>" not in qual:
                 for code in codes:
                     if code.co_flags & 0x80:  # CO_COROUTINE
-                        _code_reason[code] = "socket"
+                        _code_reason[id(code)] = "socket"
+                        _indexed.append(code)
     fut = sys.modules.get("asyncio.futures")
     if fut is not None:
         for qual, codes in _codes_of(fut).items():

@@ -263,10 +263,10 @@ export const causedMs = (f: LineFacts): number => f.holds.reduce((s, h) => s + h
  * `ms` as a share of the run's wall time. Blocked time is summed over threads, so several
  * threads waiting at once can exceed the wall time: then it is said as a multiple.
  */
-function share(ms: number, runMs: number): string {
+function share(ms: number, runMs: number, who = 'threads'): string {
   if (runMs <= 0) return 'of a run of unknown length';
   const p = (100 * ms) / runMs;
-  if (p > 100) return `${(ms / runMs).toFixed(1)}× the run's wall time, threads waiting at once`;
+  if (p > 100) return `${(ms / runMs).toFixed(1)}× the run's wall time, ${who} waiting at once`;
   return `${p >= 10 ? p.toFixed(0) : p.toFixed(1)}% of the run`;
 }
 
@@ -417,6 +417,11 @@ export function diagnosticsOf(f: LineFacts): HotDiagnostic[] {
   return [loopBlockDiagnosticOf(f), diagnosticOf(f)].filter((d): d is HotDiagnostic => d !== null);
 }
 
+/** Who waits on these objects: asyncio primitives (kinds `aio_*`) make tasks wait. */
+function waiterWord(facts: readonly { kind: string }[]): string {
+  return facts.length > 0 && facts.every((x) => x.kind.startsWith('aio_')) ? 'tasks' : 'threads';
+}
+
 export function diagnosticOf(f: LineFacts): HotDiagnostic | null {
   const blocked = blockedMs(f);
   const caused = causedMs(f);
@@ -426,11 +431,13 @@ export function diagnosticOf(f: LineFacts): HotDiagnostic | null {
   if (blocked >= caused) {
     ms = blocked;
     const names = f.waits.map((w) => w.object).join(', ');
-    message = `Threads blocked ${formatMs(blocked)} here waiting on ${names} (${share(blocked, f.runMs)})`;
+    const who = waiterWord(f.waits);
+    message = `${who[0]!.toUpperCase()}${who.slice(1)} blocked ${formatMs(blocked)} here waiting on ${names} (${share(blocked, f.runMs, who)})`;
   } else {
     ms = caused;
     const names = f.holds.map((h) => h.object).join(', ');
-    message = `While ${names} was held here, other threads blocked ${formatMs(caused)} (${share(caused, f.runMs)})`;
+    const who = waiterWord(f.holds);
+    message = `While ${names} was held here, other ${who} blocked ${formatMs(caused)} (${share(caused, f.runMs, who)})`;
   }
   const severity = f.runMs > 0 && ms >= WARNING_SHARE * f.runMs ? 'warning' : 'information';
   return { line: lspLine(f), severity, message, source: 'weft' };

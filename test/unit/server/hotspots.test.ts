@@ -108,6 +108,12 @@ describe('hand-made summary', () => {
     expect(diagnosticOf(at42)?.message).toBe('While bank_lock was held here, other threads blocked 2.10 s (21% of the run)');
   });
 
+  it('says tasks, not threads, for an asyncio lock', () => {
+    const fs = lineFactsFromSummary(summary([lock({ kind: 'aio_lock' })], 10_000), '/home/u/proj');
+    expect(diagnosticOf(fs[1] as LineFacts)?.message).toBe('Tasks blocked 2.08 s here waiting on bank_lock (21% of the run)');
+    expect(diagnosticOf(fs[2] as LineFacts)?.message).toBe('While bank_lock was held here, other tasks blocked 2.10 s (21% of the run)');
+  });
+
   it('the 10% threshold is inclusive; below it is information', () => {
     const at = (d: number): string | undefined => diagnosticOf(lineFactsFromSummary(summary([lock({})], d), '/p').find((f) => f.line === 40) as LineFacts)?.severity;
     expect(at(20_800)).toBe('warning');

@@ -45,10 +45,14 @@ class GeventTest(unittest.TestCase):
         spawned = [r for r in self.greenlets.values() if r[9] == "worker"]
         self.assertEqual(len(spawned), 100)
         main = self.t.tid("MainThread")
+        main_greenlet = self.by_name["main greenlet"]
         for r in spawned:
             self.assertEqual(r[4], main)  # drawn under the thread
             self.assertEqual(self.t.line(r[6]), self.line("SPAWN LINE"))
-            self.assertEqual(r[8], main)  # spawned by the main greenlet, which is the thread
+            self.assertEqual(r[8], main_greenlet)  # spawned by the main greenlet
+        # The main greenlet's join is its own wait, not the thread's.
+        self.assertEqual([w for w in self.t.of("W") if w[3] == main and w[5] == "hub"], [])
+        self.assertTrue([w for w in self.t.of("W") if w[3] == main_greenlet])
         ends = {r[2]: r for r in self.t.of("E") if r[2] in self.greenlets}
         self.assertEqual(sum(1 for r in ends.values() if r[3] == "result"), 104)
         failed = [r for r in ends.values() if r[3] == "exception"]

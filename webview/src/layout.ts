@@ -162,7 +162,7 @@ export function collapseKeys(data: ViewData): Set<string> {
   data.processes.forEach((_p, i) => out.add(processGroupKey(data, i)));
   data.lanes.forEach((_l, i) => out.add(laneGroupKey(data, i)));
   for (const l of data.lanes) {
-    if (l.kind !== 'task') continue;
+    if (!isTaskLike(l)) continue;
     const t = hostThread(data, l.index);
     if (t !== null) out.add(taskGroupKey(data, t, coroutineOf(l)));
   }
@@ -180,6 +180,10 @@ function coroutineOf(l: ViewLane): string {
   return l.task?.coroutine || l.name.replace(/[-_ ]?\d+$/, '') || l.name;
 }
 
+function isTaskLike(l: ViewLane): boolean {
+  return l.kind === 'task' || l.kind === 'greenlet';
+}
+
 /** One entry under a thread: a lane row, or a group of tasks (with its long-lived tasks). */
 type Arranged = { lane: ViewLane } | { coroutine: string; tasks: ViewLane[]; long: ViewLane[]; short: ViewLane[] };
 
@@ -188,7 +192,8 @@ type Arranged = { lane: ViewLane } | { coroutine: string; tasks: ViewLane[]; lon
  * tasks grouped by coroutine (groups in the order of their first task), other lanes on rows.
  */
 function arrangeChildren(thread: ViewLane, children: ViewLane[]): Arranged[] {
-  const tasks = children.filter((c) => c.kind === 'task');
+  // Greenlets group like tasks (by their function): a gevent server has as many.
+  const tasks = children.filter(isTaskLike);
   if (tasks.length <= TASK_ROWS_MAX) return children.map((lane) => ({ lane }));
   const groups = new Map<string, ViewLane[]>();
   for (const t of tasks) {
@@ -201,7 +206,7 @@ function arrangeChildren(thread: ViewLane, children: ViewLane[]): Arranged[] {
   const out: Arranged[] = [];
   const placed = new Set<string>();
   for (const c of children) {
-    if (c.kind !== 'task') {
+    if (!isTaskLike(c)) {
       out.push({ lane: c });
       continue;
     }
@@ -429,7 +434,7 @@ export function groupsAbove(data: ViewData, lane: number): string[] {
  */
 export function taskGroupAbove(data: ViewData, lane: number): string | null {
   const l = data.lanes[lane];
-  if (!l || l.kind !== 'task') return null;
+  if (!l || !isTaskLike(l)) return null;
   const t = hostThread(data, lane);
   return t === null ? null : taskGroupKey(data, t, coroutineOf(l));
 }

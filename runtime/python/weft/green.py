@@ -4,8 +4,8 @@ when the program imports `greenlet`.
 greenlet calls a trace function on every switch (`greenlet.settrace`, per thread), with the
 greenlet leaving and the one entering. That is the one hook: from it come
 
-* lanes (`Y`, kind "greenlet") for every greenlet but a thread's main one (which is the
-  thread's own lane): gevent's hub is "Hub", a gevent Greenlet has its name, its creation line
+* lanes (`Y`, kind "greenlet") for every greenlet, a thread's main one too ("main greenlet",
+  so that its waits are not the thread's): gevent's hub is "Hub", a gevent Greenlet has its name, its creation line
   (gevent keeps the spawning stack) and its creator (the spawning greenlet); others are named
   by their function;
 * steps (`R`): the greenlet ran from the switch into it to the switch out of it;
@@ -39,10 +39,12 @@ from .registry import is_user_file
 
 _DEFAULT_BLOCK_MS = 50
 
-# Per greenlet (by id): [lane, run start or 0, pending wait or None, weakref, agent, main].
-# A thread's main greenlet is the thread's own lane: its waits (a joinall) are the thread's,
-# and it has no steps (the thread lane is the main greenlet's timeline already).
-LANE, RUN, WAIT, REF, AGENT, MAIN, HUB = range(7)
+# Per greenlet (by id): [lane, run start or 0, pending wait or None, weakref, agent, hub].
+# A thread's main greenlet has a lane of its own ("main greenlet") like the others: its waits
+# (a joinall) are not the thread's, which meanwhile runs other greenlets; the thread lane keeps
+# only what the thread itself did (so a hub block is named by the thread's samples, not by the
+# main greenlet's join).
+LANE, RUN, WAIT, REF, AGENT, HUB = range(6)
 _states: Dict[int, list] = {}
 
 # Python functions a blocked greenlet can be suspended in, by (file tail, function name):
@@ -172,7 +174,8 @@ class Tracer:
         except TypeError:
             ref = None
         if getattr(g, "parent", None) is None:
-            st = _states[k] = [a.tid(), 0, None, ref, a, True, False]
+            lane = a.new_lane("greenlet", a.tid(), "main greenlet", None, a.tid(), None, None)
+            st = _states[k] = [lane, 0, None, ref, a, False]
             return st
         # gevent names a Greenlet lazily, and its repr shows the name once one was made:
         # read it only when it exists already, so repr(greenlet) stays as without Weft.
@@ -208,7 +211,7 @@ class Tracer:
         fsite = a.site((fcode, fcode.co_firstlineno)) if fcode is not None else None
         qual = getattr(run, "__qualname__", None)
         lane = a.new_lane("greenlet", a.tid(), name, site, creator, qual if isinstance(qual, str) else None, fsite)
-        st = _states[k] = [lane, 0, None, ref, a, False, hub]
+        st = _states[k] = [lane, 0, None, ref, a, hub]
         return st
 
     # -- switches ------------------------------------------------------------------------
@@ -228,8 +231,7 @@ class Tracer:
 
     def _enter(self, a: registry.Agent, g: Any, t: int) -> None:
         st = self._state(a, g)
-        if not st[MAIN]:
-            st[RUN] = t
+        st[RUN] = t
         w = st[WAIT]
         if w is not None:
             st[WAIT] = None
@@ -270,8 +272,6 @@ class Tracer:
 
     def _final(self, a: registry.Agent, g: Any, st: list, t: int) -> None:
         _states.pop(id(g), None)
-        if st[MAIN]:
-            return
         exc = getattr(g, "exception", None)  # gevent's Greenlet: the exception it raised
         detail = None
         if isinstance(exc, BaseException):

@@ -414,6 +414,9 @@ export interface TaskInfo {
  * readable. Durations are endNs - createdNs of the group's ended tasks. */
 export interface TaskGroup {
   process: number;
+  /** "task" (asyncio) or "greenlet" (gevent, eventlet: `coroutine` is the greenlet's function).
+   * Optional so that hand-built models stay valid (absent: task). */
+  kind?: 'task' | 'greenlet';
   coroutine: string;
   coroutineSite: number | null;
   /** The most common creation line of its tasks, or null. */

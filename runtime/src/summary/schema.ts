@@ -259,6 +259,9 @@ export interface MessagesSummary {
 /** asyncio tasks of one coroutine function in one process (added without a schema bump). */
 export interface TaskGroupSummary {
   pid: number;
+  /** "task" (asyncio) or "greenlet" (gevent, eventlet; `coroutine` is then the greenlet's
+   * function). Added with greenlets; absent in older summaries, which mean "task". */
+  kind?: 'task' | 'greenlet';
   /** Qualified name of the coroutine function, e.g. "handle" or "Server.serve"; "" when the
    * agent could not tell. */
   coroutine: string;
@@ -491,7 +494,7 @@ export const SUMMARY_JSON_SCHEMA = {
         type: 'object',
         required: ['pid', 'coroutine', 'site', 'createdAt', 'count', 'runMs', 'awaitMs', 'p50DurationMs', 'p95DurationMs', 'maxDurationMs', 'cancelled', 'failed'],
         properties: {
-          pid: { type: 'integer' }, coroutine: { type: 'string' }, site: siteRef, createdAt: siteRef, count: int, runMs: num,
+          pid: { type: 'integer' }, kind: { enum: ['task', 'greenlet'] }, coroutine: { type: 'string' }, site: siteRef, createdAt: siteRef, count: int, runMs: num,
           awaitMs: { type: 'object', additionalProperties: num },
           p50DurationMs: nullableNum, p95DurationMs: nullableNum, maxDurationMs: nullableNum, cancelled: int, failed: int,
         },

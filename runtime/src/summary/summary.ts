@@ -137,7 +137,7 @@ function summarizeTasks(model: TraceModel, siteRef: (i: number | null) => SiteRe
     const awaitMs: Record<string, number> = {};
     for (const [k, v] of Object.entries(g.awaitNs)) awaitMs[k] = ms(v ?? 0);
     return {
-      pid: model.processes[g.process]?.pid ?? 0, coroutine: g.coroutine, site: siteRef(g.coroutineSite), createdAt: siteRef(g.createSite),
+      pid: model.processes[g.process]?.pid ?? 0, kind: g.kind ?? 'task', coroutine: g.coroutine, site: siteRef(g.coroutineSite), createdAt: siteRef(g.createSite),
       count: g.tasks.length, runMs: ms(g.runNs), awaitMs, p50DurationMs: nullableMs(g.p50DurationNs),
       p95DurationMs: nullableMs(g.p95DurationNs), maxDurationMs: nullableMs(g.maxDurationNs), cancelled: g.cancelled, failed: g.failed,
     };
@@ -477,7 +477,10 @@ function formatTaskGroups(s: Summary, cwd: string, max: number): string[] {
     const cell = c.length > w ? `${c.slice(0, w - 1)}…` : c;
     return left.has(i) ? cell.padEnd(w) : cell.padStart(w);
   }).join('  ').trimEnd()}`;
-  const out = ['', 'asyncio tasks by coroutine (durations: creation to end, of the tasks that ended):', fmt(head)];
+  const title = groups.some((g) => g.kind === 'greenlet')
+    ? (groups.some((g) => g.kind !== 'greenlet') ? 'asyncio tasks by coroutine and greenlets by function' : 'Greenlets by function')
+    : 'asyncio tasks by coroutine';
+  const out = ['', `${title} (durations: creation to end, of the tasks that ended):`, fmt(head)];
   for (const r of rows) out.push(fmt(r));
   if (groups.length > max) out.push(`  ... and ${groups.length - max} more coroutines (weft summary --json lists them).`);
   return out;

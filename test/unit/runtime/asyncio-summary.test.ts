@@ -65,7 +65,7 @@ describe('summary JSON with asyncio', () => {
   it('groups tasks by coroutine with run, awaits, duration percentiles and outcomes', () => {
     expect(s.tasks?.map((t) => t.coroutine)).toEqual(['blocker', 'worker', 'main', 'sleeper', 'failing']);
     expect(s.tasks?.[1]).toEqual({
-      pid: 700, coroutine: 'worker', site: { file: '/w/app.py', line: 20, func: 'worker' }, createdAt: { file: '/w/app.py', line: 41, func: 'main' },
+      pid: 700, kind: 'task', coroutine: 'worker', site: { file: '/w/app.py', line: 20, func: 'worker' }, createdAt: { file: '/w/app.py', line: 41, func: 'main' },
       count: 2, runMs: 204, awaitMs: { sleep: 105, lock: 100 }, p50DurationMs: 410, p95DurationMs: 616, maxDurationMs: 616, cancelled: 0, failed: 0,
     });
     expect(s.tasks?.find((t) => t.coroutine === 'sleeper')).toMatchObject({ cancelled: 1, failed: 0 });

@@ -221,15 +221,21 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       const longest = blocks.reduce((a, b) => (b.durationNs > a.durationNs ? b : a));
       const total = blocks.reduce((n, b) => n + b.durationNs, 0);
       const process = lanes[loop]?.process ?? 0;
-      const by = longest.taskLane === null ? 'a callback' : `task ${laneName(longest.taskLane)}`;
+      // A greenlet that runs without switching holds its hub the same way (gevent, eventlet).
+      const green = longest.taskLane !== null && lanes[longest.taskLane]?.kind === 'greenlet';
+      const by = longest.taskLane === null ? 'a callback' : `${green ? 'greenlet' : 'task'} ${laneName(longest.taskLane)}`;
       const line = longest.site === null ? ' (line unknown)' : `${where(longest.site, process)}${longest.siteSource === 'samples' ? ' (from samples)' : ''}`;
+      const loopName = green ? `the hub of thread ${laneName(loop)}` : `the asyncio event loop of thread ${laneName(loop)}`;
       const head = blocks.length === 1
-        ? `the asyncio event loop of thread ${laneName(loop)} was blocked ${formatDuration(total)}`
-        : `the asyncio event loop of thread ${laneName(loop)} was blocked ${blocks.length} times, ${formatDuration(total)} in total; the longest, ${formatDuration(longest.durationNs)},`;
+        ? `${loopName} was blocked ${formatDuration(total)}`
+        : `${loopName} was blocked ${blocks.length} times, ${formatDuration(total)} in total; the longest, ${formatDuration(longest.durationNs)},`;
+      const advice = green
+        ? 'nothing else ran on the hub meanwhile (a long computation or a blocking C call in a greenlet? run it in the hub\'s threadpool or call gevent.sleep(0) in the loop)'
+        : 'nothing else ran on the loop meanwhile (a blocking call in a coroutine? run it with asyncio.to_thread)';
       const delayed = longest.delayedLanes.length > 0 ? `, delaying ${longest.delayedLanes.length} task${longest.delayedLanes.length === 1 ? '' : 's'}` : '';
       out.push({
         severity: 'warning', site: longest.site, process,
-        message: `${head} by ${by}${line}${delayed}: nothing else ran on the loop meanwhile (a blocking call in a coroutine? run it with asyncio.to_thread).`,
+        message: `${head} by ${by}${line}${delayed}: ${advice}.`,
       });
     }
 

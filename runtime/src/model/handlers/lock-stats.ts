@@ -20,7 +20,9 @@ import { ready, type FileContext, type ModelHandler } from './handler';
  * asyncio awaits of tasks, sockets, streams, subprocesses and executor calls. (asyncio awaits on
  * primitives use the threading reasons, so aio_lock and the rest count like their namesakes.) */
 const NOT_CONTENTION_REASON = new Uint8Array(WAIT_REASONS.length);
-for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor'] as const) {
+// "hub": a greenlet blocked in a compiled gevent primitive, which could be anything (a
+// semaphore, an event, I/O): not evidence of contention on one object.
+for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor', 'hub'] as const) {
   NOT_CONTENTION_REASON[WAIT_REASONS.indexOf(r)] = 1;
 }
 /** Kinds whose waits are waits for completion, not contention. */

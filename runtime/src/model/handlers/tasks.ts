@@ -53,7 +53,8 @@ export class TasksHandler implements ModelHandler<TasksData> {
 
   handleFile(f: ParsedFile, ctx: FileContext): void {
     for (const t of f.lanes) {
-      if (t.kind !== 'task') continue;
+      // Greenlets too: their runs are steps and their functions group them like coroutines.
+      if (t.kind !== 'task' && t.kind !== 'greenlet') continue;
       const lane = ctx.lanes.get(t.id);
       if (lane < 0) continue;
       const creator = t.creator === undefined || t.creator === null ? -1 : ctx.lanes.get(t.creator);
@@ -129,12 +130,13 @@ export function groupTasks(tasks: readonly TaskInfo[], lanes: readonly Lane[]): 
   const groups = new Map<string, { g: TaskGroup; durations: number[]; sites: Map<number, number> }>();
   for (const t of tasks) {
     const process = lanes[t.lane]?.process ?? -1;
-    const key = `${process}\u0000${t.coroutine}`;
+    const kind = lanes[t.lane]?.kind === 'greenlet' ? 'greenlet' : 'task';
+    const key = `${process}\u0000${kind}\u0000${t.coroutine}`;
     let acc = groups.get(key);
     if (acc === undefined) {
       acc = {
         g: {
-          process, coroutine: t.coroutine, coroutineSite: t.coroutineSite, createSite: null, tasks: [], runNs: 0, awaitNs: {},
+          process, kind, coroutine: t.coroutine, coroutineSite: t.coroutineSite, createSite: null, tasks: [], runNs: 0, awaitNs: {},
           p50DurationNs: null, p95DurationNs: null, maxDurationNs: null, cancelled: 0, failed: 0,
         },
         durations: [], sites: new Map(),

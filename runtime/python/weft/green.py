@@ -162,19 +162,22 @@ class Tracer:
             user(event, args)
 
     # -- lanes ---------------------------------------------------------------------------
-    def _state(self, a: registry.Agent, g: Any) -> list:
-        """The greenlet's state, defining its lane on first sight (a thread's main greenlet
-        has the thread's lane)."""
+    def _state(self, a: registry.Agent, g: Any) -> Optional[list]:
+        """The greenlet's state, defining its lane on first sight; None for a greenlet that
+        has already finished (greenlet still names it in a switch or two after its end, and a
+        lane made then would be a second, empty lane of the same greenlet)."""
         k = id(g)
         st = _states.get(k)
         if st is not None and st[AGENT] is a:
             return st
+        if getattr(g, "dead", False):
+            return None
         try:
             ref = weakref.ref(g, lambda r, k=k: _drop(k, r))
         except TypeError:
             ref = None
         if getattr(g, "parent", None) is None:
-            lane = a.new_lane("greenlet", a.tid(), "main greenlet", None, a.tid(), None, None)
+            lane = a.new_lane("greenlet", a.tid(), "main greenlet", None, a.tid(), "main greenlet", None)
             st = _states[k] = [lane, 0, None, ref, a, False]
             return st
         # gevent names a Greenlet lazily, and its repr shows the name once one was made:
@@ -204,8 +207,9 @@ class Tracer:
         spawner = getattr(g, "spawning_greenlet", None)
         if callable(spawner):
             sg = spawner()
-            if sg is not None:
-                creator = self._state(a, sg)[LANE]
+            sst = self._state(a, sg) if sg is not None else None
+            if sst is not None:
+                creator = sst[LANE]
         run = getattr(g, "_run", None) or getattr(g, "run", None)
         fcode = getattr(run, "__code__", None)
         fsite = a.site((fcode, fcode.co_firstlineno)) if fcode is not None else None
@@ -217,6 +221,8 @@ class Tracer:
     # -- switches ------------------------------------------------------------------------
     def _leave(self, a: registry.Agent, g: Any, target: Any, t: int) -> None:
         st = self._state(a, g)
+        if st is None:
+            return
         lane = st[LANE]
         t0 = st[RUN]
         if t0:
@@ -226,11 +232,15 @@ class Tracer:
                 a.emit(("B", t0, t, a.tid(), lane, []))
         if getattr(g, "dead", False):
             self._final(a, g, st, t)
-        elif self._state(a, target)[HUB]:
-            st[WAIT] = self._classify(a, g, t)
+        else:
+            tst = self._state(a, target)
+            if tst is not None and tst[HUB]:
+                st[WAIT] = self._classify(a, g, t)
 
     def _enter(self, a: registry.Agent, g: Any, t: int) -> None:
         st = self._state(a, g)
+        if st is None:
+            return
         st[RUN] = t
         w = st[WAIT]
         if w is not None:

@@ -40,6 +40,11 @@ function exitText(d: ViewData, p: number): string {
   return exit < 0 ? `killed by signal ${-exit}` : `exit ${exit}`;
 }
 
+/** 16000 → "16k": room is short beside a group's name. */
+function compactCount(n: number): string {
+  return n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
+}
+
 /** A caret that toggles a group by keyboard and mouse. */
 function caret(collapsed: boolean, toggle: () => void, label: string): HTMLElement {
   return h('span', {
@@ -137,7 +142,7 @@ export function labelRow(
         caret(row.collapsed, () => toggle(row.key), `the ${row.lanes.length} ${row.coroutine} tasks`),
         h('span', { className: 'weft-lane-name', text: `${row.coroutine || 'tasks'} ×${row.lanes.length}` }),
         // Short, so the coroutine's name keeps the room; the full percentiles are in the title.
-        h('span', { className: 'weft-lane-meta', text: row.hiddenCount > 0 ? `${row.hiddenCount} not shown` : g?.p95DurationNs != null ? `p95 ${formatDuration(g.p95DurationNs)}` : '' }),
+        h('span', { className: 'weft-lane-meta', text: row.hiddenCount > 0 ? `${compactCount(row.hiddenCount)} hidden` : g?.p95DurationNs != null ? `p95 ${formatDuration(g.p95DurationNs)}` : '' }),
       ]);
       el.style.width = `${LABEL_WIDTH}px`;
       break;

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../../runtime/src/model/build-model';
 import { FileParser } from '../../../runtime/src/model/file-handlers';
-import type { TraceModel } from '../../../runtime/src/model/types';
-import type { TraceRecord } from '../../../runtime/src/format/spec';
+import type { TaskInfo, TraceModel, WaitColumns } from '../../../runtime/src/model/types';
+import { nameGatherWakers } from '../../../runtime/src/model/handlers/tasks';
+import { WAIT_REASONS, type Ns, type TraceRecord } from '../../../runtime/src/format/spec';
 import { FIXTURES, header, tempDir, writeProcessFile } from './helpers/traces';
 
 const MS = 1e6;
@@ -258,5 +259,34 @@ describe('traces without asyncio', () => {
     expect(old.taskGroups).toEqual([]);
     expect(old.loopBlocks).toEqual([]);
     expect(old.flows.some((f) => f.kind === 'create')).toBe(false);
+  });
+});
+
+describe('gather wakers', () => {
+  const task = (lane: number, creatorLane: number | null, endNs: number): TaskInfo => ({
+    lane, coroutine: 'c', coroutineSite: null, creatorLane, createSite: null, createdNs: 0 as Ns, firstStepNs: null,
+    endNs: endNs as Ns, ended: true, outcome: 'result', detail: null, steps: 1, runNs: 0, awaitNs: {},
+  });
+  const waits = (rows: { lane: number; begin: number; end: number; reason: string; waker?: number }[]): WaitColumns => ({
+    count: rows.length, begin: Float64Array.from(rows.map((r) => r.begin)), end: Float64Array.from(rows.map((r) => r.end)),
+    lane: Int32Array.from(rows.map((r) => r.lane)), object: new Int32Array(rows.length), reason: Uint8Array.from(rows.map((r) => WAIT_REASONS.indexOf(r.reason as never))),
+    site: new Int32Array(rows.length).fill(-1), holderLane: new Int32Array(rows.length).fill(-1), holderSite: new Int32Array(rows.length).fill(-1),
+    wakerLane: Int32Array.from(rows.map((r) => r.waker ?? -1)), flags: new Uint8Array(rows.length),
+  });
+
+  it('names the child that ended last within a gather, and the first one for a wait(FIRST_COMPLETED)', () => {
+    // Task 1 gathers its children 2, 3, 4 (ending at 30, 50, 40): the gather ends at 50 with 3.
+    // Then it waits (asyncio.wait) from 60 to 75 for children 5 and 6, which end at 75 and 90.
+    const tasks = [task(1, 0, 100), task(2, 1, 30), task(3, 1, 50), task(4, 1, 40), task(5, 1, 75), task(6, 1, 90), task(7, 2, 45)];
+    const byLane: (TaskInfo | undefined)[] = [];
+    for (const t of tasks) byLane[t.lane] = t;
+    const w = waits([
+      { lane: 1, begin: 10, end: 50, reason: 'gather' },
+      { lane: 1, begin: 60, end: 75, reason: 'wait' },
+      { lane: 1, begin: 80, end: 85, reason: 'sleep' },
+      { lane: 2, begin: 5, end: 45, reason: 'gather', waker: 9 },
+    ]);
+    nameGatherWakers(w, tasks, byLane);
+    expect(Array.from(w.wakerLane)).toEqual([3, 5, -1, 9]);
   });
 });

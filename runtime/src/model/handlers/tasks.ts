@@ -117,11 +117,52 @@ export class TasksHandler implements ModelHandler<TasksData> {
       info.awaitNs[reason] = (info.awaitNs[reason] ?? 0) + ((w.end[i] as number) - (w.begin[i] as number));
     }
     tasks.sort((a, b) => a.createdNs - b.createdNs || a.lane - b.lane);
+    nameGatherWakers(w, tasks, byLane);
     this.result = { taskSteps, tasks, taskGroups: groupTasks(tasks, lanes) };
   }
 
   data(): TasksData {
     return ready(this.result, 'TasksHandler');
+  }
+}
+
+const GATHER_LIKE = new Set<number>([WAIT_REASONS.indexOf('gather'), WAIT_REASONS.indexOf('wait')]);
+
+/**
+ * The waker of a task's `gather`/`TaskGroup`/`wait` await, which the agent cannot name (the
+ * future it waits on is completed by whichever child ends last, or first for FIRST_COMPLETED):
+ * the child task (created by the waiting task) that ended last within the wait. That is exact
+ * for both: the await ends when that child's end completes it. Sets `wakerLane` where it is
+ * unknown, so the timeline draws the arrow back from the child to its parent.
+ */
+export function nameGatherWakers(w: WaitColumns, tasks: readonly TaskInfo[], byLane: readonly (TaskInfo | undefined)[]): void {
+  const children = new Map<number, TaskInfo[]>();
+  for (const t of tasks) {
+    if (t.creatorLane === null || !t.ended) continue;
+    const list = children.get(t.creatorLane) ?? [];
+    list.push(t);
+    children.set(t.creatorLane, list);
+  }
+  if (children.size === 0) return;
+  for (const list of children.values()) list.sort((a, b) => a.endNs - b.endNs);
+  for (let i = 0; i < w.count; i++) {
+    if (!GATHER_LIKE.has(w.reason[i] as number) || (w.wakerLane[i] as number) >= 0) continue;
+    const lane = w.lane[i] as number;
+    if (byLane[lane] === undefined) continue;
+    const list = children.get(lane);
+    if (list === undefined) continue;
+    const b = w.begin[i] as number;
+    const e = w.end[i] as number;
+    // The last child that ended at or before the wait's end (binary search), if it ended in it.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as TaskInfo).endNs <= e) lo = mid + 1;
+      else hi = mid;
+    }
+    const child = list[lo - 1];
+    if (child !== undefined && child.endNs >= b) w.wakerLane[i] = child.lane;
   }
 }
 

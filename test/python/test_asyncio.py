@@ -251,6 +251,25 @@ class LoopLagAndBlocks(unittest.TestCase):
         self.assertGreaterEqual(max(r[3] for r in lags), 70)
         self.assertEqual(lags[-1][3], 0)
 
+    def test_the_lag_is_the_scheduling_delay_of_every_callback_so_it_sees_a_block(self):
+        # The ticker's timer falls due during the block and runs first after it (on time by
+        # its own clock); the task wake-up it schedules is a plain handle that waited 300 ms.
+        proc, out = run_agent([program("aio_lag_block.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        main = t.tid("MainThread")
+        bs = t.of("B")
+        self.assertEqual(len(bs), 1, bs)
+        end = bs[0][2]
+        lags = [r for r in t.of("V") if r[2] == f"loop_lag:{main}"]
+        after = [r for r in lags if end <= r[1] <= end + 5 * MS]
+        self.assertTrue(after, (end, lags))
+        peak = max(r[3] for r in after)
+        self.assertGreaterEqual(peak, 290, lags)
+        self.assertLessEqual(peak, 330, lags)
+        self.assertEqual(lags[-1][3], 0)
+        self.assertTrue([r for r in lags if r[1] > end and r[3] == 0], lags)
+
     def test_the_threshold_comes_from_the_option_or_the_environment(self):
         proc, out = run_agent([program("aio_lag.py")], agent_args=["--loop-block-ms", "500"])
         self.assertEqual(proc.returncode, 0, proc.stderr)

@@ -122,10 +122,14 @@ def install(h: Patches, asyncio: Any) -> None:
     h.on_undo(lambda: registry.FINISHERS.remove(tasks.finish) if tasks.finish in registry.FINISHERS else None)
 
     helpers(h, events, {"now": now, "step": tasks.step})
-    helpers(h, base_events, {"new_task": tasks.new_task})
+    helpers(h, base_events, {"new_task": tasks.new_task, "now": now, "enqueued": tasks._enqueued})
     helpers(h, locks, {"waking": _waking, "acquired": _acquired})
     helpers(h, queues, {"waking": _waking})
     _rebuild(h, a, base_events.BaseEventLoop, "create_task", base_events, returns="_weft_new_task")
+    # When a plain handle was made: its scheduling delay is the loop lag it saw.
+    _rebuild(h, a, base_events.BaseEventLoop, "_call_soon", base_events,
+             after=("handle = events.Handle(callback, args, self, context)",
+                    "_weft_enqueued[id(handle)] = _weft_now()"))
     # The step hook last: a loop running now sees either both or neither.
     _rebuild(h, a, events.Handle, "_run", events,
              prologue="_weft_t0 = _weft_now()", before_last="_weft_step(self, _weft_t0)")

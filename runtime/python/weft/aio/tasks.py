@@ -54,6 +54,13 @@ _indexed: list = []
 _site_ids: Dict[tuple, tuple] = {}
 _things: Dict[int, "Thing"] = {}  # id(obj) -> its stand-in object of the trace
 _lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ms, its ts) until back to 0
+# id(handle) -> when the rebuilt `BaseEventLoop._call_soon` made it (perf_counter ns), popped
+# when it runs: a plain Handle's scheduling delay. A cancelled handle never runs and leaves its
+# entry: `_prune_enqueued` bounds the dict (ids of freed handles may be reused: the entry is
+# overwritten at the next enqueue).
+_enqueued: Dict[int, int] = {}
+_ENQUEUED_MAX = 100_000
+_ENQUEUED_STALE_NS = 10_000_000_000
 _chain_codes: set = set()  # code of futures._chain_future's callback: run_in_executor futures
 block_ns = 50_000_000
 
@@ -213,12 +220,20 @@ def step(handle: Any, t0: int) -> None:
     if a is None or a.closed:
         return
     try:
+        if type(handle) is _TimerHandle:
+            # loop.time() is time.monotonic(): the same clock as now() on Linux, another unit.
+            lag = int((handle._loop.time() - handle._when) * 1e9) - (t1 - t0)
+        else:
+            e = _enqueued.pop(id(handle), None)
+            lag = t0 - e if e is not None else 0
+            if len(_enqueued) > _ENQUEUED_MAX:
+                _prune_enqueued(t1)
+        if lag >= 1_000_000 or _lagging:
+            _lag(a, handle._loop, lag, t0)
         task = getattr(handle._callback, "__self__", None)
         st = _states.get(id(task)) if task is not None else None
         if st is None or st[AGENT] is not a:
             if task is None or not (_task_types.get(type(task)) or is_task(task)):
-                if type(handle) is _TimerHandle:
-                    _lag(a, handle, t0, t1)
                 if t1 - t0 >= block_ns:
                     _block(a, handle, t0, t1, None)
                 return
@@ -233,8 +248,6 @@ def step(handle: Any, t0: int) -> None:
         a.emit(("R", t0, t1, lane))
         if t1 - t0 >= block_ns:
             _block(a, handle, t0, t1, lane)
-        if type(handle) is _TimerHandle:
-            _lag(a, handle, t0, t1)
         if task.done():
             final(a, task, st, t1)
         elif task._fut_waiter is not None:
@@ -419,13 +432,14 @@ def _from_executor(fut: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 # Loop lag and loop blocks
 # ---------------------------------------------------------------------------------------
-def _lag(a: registry.Agent, handle: Any, t0: int, t1: int) -> None:
-    loop = handle._loop
-    lag_ms = (loop.time() - (t1 - t0) * 1e-9 - handle._when) * 1e3
+def _lag(a: registry.Agent, loop: Any, lag_ns: int, t0: int) -> None:
+    """The scheduling delay of a callback that starts at t0 (a timer: since it fell due; a
+    plain handle: since call_soon made it), as `V loop_lag:<thread lane>` in ms."""
     key = id(loop)
-    if lag_ms >= 1.0:
-        # A burst of due timers (thousands at once) all lag alike: a value is written when it
-        # moved by 1 ms or more since the last one, or 10 ms after it.
+    if lag_ns >= 1_000_000:
+        # A burst of callbacks (thousands at once) lags alike or grows slowly: a value is
+        # written when it moved by 1 ms or more since the last one, or 10 ms after it.
+        lag_ms = lag_ns * 1e-6
         last = _lagging.get(key)
         if last is None or abs(lag_ms - last[0]) >= 1.0 or t0 - last[1] >= 10_000_000:
             _lagging[key] = (lag_ms, t0)
@@ -433,6 +447,17 @@ def _lag(a: registry.Agent, handle: Any, t0: int, t1: int) -> None:
     elif key in _lagging:
         del _lagging[key]
         a.emit(("V", t0, f"loop_lag:{a.tid()}", 0))
+
+
+def _prune_enqueued(ts: int) -> None:
+    """Drops the enqueue times of handles that never ran (cancelled): those older than 10 s,
+    all of them if that is not enough."""
+    cut = ts - _ENQUEUED_STALE_NS
+    for k, t in list(_enqueued.items()):
+        if t < cut:
+            _enqueued.pop(k, None)
+    if len(_enqueued) > _ENQUEUED_MAX // 2:
+        _enqueued.clear()
 
 
 def _task_lane_of(cb: Any, a: registry.Agent) -> Optional[int]:

@@ -4,11 +4,13 @@ known (programs/aio_*.py). Runs on the interpreter that runs the tests (the suit
 with the pyenv 3.9 and 3.13 interpreters, see ARCHITECTURE.md)."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
 import unittest
 
-from tracefile import line_of, only_trace, program, run_agent, run_plain
+from tracefile import AGENT, line_of, only_trace, program, run_agent, run_plain
 
 MS = 1e6
 
@@ -279,6 +281,36 @@ class LoopLagAndBlocks(unittest.TestCase):
         proc, out = run_agent([program("aio_lag.py")], env={"WEFT_LOOP_BLOCK_MS": "20"})
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(only_trace(out).header["loopBlockMs"], 20)
+
+
+class LoopIdle(unittest.TestCase):
+    def test_an_idle_loop_waits_in_select_on_its_thread_at_the_run_line(self):
+        path = program("aio_select.py")
+        proc, out = run_agent([path, "idle"], agent_args=["--sample-hz", "200"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        main = t.tid("MainThread")
+        ws = [w for w in t.waits("select") if w[3] == main]
+        long = [w for w in ws if w[2] - w[1] >= 100 * MS]
+        self.assertEqual(len(long), 1, ws)
+        w = long[0]
+        self.assertGreaterEqual((w[2] - w[1]) / MS, 190)
+        self.assertLessEqual((w[2] - w[1]) / MS, 210)
+        self.assertEqual(t.line(w[6]), line_of(path, "RUN_LINE"))
+        objs = {o[1]: o for o in t.of("O")}
+        self.assertEqual(objs[w[4]][2:4], ["socket", "event loop selector"])
+        self.assertEqual(len({x[4] for x in ws}), 1)
+        # The sampler calls the thread waiting meanwhile.
+        with open(os.path.join(AGENT, "weft", "trace_format.json")) as f:
+            waiting = json.load(f)["sampleStates"]["WAITING"]
+        ks = [k for k in t.of("K") if k[2] == main and w[1] + 10 * MS <= k[1] <= w[2] - 10 * MS]
+        self.assertTrue(ks)
+        self.assertTrue(all(k[4] == waiting for k in ks), ks)
+
+    def test_a_busy_loop_has_no_select_wait(self):
+        proc, out = run_agent([program("aio_select.py"), "busy"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(only_trace(out).waits("select"), [])
 
 
 class OpenAwaits(unittest.TestCase):

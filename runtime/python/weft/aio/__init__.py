@@ -122,7 +122,8 @@ def install(h: Patches, asyncio: Any) -> None:
     h.on_undo(lambda: registry.FINISHERS.remove(tasks.finish) if tasks.finish in registry.FINISHERS else None)
 
     helpers(h, events, {"now": now, "step": tasks.step})
-    helpers(h, base_events, {"new_task": tasks.new_task, "now": now, "enqueued": tasks._enqueued})
+    helpers(h, base_events, {"new_task": tasks.new_task, "now": now, "enqueued": tasks._enqueued,
+                             "selecting": tasks.selecting, "selected": tasks.selected})
     helpers(h, locks, {"waking": _waking, "acquired": _acquired})
     helpers(h, queues, {"waking": _waking})
     _rebuild(h, a, base_events.BaseEventLoop, "create_task", base_events, returns="_weft_new_task")
@@ -130,6 +131,11 @@ def install(h: Patches, asyncio: Any) -> None:
     _rebuild(h, a, base_events.BaseEventLoop, "_call_soon", base_events,
              after=("handle = events.Handle(callback, args, self, context)",
                     "_weft_enqueued[id(handle)] = _weft_now()"))
+    # The loop's idle time: a select that may block is a wait of the loop's thread.
+    _rebuild(h, a, base_events.BaseEventLoop, "_run_once", base_events,
+             blank_before=("event_list = self._selector.select(timeout)",
+                           "_weft_sel = _weft_selecting(self, timeout) if timeout is None or timeout > 0 else 0"),
+             after=("event_list = self._selector.select(timeout)", "_weft_sel and _weft_selected(self, _weft_sel)"))
     # The step hook last: a loop running now sees either both or neither.
     _rebuild(h, a, events.Handle, "_run", events,
              prologue="_weft_t0 = _weft_now()", before_last="_weft_step(self, _weft_t0)")

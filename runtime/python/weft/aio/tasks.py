@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 import weakref
+from _thread import get_ident
 from types import CoroutineType, GeneratorType
 from typing import Any, Dict, List, Optional
 
@@ -447,6 +448,53 @@ def _lag(a: registry.Agent, loop: Any, lag_ns: int, t0: int) -> None:
     elif key in _lagging:
         del _lagging[key]
         a.emit(("V", t0, f"loop_lag:{a.tid()}", 0))
+
+
+# ---------------------------------------------------------------------------------------
+# The loop's idle time: its selector's select
+# ---------------------------------------------------------------------------------------
+SELECT_MIN_NS = 50_000
+_selectors: Dict[int, tuple] = {}  # id(loop) -> (weakref to it, agent, object id, site)
+
+
+def selecting(loop: Any, timeout: Any) -> Any:
+    """Before the rebuilt `BaseEventLoop._run_once` calls `self._selector.select(timeout)`
+    with a timeout that may block: the loop's thread waits (`open_waits`, so the sampler
+    sees it WAITING). Returns what `selected` needs, or 0."""
+    a = registry.current
+    if a is None or a.closed:
+        return 0
+    try:
+        me = get_ident()
+        if me in a.open_waits:
+            return 0
+        k = id(loop)
+        info = _selectors.get(k)
+        if info is None or info[1] is not a or info[0]() is not loop:
+            obj = thing(loop, "socket", "event loop selector")
+            # The user's line that runs the loop (asyncio.run, run_until_complete), once a loop.
+            where = _user_where(sys._getframe(2))
+            info = (weakref.ref(loop, lambda r, k=k: _selectors.pop(k, None)), a, a.oid(obj),
+                    _site(a, where) if where is not None else None, obj)
+            _selectors[k] = info
+        t0 = now()
+        a.open_waits[me] = (t0, info[4], "select", info[3], None, None)
+        return (t0, me, info)
+    except Exception as e:
+        a.fail("asyncio select", e)
+        return 0
+
+
+def selected(loop: Any, s: tuple) -> None:
+    """After that select: its `W` (reason select) when it lasted SELECT_MIN_NS or more."""
+    t1 = now()
+    a = registry.current
+    t0, me, info = s
+    if a is None:
+        return
+    a.open_waits.pop(me, None)
+    if t1 - t0 >= SELECT_MIN_NS and info[1] is a and not a.closed:
+        a.emit(("W", t0, t1, a.tid(me), info[2], "select", info[3], None, None, None, 0))
 
 
 def _prune_enqueued(ts: int) -> None:

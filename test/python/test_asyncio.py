@@ -313,6 +313,67 @@ class LoopIdle(unittest.TestCase):
         self.assertEqual(only_trace(out).waits("select"), [])
 
 
+class HandOffs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.path = program("aio_handoffs.py")
+        cls.proc, out = run_agent([cls.path])
+        assert cls.proc.returncode == 0, cls.proc.stderr
+        cls.t = only_trace(out)
+        cls.ends: dict = {}
+        for r in cls.t.of("L"):
+            cls.ends.setdefault(r[3], {})[r[4]] = r
+
+    def task(self, name: str) -> int:
+        return [lane for lane, y in self.t.lanes.items() if y[5] == name][0]
+
+    def executor_flows_at(self, marker: str) -> None:
+        sub = self.task("submitter")
+        w = [w for w in self.t.waits("executor") if self.t.line(w[6]) == line_of(self.path, marker)]
+        self.assertEqual(len(w), 1, self.t.waits())
+        w = w[0]
+        there = [e for k, e in self.ends.items() if not k.endswith(":r") and e.get("s", [0, 0, 0])[2] == sub
+                 and w[1] - 5 * MS <= e["s"][1] <= w[1]]
+        self.assertEqual(len(there), 1, self.ends)
+        fwd = there[0]
+        self.assertEqual(fwd["s"][5], "future")
+        self.assertTrue(fwd["s"][3].startswith("future:"))
+        worker = fwd["f"][2]
+        self.assertNotIn(worker, self.t.lanes)  # a thread
+        self.assertGreaterEqual(fwd["f"][1], fwd["s"][1])
+        back = self.ends[fwd["s"][3] + ":r"]
+        self.assertEqual(back["s"][2], worker)
+        self.assertEqual(back["f"][2], sub)
+        # The return ends where the await ended: the task's next step begins.
+        self.assertEqual(back["f"][1], w[2])
+        self.assertLessEqual(back["s"][1], back["f"][1])
+        near(self, back["s"][1] - fwd["f"][1], 20, 0.5)
+
+    def test_run_in_executor_is_a_flow_to_the_worker_and_back(self):
+        self.executor_flows_at("EXECUTOR_LINE")
+
+    def test_to_thread_too(self):
+        self.executor_flows_at("TO_THREAD_LINE")
+
+    def test_call_soon_threadsafe_is_a_flow_from_the_calling_thread_to_the_loop(self):
+        poker, main = self.t.tid("poker"), self.t.tid("MainThread")
+        fs = [e for e in self.ends.values() if e.get("s", [0, 0, 0])[2] == poker]
+        self.assertEqual(len(fs), 1, self.ends)
+        self.assertEqual(fs[0]["f"][2], main)
+        self.assertGreaterEqual(fs[0]["f"][1], fs[0]["s"][1])
+
+    def test_every_flow_has_both_ends(self):
+        self.assertTrue(all(set(e) == {"s", "f"} for e in self.ends.values()), self.ends)
+
+    def test_the_traceback_of_a_function_that_raised_in_the_executor_is_as_without_weft(self):
+        plain = run_plain([self.path])
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        tb = re.search(r"TRACEBACK(.*)END", self.proc.stdout, re.S)
+        self.assertIsNotNone(tb, self.proc.stdout)
+        self.assertIn("bad row", tb.group(1))
+        self.assertEqual(tb.group(1), re.search(r"TRACEBACK(.*)END", plain.stdout, re.S).group(1))
+
+
 class OpenAwaits(unittest.TestCase):
     def test_an_await_pending_at_exit_is_written_open(self):
         proc, out = run_agent([program("aio_open.py")])

@@ -18,7 +18,7 @@ from .. import registry
 from ..clock import now
 from ..hooks import Patches
 from ..registry import user_where
-from . import tasks
+from . import handoffs, tasks
 from .rebuild import RebuildError, helpers, rebuild
 
 DEFAULT_BLOCK_MS = 50
@@ -136,6 +136,11 @@ def install(h: Patches, asyncio: Any) -> None:
              blank_before=("event_list = self._selector.select(timeout)",
                            "_weft_sel = _weft_selecting(self, timeout) if timeout is None or timeout > 0 else 0"),
              after=("event_list = self._selector.select(timeout)", "_weft_sel and _weft_selected(self, _weft_sel)"))
+    helpers(h, base_events, {"submitting": handoffs.submitting_fn, "threadsafe": handoffs.called_threadsafe})
+    _rebuild(h, a, base_events.BaseEventLoop, "run_in_executor", base_events,
+             after=("self._check_closed()", "_weft_submitting(self, func)"))
+    _rebuild(h, a, base_events.BaseEventLoop, "call_soon_threadsafe", base_events,
+             after=("handle = self._call_soon(callback, args, context)", "_weft_threadsafe(self, handle)"))
     # The step hook last: a loop running now sees either both or neither.
     _rebuild(h, a, events.Handle, "_run", events,
              prologue="_weft_t0 = _weft_now()", before_last="_weft_step(self, _weft_t0)")
@@ -158,3 +163,16 @@ def install(h: Patches, asyncio: Any) -> None:
     h.wrap_init(queues.Queue, made)
     tasks.index_codes()
     h.on_undo(tasks._code_reason.clear)
+
+
+def install_executor(h: Patches, asyncio: Any, base: Any, thread: Any) -> None:
+    """The worker side of run_in_executor's flows (weft.aio.handoffs): the work item's creation
+    and run, and the concurrent future's result. Installed with asyncio, whichever comes last."""
+    a = registry.current
+    helpers(h, thread, {"submits": handoffs.submitting, "work": handoffs.work,
+                        "work_item": handoffs.work_item, "work_run": handoffs.work_run})
+    helpers(h, base, {"work": handoffs.work, "work_done": handoffs.work_done})
+    _rebuild(h, a, thread._WorkItem, "__init__", thread, prologue="if _weft_submits: _weft_work_item(future, fn)")
+    _rebuild(h, a, thread._WorkItem, "run", thread, prologue="if _weft_work: _weft_work_run(self)")
+    for name in ("set_result", "set_exception"):
+        _rebuild(h, a, base.Future, name, base, prologue="if _weft_work: _weft_work_done(self)")

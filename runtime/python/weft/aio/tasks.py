@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 
 from .. import registry
 from ..clock import now
+from . import handoffs
 from ..primitives import CLOCK
 from ..registry import is_user_file
 
@@ -231,6 +232,8 @@ def step(handle: Any, t0: int) -> None:
                 _prune_enqueued(t1)
         if lag >= 1_000_000 or _lagging:
             _lag(a, handle._loop, lag, t0)
+        if handoffs.threadsafe:
+            handoffs.ran_threadsafe(a, handle, t0)
         task = getattr(handle._callback, "__self__", None)
         st = _states.get(id(task)) if task is not None else None
         if st is None or st[AGENT] is not a:
@@ -246,6 +249,8 @@ def step(handle: Any, t0: int) -> None:
         if w is not None:
             st[WAIT] = None
             _end_wait(a, lane, w, t0)
+        if handoffs.returns:
+            handoffs.returned(a, lane, t0)
         a.emit(("R", t0, t1, lane))
         if t1 - t0 >= block_ns:
             _block(a, handle, t0, t1, lane)
@@ -636,3 +641,5 @@ def index_codes() -> None:
         for qual, codes in _codes_of(fut).items():
             if qual.endswith("_chain_future.<locals>._call_check_cancel"):
                 _chain_codes.update(codes)
+            elif qual.endswith("_chain_future.<locals>._set_state"):
+                handoffs._skip_codes.update(codes)

@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional
 from .. import registry
 from ..clock import now
 from . import handoffs
+from .handoffs import returns as _returns, threadsafe as _threadsafe
 from ..primitives import CLOCK
 from ..registry import is_user_file
 
@@ -55,7 +56,7 @@ _indexed: list = []
 # (id(code), line) -> (code, agent, site id); the code is kept so that its id stays its own.
 _site_ids: Dict[tuple, tuple] = {}
 _things: Dict[int, "Thing"] = {}  # id(obj) -> its stand-in object of the trace
-_lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ms, its ts) until back to 0
+_lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ns, its ts) until back to 0
 # id(handle) -> when the rebuilt `BaseEventLoop._call_soon` made it (perf_counter ns), popped
 # when it runs: a plain Handle's scheduling delay. A cancelled handle never runs and leaves its
 # entry: `_prune_enqueued` bounds the dict (ids of freed handles may be reused: the entry is
@@ -230,9 +231,16 @@ def step(handle: Any, t0: int) -> None:
             lag = t0 - e if e is not None else 0
             if len(_enqueued) > _ENQUEUED_MAX:
                 _prune_enqueued(t1)
-        if lag >= 1_000_000 or _lagging:
-            _lag(a, handle._loop, lag, t0)
-        if handoffs.threadsafe:
+        if lag >= 1_000_000:
+            # A burst of callbacks (thousands at once) lags alike or grows slowly: a value is
+            # written when it moved by 1 ms or more since the last one, or 10 ms after it.
+            last = _lagging.get(id(handle._loop))
+            if last is None or lag - last[0] >= 1_000_000 or last[0] - lag >= 1_000_000 \
+                    or t0 - last[1] >= 10_000_000:
+                _lag(a, handle._loop, lag, t0)
+        elif _lagging and id(handle._loop) in _lagging:
+            _lag(a, handle._loop, 0, t0)
+        if _threadsafe:
             handoffs.ran_threadsafe(a, handle, t0)
         task = getattr(handle._callback, "__self__", None)
         st = _states.get(id(task)) if task is not None else None
@@ -248,8 +256,11 @@ def step(handle: Any, t0: int) -> None:
         w = st[WAIT]
         if w is not None:
             st[WAIT] = None
-            _end_wait(a, lane, w, t0)
-        if handoffs.returns:
+            if w[7] is None:  # no object to find the waker on: the record as classified
+                a.emit(("W", w[0], t0, lane, w[1], w[2], w[3], w[4], w[5], w[6], 0))
+            else:
+                _end_wait(a, lane, w, t0)
+        if _returns:
             handoffs.returned(a, lane, t0)
         a.emit(("R", t0, t1, lane))
         if t1 - t0 >= block_ns:
@@ -439,19 +450,14 @@ def _from_executor(fut: Any) -> bool:
 # Loop lag and loop blocks
 # ---------------------------------------------------------------------------------------
 def _lag(a: registry.Agent, loop: Any, lag_ns: int, t0: int) -> None:
-    """The scheduling delay of a callback that starts at t0 (a timer: since it fell due; a
-    plain handle: since call_soon made it), as `V loop_lag:<thread lane>` in ms."""
-    key = id(loop)
+    """Writes the scheduling delay of a callback that starts at t0 (a timer: since it fell
+    due; a plain handle: since call_soon made it) as `V loop_lag:<thread lane>` in ms, or the
+    0 once it fell under 1 ms (the step decides when: see the throttling there)."""
     if lag_ns >= 1_000_000:
-        # A burst of callbacks (thousands at once) lags alike or grows slowly: a value is
-        # written when it moved by 1 ms or more since the last one, or 10 ms after it.
-        lag_ms = lag_ns * 1e-6
-        last = _lagging.get(key)
-        if last is None or abs(lag_ms - last[0]) >= 1.0 or t0 - last[1] >= 10_000_000:
-            _lagging[key] = (lag_ms, t0)
-            a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ms, 3)))
-    elif key in _lagging:
-        del _lagging[key]
+        _lagging[id(loop)] = (lag_ns, t0)
+        a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ns * 1e-6, 3)))
+    else:
+        _lagging.pop(id(loop), None)
         a.emit(("V", t0, f"loop_lag:{a.tid()}", 0))
 
 

@@ -1,7 +1,11 @@
 """The asyncio hooks (one row of session.HOOKS, installed when the program imports asyncio).
 
-* `tasks`: task lanes, steps, awaits, outcomes, loop blocks and lag, through two rebuilt
-  methods, `BaseEventLoop.create_task` and `Handle._run` (weft.aio.rebuild).
+* `tasks`: task lanes, steps, awaits, outcomes, loop blocks and lag, through the rebuilt
+  methods `BaseEventLoop.create_task`, `Handle._run` and `BaseEventLoop._call_soon` (when a
+  handle was enqueued: its scheduling delay), and the loop's idle time (a `select` wait of its
+  thread) through `BaseEventLoop._run_once` (weft.aio.rebuild).
+* `handoffs`: run_in_executor/to_thread and call_soon_threadsafe as `L` flows between the
+  loop's tasks and other threads (`install_executor` is the worker half, its own hook row).
 * primitives: Lock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Queue, LifoQueue,
   PriorityQueue become objects of the trace (kinds `aio_*`, creation line and name like the
   threading ones); a Lock remembers the task that holds it and its acquire line; the methods

@@ -1,5 +1,7 @@
 """asyncio tasks as lanes (`Y` kind "task"), their steps (`R`), what they await between steps
-(`W`), how they end (`E` with outcome), loop blocks (`B`) and loop lag (`V loop_lag:<lane>`).
+(`W`), how they end (`E` with outcome), loop blocks (`B`), loop lag (`V loop_lag:<lane>`: the
+scheduling delay of every callback, a timer's since it fell due, a plain handle's since
+`_call_soon` made it) and the loop's idle time (`W` reason "select" on its thread).
 
 Two points of asyncio are rebuilt in place (weft.aio.rebuild: same file, lines and columns,
 so tracebacks read as without the agent):

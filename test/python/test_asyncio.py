@@ -333,7 +333,7 @@ class HandOffs(unittest.TestCase):
         self.assertEqual(len(w), 1, self.t.waits())
         w = w[0]
         there = [e for k, e in self.ends.items() if not k.endswith(":r") and e.get("s", [0, 0, 0])[2] == sub
-                 and w[1] - 5 * MS <= e["s"][1] <= w[1]]
+                 and w[1] - 50 * MS <= e["s"][1] <= w[1]]
         self.assertEqual(len(there), 1, self.ends)
         fwd = there[0]
         self.assertEqual(fwd["s"][5], "future")

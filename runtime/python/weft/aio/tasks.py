@@ -140,7 +140,12 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     if not isinstance(qual, str):
         qual = None
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    csite = _site(a, (code, code.co_firstlineno)) if code is not None else None
+    csite = None
+    if code is not None:
+        v = _site_ids.get((id(code), -1))  # the `def` line's site, under line -1
+        if v is None or v[0] is not code or v[1] is not a:
+            v = _site_ids[(id(code), -1)] = (code, a, a.site((code, code.co_firstlineno)))
+        csite = v[2]
     site = _site(a, where) if where is not None else None
     name = task.get_name()
     lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
@@ -344,7 +349,8 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
         if u[1]:
             frame = c.cr_frame if tc is CoroutineType else c.gi_frame
             if frame is not None:
-                user = (code, frame.f_lineno)
+                user = code
+                uline = frame.f_lineno
         elif prim is None:
             r = _code_reason.get(id(code))
             if r is not None:
@@ -353,7 +359,12 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
             break
         c = nxt
         n += 1
-    site = _site(a, user) if user is not None else None
+    site = None
+    if user is not None:  # _site, inline
+        v = _site_ids.get((id(user), uline))
+        if v is None or v[0] is not user or v[1] is not a:
+            v = _site_ids[(id(user), uline)] = (user, a, a.site((user, uline)))
+        site = v[2]
     holder = hsite = waker = wobj = None
     wattr = "_weft_waker"
     child = _task_types.get(type(fw))

@@ -114,6 +114,12 @@ def returned(a: registry.Agent, lane: int, ts: int) -> None:
             a.emit(("L", ts, lane, key, "f", "future", None, None))
 
 
+def forget(lane: int) -> None:
+    """The task ended: return flows still pending for it stay without their `f` end."""
+    with _lock:
+        returns.pop(lane, None)
+
+
 def called_threadsafe(loop: Any, handle: Any) -> None:
     """In `call_soon_threadsafe`, after it made the handle."""
     a = registry.current

@@ -289,6 +289,8 @@ def _check_name(a: registry.Agent, task: Any, st: list, ts: int) -> None:
 
 def final(a: registry.Agent, task: Any, st: list, ts: int) -> None:
     _states.pop(id(task), None)
+    if _returns:  # a result that came back after the task stopped awaiting it: no `f`
+        handoffs.forget(st[LANE])
     if st[NAME] is not None:
         _check_name(a, task, st, ts)
     detail = None

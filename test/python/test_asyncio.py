@@ -4,11 +4,13 @@ known (programs/aio_*.py). Runs on the interpreter that runs the tests (the suit
 with the pyenv 3.9 and 3.13 interpreters, see ARCHITECTURE.md)."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
 import unittest
 
-from tracefile import line_of, only_trace, program, run_agent, run_plain
+from tracefile import AGENT, line_of, only_trace, program, run_agent, run_plain
 
 MS = 1e6
 
@@ -251,6 +253,25 @@ class LoopLagAndBlocks(unittest.TestCase):
         self.assertGreaterEqual(max(r[3] for r in lags), 70)
         self.assertEqual(lags[-1][3], 0)
 
+    def test_the_lag_is_the_scheduling_delay_of_every_callback_so_it_sees_a_block(self):
+        # The ticker's timer falls due during the block and runs first after it (on time by
+        # its own clock); the task wake-up it schedules is a plain handle that waited 300 ms.
+        proc, out = run_agent([program("aio_lag_block.py")])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        main = t.tid("MainThread")
+        bs = t.of("B")
+        self.assertEqual(len(bs), 1, bs)
+        end = bs[0][2]
+        lags = [r for r in t.of("V") if r[2] == f"loop_lag:{main}"]
+        after = [r for r in lags if end <= r[1] <= end + 5 * MS]
+        self.assertTrue(after, (end, lags))
+        peak = max(r[3] for r in after)
+        self.assertGreaterEqual(peak, 290, lags)
+        self.assertLessEqual(peak, 330, lags)
+        self.assertEqual(lags[-1][3], 0)
+        self.assertTrue([r for r in lags if r[1] > end and r[3] == 0], lags)
+
     def test_the_threshold_comes_from_the_option_or_the_environment(self):
         proc, out = run_agent([program("aio_lag.py")], agent_args=["--loop-block-ms", "500"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -260,6 +281,111 @@ class LoopLagAndBlocks(unittest.TestCase):
         proc, out = run_agent([program("aio_lag.py")], env={"WEFT_LOOP_BLOCK_MS": "20"})
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(only_trace(out).header["loopBlockMs"], 20)
+
+
+class LoopIdle(unittest.TestCase):
+    def test_an_idle_loop_waits_in_select_on_its_thread_at_the_run_line(self):
+        path = program("aio_select.py")
+        proc, out = run_agent([path, "idle"], agent_args=["--sample-hz", "200"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        t = only_trace(out)
+        main = t.tid("MainThread")
+        ws = [w for w in t.waits("select") if w[3] == main]
+        long = [w for w in ws if w[2] - w[1] >= 100 * MS]
+        self.assertEqual(len(long), 1, ws)
+        w = long[0]
+        self.assertGreaterEqual((w[2] - w[1]) / MS, 190)
+        self.assertLessEqual((w[2] - w[1]) / MS, 210)
+        self.assertEqual(t.line(w[6]), line_of(path, "RUN_LINE"))
+        objs = {o[1]: o for o in t.of("O")}
+        self.assertEqual(objs[w[4]][2:4], ["socket", "event loop selector"])
+        self.assertEqual(len({x[4] for x in ws}), 1)
+        # The sampler calls the thread waiting meanwhile.
+        with open(os.path.join(AGENT, "weft", "trace_format.json")) as f:
+            waiting = json.load(f)["sampleStates"]["WAITING"]
+        ks = [k for k in t.of("K") if k[2] == main and w[1] + 10 * MS <= k[1] <= w[2] - 10 * MS]
+        self.assertTrue(ks)
+        self.assertTrue(all(k[4] == waiting for k in ks), ks)
+
+    def test_ctrl_c_in_the_idle_select_prints_the_same_traceback(self):
+        path = program("aio_interrupt.py")
+        plain = run_plain([path])
+        traced, out = run_agent([path])
+        self.assertIn("KeyboardInterrupt", plain.stderr)
+        self.assertIn("self._selector.select(timeout)", plain.stderr)
+        self.assertEqual(traced.stderr, plain.stderr)
+        self.assertEqual(traced.returncode, plain.returncode)
+        t = only_trace(out)
+        # Interrupted, the select ended by an exception: written open at exit.
+        self.assertTrue([w for w in t.waits("select") if w[10] & 2], t.waits("select"))
+
+    def test_a_busy_loop_has_no_select_wait(self):
+        proc, out = run_agent([program("aio_select.py"), "busy"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(only_trace(out).waits("select"), [])
+
+
+class HandOffs(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.path = program("aio_handoffs.py")
+        cls.proc, out = run_agent([cls.path])
+        assert cls.proc.returncode == 0, cls.proc.stderr
+        cls.t = only_trace(out)
+        cls.ends: dict = {}
+        for r in cls.t.of("L"):
+            cls.ends.setdefault(r[3], {})[r[4]] = r
+
+    def task(self, name: str) -> int:
+        return [lane for lane, y in self.t.lanes.items() if y[5] == name][0]
+
+    def executor_flows_at(self, marker: str) -> None:
+        sub = self.task("submitter")
+        w = [w for w in self.t.waits("executor") if self.t.line(w[6]) == line_of(self.path, marker)]
+        self.assertEqual(len(w), 1, self.t.waits())
+        w = w[0]
+        # The submit just before the await began.
+        there = [e for k, e in self.ends.items() if not k.endswith(":r") and e.get("s", [0, 0, 0])[2] == sub
+                 and e["s"][1] <= w[1]]
+        self.assertTrue(there, self.ends)
+        fwd = max(there, key=lambda e: e["s"][1])
+        self.assertLessEqual(w[1] - fwd["s"][1], 50 * MS)
+        self.assertEqual(fwd["s"][5], "future")
+        self.assertTrue(fwd["s"][3].startswith("future:"))
+        worker = fwd["f"][2]
+        self.assertNotIn(worker, self.t.lanes)  # a thread
+        self.assertGreaterEqual(fwd["f"][1], fwd["s"][1])
+        back = self.ends[fwd["s"][3] + ":r"]
+        self.assertEqual(back["s"][2], worker)
+        self.assertEqual(back["f"][2], sub)
+        # The return ends where the await ended: the task's next step begins.
+        self.assertEqual(back["f"][1], w[2])
+        self.assertLessEqual(back["s"][1], back["f"][1])
+        near(self, back["s"][1] - fwd["f"][1], 20, 0.5)
+
+    def test_run_in_executor_is_a_flow_to_the_worker_and_back(self):
+        self.executor_flows_at("EXECUTOR_LINE")
+
+    def test_to_thread_too(self):
+        self.executor_flows_at("TO_THREAD_LINE")
+
+    def test_call_soon_threadsafe_is_a_flow_from_the_calling_thread_to_the_loop(self):
+        poker, main = self.t.tid("poker"), self.t.tid("MainThread")
+        fs = [e for e in self.ends.values() if e.get("s", [0, 0, 0])[2] == poker]
+        self.assertEqual(len(fs), 1, self.ends)
+        self.assertEqual(fs[0]["f"][2], main)
+        self.assertGreaterEqual(fs[0]["f"][1], fs[0]["s"][1])
+
+    def test_every_flow_has_both_ends(self):
+        self.assertTrue(all(set(e) == {"s", "f"} for e in self.ends.values()), self.ends)
+
+    def test_the_traceback_of_a_function_that_raised_in_the_executor_is_as_without_weft(self):
+        plain = run_plain([self.path])
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        tb = re.search(r"TRACEBACK(.*)END", self.proc.stdout, re.S)
+        self.assertIsNotNone(tb, self.proc.stdout)
+        self.assertIn("bad row", tb.group(1))
+        self.assertEqual(tb.group(1), re.search(r"TRACEBACK(.*)END", plain.stdout, re.S).group(1))
 
 
 class OpenAwaits(unittest.TestCase):

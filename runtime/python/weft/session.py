@@ -63,6 +63,8 @@ HOOKS = (
     # streams, subprocess, unix_events) by the time it is done, and the await reasons index
     # their coroutines.
     Hook("asyncio", ("asyncio",), later("weft.aio", "install")),
+    Hook("aio executor", ("asyncio", "concurrent.futures._base", "concurrent.futures.thread"),
+         later("weft.aio", "install_executor")),
     Hook("greenlets", ("greenlet",), later("weft.green", "install")),
     Hook("exit", (), _install_exit),
 )

@@ -13,7 +13,8 @@ import json
 import os
 import sys
 from collections import deque
-from typing import Any, Callable, Deque, Optional, Set
+from itertools import repeat, starmap
+from typing import Any, Callable, Deque, List, Optional, Set
 
 from .clock import block_signals_in_this_thread, raw_sleep
 from .contract import trace_file_name
@@ -37,6 +38,11 @@ def _make_dumps() -> Callable[[Any], str]:
     def dumps(o: Any) -> str:
         return join(chunks(o, 0))
 
+    def dumps_lines(recs: List[Any]) -> str:
+        # The records one a line, every loop in C (no Python frame per record).
+        return "\n".join(map(join, map(chunks, recs, repeat(0))))
+
+    dumps.lines = dumps_lines  # type: ignore[attr-defined]
     return dumps
 
 
@@ -108,21 +114,31 @@ class TraceWriter:
                     hook()
                 except Exception as e:  # never stop writing because of a bookkeeping error
                     self.buf.append(["!", 0, "error", f"periodic records: {e!r}"])
-            pop = self.buf.popleft
-            lines = []
-            try:
-                while True:
-                    rec = pop()
+            buf = self.buf
+            # What is buffered now, taken in one C loop (records added meanwhile wait for the
+            # next flush), encoded in one C loop; one record at a time only when some record
+            # does not serialise.
+            recs = list(starmap(buf.popleft, repeat((), len(buf))))
+            if not recs:
+                return
+            lines_of = getattr(_dumps, "lines", None)
+            text = None
+            if lines_of is not None:
+                try:
+                    text = lines_of(recs)
+                except (TypeError, ValueError, RecursionError):
+                    text = None
+            if text is None:
+                lines = []
+                for rec in recs:
                     try:
                         lines.append(_dumps(rec))
                     except (TypeError, ValueError, RecursionError) as e:
                         lines.append(_dumps(["!", rec[1] if isinstance(rec[1], int) else 0, "error",
                                              f"unserialisable {rec[0]!r} record dropped: {e}"]))
-            except IndexError:
-                pass
-            if lines:
-                self.count += len(lines)
-                self._write("\n".join(lines) + "\n")
+                text = "\n".join(lines)
+            self.count += len(recs)
+            self._write(text + "\n")
 
     def _write(self, text: str) -> None:
         data = text.encode("utf-8", "surrogateescape")

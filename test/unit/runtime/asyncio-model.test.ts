@@ -225,6 +225,35 @@ describe('a thread running an event loop', () => {
   });
 });
 
+describe('hand-offs to threads (L flows of kind future)', () => {
+  it('pair by key into arrows: a task to the executor worker and back, a thread to the loop', async () => {
+    const dir = tempDir();
+    writeProcessFile(dir, header({ version: 2 }), [
+      ['T', T0, 1, 9, 'MainThread', 0, null, null],
+      ['Y', T0, 2, 'task', 1, 'submitter', null, null, 1, 'submit', null],
+      ['T', T0 + MS, 3, 11, 'asyncio_0', 0, 1, null],
+      ['T', T0 + MS, 4, 12, 'poker', 0, 1, null],
+      ['R', T0 + MS, T0 + 2 * MS, 2],
+      ['L', T0 + 2 * MS, 2, 'future:1:1', 's', 'future', null, null],
+      ['L', T0 + 3 * MS, 3, 'future:1:1', 'f', 'future', null, null],
+      ['L', T0 + 23 * MS, 3, 'future:1:1:r', 's', 'future', null, null],
+      ['L', T0 + 24 * MS, 2, 'future:1:1:r', 'f', 'future', null, null],
+      ['R', T0 + 24 * MS, T0 + 25 * MS, 2],
+      ['L', T0 + 30 * MS, 4, 'future:1:2', 's', 'future', null, null],
+      ['L', T0 + 31 * MS, 1, 'future:1:2', 'f', 'future', null, null],
+    ], T0 + 40 * MS);
+    const model = await loadTrace(dir);
+    const idx = (name: string): number => model.lanes.find((l) => l.name === name)?.index ?? -1;
+    const arrows = model.flows.filter((f) => f.kind === 'future').map((f) => [f.fromLane, f.fromNs - T0, f.toLane, f.toNs - T0]);
+    expect(arrows).toEqual(expect.arrayContaining([
+      [idx('submitter'), 2 * MS, idx('asyncio_0'), 3 * MS],
+      [idx('asyncio_0'), 23 * MS, idx('submitter'), 24 * MS],
+      [idx('poker'), 30 * MS, idx('MainThread'), 31 * MS],
+    ]));
+    expect(arrows).toHaveLength(3);
+  });
+});
+
 describe('tasks still awaiting at the end', () => {
   it('are one finding per await line, not one per task; a warning only for a lock-like object', async () => {
     const dir = tempDir();

@@ -1,7 +1,11 @@
 """The asyncio hooks (one row of session.HOOKS, installed when the program imports asyncio).
 
-* `tasks`: task lanes, steps, awaits, outcomes, loop blocks and lag, through two rebuilt
-  methods, `BaseEventLoop.create_task` and `Handle._run` (weft.aio.rebuild).
+* `tasks`: task lanes, steps, awaits, outcomes, loop blocks and lag, through the rebuilt
+  methods `BaseEventLoop.create_task`, `Handle._run` and `BaseEventLoop._call_soon` (when a
+  handle was enqueued: its scheduling delay), and the loop's idle time (a `select` wait of its
+  thread) through `BaseEventLoop._run_once` (weft.aio.rebuild).
+* `handoffs`: run_in_executor/to_thread and call_soon_threadsafe as `L` flows between the
+  loop's tasks and other threads (`install_executor` is the worker half, its own hook row).
 * primitives: Lock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Queue, LifoQueue,
   PriorityQueue become objects of the trace (kinds `aio_*`, creation line and name like the
   threading ones); a Lock remembers the task that holds it and its acquire line; the methods
@@ -18,7 +22,7 @@ from .. import registry
 from ..clock import now
 from ..hooks import Patches
 from ..registry import user_where
-from . import tasks
+from . import handoffs, tasks
 from .rebuild import RebuildError, helpers, rebuild
 
 DEFAULT_BLOCK_MS = 50
@@ -122,10 +126,25 @@ def install(h: Patches, asyncio: Any) -> None:
     h.on_undo(lambda: registry.FINISHERS.remove(tasks.finish) if tasks.finish in registry.FINISHERS else None)
 
     helpers(h, events, {"now": now, "step": tasks.step})
-    helpers(h, base_events, {"new_task": tasks.new_task})
+    helpers(h, base_events, {"new_task": tasks.new_task, "now": now, "enqueued": tasks._enqueued,
+                             "selecting": tasks.selecting, "selected": tasks.selected})
     helpers(h, locks, {"waking": _waking, "acquired": _acquired})
     helpers(h, queues, {"waking": _waking})
     _rebuild(h, a, base_events.BaseEventLoop, "create_task", base_events, returns="_weft_new_task")
+    # When a plain handle was made: its scheduling delay is the loop lag it saw.
+    _rebuild(h, a, base_events.BaseEventLoop, "_call_soon", base_events,
+             after=("handle = events.Handle(callback, args, self, context)",
+                    "_weft_enqueued[id(handle)] = _weft_now()"))
+    # The loop's idle time: a select that may block is a wait of the loop's thread.
+    _rebuild(h, a, base_events.BaseEventLoop, "_run_once", base_events,
+             blank_before=("event_list = self._selector.select(timeout)",
+                           "_weft_sel = _weft_selecting(self, timeout) if timeout is None or timeout > 0 else 0"),
+             after=("event_list = self._selector.select(timeout)", "_weft_sel and _weft_selected(self, _weft_sel)"))
+    helpers(h, base_events, {"submitting": handoffs.submitting_fn, "threadsafe": handoffs.called_threadsafe})
+    _rebuild(h, a, base_events.BaseEventLoop, "run_in_executor", base_events,
+             after=("self._check_closed()", "_weft_submitting(self, func)"))
+    _rebuild(h, a, base_events.BaseEventLoop, "call_soon_threadsafe", base_events,
+             after=("handle = self._call_soon(callback, args, context)", "_weft_threadsafe(self, handle)"))
     # The step hook last: a loop running now sees either both or neither.
     _rebuild(h, a, events.Handle, "_run", events,
              prologue="_weft_t0 = _weft_now()", before_last="_weft_step(self, _weft_t0)")
@@ -148,3 +167,16 @@ def install(h: Patches, asyncio: Any) -> None:
     h.wrap_init(queues.Queue, made)
     tasks.index_codes()
     h.on_undo(tasks._code_reason.clear)
+
+
+def install_executor(h: Patches, asyncio: Any, base: Any, thread: Any) -> None:
+    """The worker side of run_in_executor's flows (weft.aio.handoffs): the work item's creation
+    and run, and the concurrent future's result. Installed with asyncio, whichever comes last."""
+    a = registry.current
+    helpers(h, thread, {"submits": handoffs.submitting, "work": handoffs.work,
+                        "work_item": handoffs.work_item, "work_run": handoffs.work_run})
+    helpers(h, base, {"work": handoffs.work, "work_done": handoffs.work_done})
+    _rebuild(h, a, thread._WorkItem, "__init__", thread, prologue="if _weft_submits: _weft_work_item(future, fn)")
+    _rebuild(h, a, thread._WorkItem, "run", thread, prologue="if _weft_work: _weft_work_run(self)")
+    for name in ("set_result", "set_exception"):
+        _rebuild(h, a, base.Future, name, base, prologue="if _weft_work: _weft_work_done(self)")

@@ -13,7 +13,9 @@ line numbers and columns. Statements are added only where no traceback can point
 * `after`: `; stmt` at the end of a one-line statement matching some text, which leaves that
   statement's columns as they were;
 * `returns`: `return x` becomes `return helper(self, x)` (a line no exception comes from);
-* `before_last`: `stmt; ` before the last statement of the body.
+* `before_last`: `stmt; ` before the last statement of the body;
+* `blank_before`: `stmt` on the blank line just before a statement matching some text, at
+  that statement's indentation (no line moves; no column of the statement changes).
 
 Before the edit, the unmodified lines are compiled the same way and their bytecode must equal
 the running function's: if the file on disk is not what was loaded (edited, another version),
@@ -68,7 +70,7 @@ def _source(func: Any) -> "tuple[List[str], int]":
 
 def rebuild(owner: type, name: str, module: Any, *, prologue: Optional[str] = None,
             after: Optional["tuple[str, str]"] = None, returns: Optional[str] = None,
-            before_last: Optional[str] = None) -> Any:
+            before_last: Optional[str] = None, blank_before: Optional["tuple[str, str]"] = None) -> Any:
     """The method `owner.name` rebuilt with the statements added (see the module docstring).
     Raises RebuildError when it cannot be done safely."""
     func = owner.__dict__[name]
@@ -125,6 +127,18 @@ def rebuild(owner: type, name: str, module: Any, *, prologue: Optional[str] = No
             raise RebuildError("the last statement is compound")
         l0, c0, _, _ = at(last)
         edits.append((l0, c0, f"{before_last}; "))
+    if blank_before is not None:
+        text, stmt = blank_before
+        hits = 0
+        for node in ast.walk(fdef):
+            if isinstance(node, ast.stmt) and not hasattr(node, "body") and ast.unparse(node) == text:
+                l0, c0, _, _ = at(node)
+                if l0 < 1 or lines[l0 - 1].strip():
+                    raise RebuildError(f"no blank line before {text!r}")
+                lines[l0 - 1] = " " * c0 + stmt + "\n"
+                hits += 1
+        if hits != 1:
+            raise RebuildError(f"{hits} statements {text!r} in {owner.__name__}.{name}")
     for li, col, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         s = lines[li]
         lines[li] = s[:col] + text + s[col:]

@@ -1,5 +1,7 @@
 """asyncio tasks as lanes (`Y` kind "task"), their steps (`R`), what they await between steps
-(`W`), how they end (`E` with outcome), loop blocks (`B`) and loop lag (`V loop_lag:<lane>`).
+(`W`), how they end (`E` with outcome), loop blocks (`B`), loop lag (`V loop_lag:<lane>`: the
+scheduling delay of every callback, a timer's since it fell due, a plain handle's since
+`_call_soon` made it) and the loop's idle time (`W` reason "select" on its thread).
 
 Two points of asyncio are rebuilt in place (weft.aio.rebuild: same file, lines and columns,
 so tracebacks read as without the agent):
@@ -25,11 +27,14 @@ from __future__ import annotations
 
 import sys
 import weakref
+from _thread import get_ident
 from types import CoroutineType, GeneratorType
 from typing import Any, Dict, List, Optional
 
 from .. import registry
 from ..clock import now
+from . import handoffs
+from .handoffs import returns as _returns, threadsafe as _threadsafe
 from ..primitives import CLOCK
 from ..registry import is_user_file
 
@@ -53,7 +58,14 @@ _indexed: list = []
 # (id(code), line) -> (code, agent, site id); the code is kept so that its id stays its own.
 _site_ids: Dict[tuple, tuple] = {}
 _things: Dict[int, "Thing"] = {}  # id(obj) -> its stand-in object of the trace
-_lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ms, its ts) until back to 0
+_lagging: Dict[int, tuple] = {}  # id(loop) -> (last lag written in ns, its ts) until back to 0
+# id(handle) -> when the rebuilt `BaseEventLoop._call_soon` made it (perf_counter ns), popped
+# when it runs: a plain Handle's scheduling delay. A cancelled handle never runs and leaves its
+# entry: `_prune_enqueued` bounds the dict (ids of freed handles may be reused: the entry is
+# overwritten at the next enqueue).
+_enqueued: Dict[int, int] = {}
+_ENQUEUED_MAX = 100_000
+_ENQUEUED_STALE_NS = 10_000_000_000
 _chain_codes: set = set()  # code of futures._chain_future's callback: run_in_executor futures
 block_ns = 50_000_000
 
@@ -128,7 +140,12 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     if not isinstance(qual, str):
         qual = None
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    csite = _site(a, (code, code.co_firstlineno)) if code is not None else None
+    csite = None
+    if code is not None:
+        v = _site_ids.get((id(code), -1))  # the `def` line's site, under line -1
+        if v is None or v[0] is not code or v[1] is not a:
+            v = _site_ids[(id(code), -1)] = (code, a, a.site((code, code.co_firstlineno)))
+        csite = v[2]
     site = _site(a, where) if where is not None else None
     name = task.get_name()
     lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
@@ -213,12 +230,29 @@ def step(handle: Any, t0: int) -> None:
     if a is None or a.closed:
         return
     try:
+        if type(handle) is _TimerHandle:
+            # loop.time() is time.monotonic(): the same clock as now() on Linux, another unit.
+            lag = int((handle._loop.time() - handle._when) * 1e9) - (t1 - t0)
+        else:
+            e = _enqueued.pop(id(handle), None)
+            lag = t0 - e if e is not None else 0
+            if len(_enqueued) > _ENQUEUED_MAX:
+                _prune_enqueued(t1)
+        if lag >= 1_000_000:
+            # A burst of callbacks (thousands at once) lags alike or grows slowly: a value is
+            # written when it moved by 1 ms or more since the last one, or 10 ms after it.
+            last = _lagging.get(id(handle._loop))
+            if last is None or lag - last[0] >= 1_000_000 or last[0] - lag >= 1_000_000 \
+                    or t0 - last[1] >= 10_000_000:
+                _lag(a, handle._loop, lag, t0)
+        elif _lagging and id(handle._loop) in _lagging:
+            _lag(a, handle._loop, 0, t0)
+        if _threadsafe:
+            handoffs.ran_threadsafe(a, handle, t0)
         task = getattr(handle._callback, "__self__", None)
         st = _states.get(id(task)) if task is not None else None
         if st is None or st[AGENT] is not a:
             if task is None or not (_task_types.get(type(task)) or is_task(task)):
-                if type(handle) is _TimerHandle:
-                    _lag(a, handle, t0, t1)
                 if t1 - t0 >= block_ns:
                     _block(a, handle, t0, t1, None)
                 return
@@ -229,12 +263,15 @@ def step(handle: Any, t0: int) -> None:
         w = st[WAIT]
         if w is not None:
             st[WAIT] = None
-            _end_wait(a, lane, w, t0)
+            if w[7] is None:  # no object to find the waker on: the record as classified
+                a.emit(("W", w[0], t0, lane, w[1], w[2], w[3], w[4], w[5], w[6], 0))
+            else:
+                _end_wait(a, lane, w, t0)
+        if _returns:
+            handoffs.returned(a, lane, t0)
         a.emit(("R", t0, t1, lane))
         if t1 - t0 >= block_ns:
             _block(a, handle, t0, t1, lane)
-        if type(handle) is _TimerHandle:
-            _lag(a, handle, t0, t1)
         if task.done():
             final(a, task, st, t1)
         elif task._fut_waiter is not None:
@@ -252,6 +289,8 @@ def _check_name(a: registry.Agent, task: Any, st: list, ts: int) -> None:
 
 def final(a: registry.Agent, task: Any, st: list, ts: int) -> None:
     _states.pop(id(task), None)
+    if _returns:  # a result that came back after the task stopped awaiting it: no `f`
+        handoffs.forget(st[LANE])
     if st[NAME] is not None:
         _check_name(a, task, st, ts)
     detail = None
@@ -312,7 +351,8 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
         if u[1]:
             frame = c.cr_frame if tc is CoroutineType else c.gi_frame
             if frame is not None:
-                user = (code, frame.f_lineno)
+                user = code
+                uline = frame.f_lineno
         elif prim is None:
             r = _code_reason.get(id(code))
             if r is not None:
@@ -321,7 +361,12 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
             break
         c = nxt
         n += 1
-    site = _site(a, user) if user is not None else None
+    site = None
+    if user is not None:  # _site, inline
+        v = _site_ids.get((id(user), uline))
+        if v is None or v[0] is not user or v[1] is not a:
+            v = _site_ids[(id(user), uline)] = (user, a, a.site((user, uline)))
+        site = v[2]
     holder = hsite = waker = wobj = None
     wattr = "_weft_waker"
     child = _task_types.get(type(fw))
@@ -419,20 +464,74 @@ def _from_executor(fut: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 # Loop lag and loop blocks
 # ---------------------------------------------------------------------------------------
-def _lag(a: registry.Agent, handle: Any, t0: int, t1: int) -> None:
-    loop = handle._loop
-    lag_ms = (loop.time() - (t1 - t0) * 1e-9 - handle._when) * 1e3
-    key = id(loop)
-    if lag_ms >= 1.0:
-        # A burst of due timers (thousands at once) all lag alike: a value is written when it
-        # moved by 1 ms or more since the last one, or 10 ms after it.
-        last = _lagging.get(key)
-        if last is None or abs(lag_ms - last[0]) >= 1.0 or t0 - last[1] >= 10_000_000:
-            _lagging[key] = (lag_ms, t0)
-            a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ms, 3)))
-    elif key in _lagging:
-        del _lagging[key]
+def _lag(a: registry.Agent, loop: Any, lag_ns: int, t0: int) -> None:
+    """Writes the scheduling delay of a callback that starts at t0 (a timer: since it fell
+    due; a plain handle: since call_soon made it) as `V loop_lag:<thread lane>` in ms, or the
+    0 once it fell under 1 ms (the step decides when: see the throttling there)."""
+    if lag_ns >= 1_000_000:
+        _lagging[id(loop)] = (lag_ns, t0)
+        a.emit(("V", t0, f"loop_lag:{a.tid()}", round(lag_ns * 1e-6, 3)))
+    else:
+        _lagging.pop(id(loop), None)
         a.emit(("V", t0, f"loop_lag:{a.tid()}", 0))
+
+
+# ---------------------------------------------------------------------------------------
+# The loop's idle time: its selector's select
+# ---------------------------------------------------------------------------------------
+SELECT_MIN_NS = 50_000
+_selectors: Dict[int, tuple] = {}  # id(loop) -> (weakref to it, agent, object id, site)
+
+
+def selecting(loop: Any, timeout: Any) -> Any:
+    """Before the rebuilt `BaseEventLoop._run_once` calls `self._selector.select(timeout)`
+    with a timeout that may block: the loop's thread waits (`open_waits`, so the sampler
+    sees it WAITING). Returns what `selected` needs, or 0."""
+    a = registry.current
+    if a is None or a.closed:
+        return 0
+    try:
+        me = get_ident()
+        if me in a.open_waits:
+            return 0
+        k = id(loop)
+        info = _selectors.get(k)
+        if info is None or info[1] is not a or info[0]() is not loop:
+            obj = thing(loop, "socket", "event loop selector")
+            # The user's line that runs the loop (asyncio.run, run_until_complete), once a loop.
+            where = _user_where(sys._getframe(2))
+            info = (weakref.ref(loop, lambda r, k=k: _selectors.pop(k, None)), a, a.oid(obj),
+                    _site(a, where) if where is not None else None, obj)
+            _selectors[k] = info
+        t0 = now()
+        a.open_waits[me] = (t0, info[4], "select", info[3], None, None)
+        return (t0, me, info)
+    except Exception as e:
+        a.fail("asyncio select", e)
+        return 0
+
+
+def selected(loop: Any, s: tuple) -> None:
+    """After that select: its `W` (reason select) when it lasted SELECT_MIN_NS or more."""
+    t1 = now()
+    a = registry.current
+    t0, me, info = s
+    if a is None:
+        return
+    a.open_waits.pop(me, None)
+    if t1 - t0 >= SELECT_MIN_NS and info[1] is a and not a.closed:
+        a.emit(("W", t0, t1, a.tid(me), info[2], "select", info[3], None, None, None, 0))
+
+
+def _prune_enqueued(ts: int) -> None:
+    """Drops the enqueue times of handles that never ran (cancelled): those older than 10 s,
+    all of them if that is not enough."""
+    cut = ts - _ENQUEUED_STALE_NS
+    for k, t in list(_enqueued.items()):
+        if t < cut:
+            _enqueued.pop(k, None)
+    if len(_enqueued) > _ENQUEUED_MAX // 2:
+        _enqueued.clear()
 
 
 def _task_lane_of(cb: Any, a: registry.Agent) -> Optional[int]:
@@ -563,3 +662,5 @@ def index_codes() -> None:
         for qual, codes in _codes_of(fut).items():
             if qual.endswith("_chain_future.<locals>._call_check_cancel"):
                 _chain_codes.update(codes)
+            elif qual.endswith("_chain_future.<locals>._set_state"):
+                handoffs._skip_codes.update(codes)

@@ -250,6 +250,7 @@ export const KEY_FORMATS = {
   work: { template: 'work:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (work), X (work)' },
   result: { template: 'result:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (result)' },
   task: { template: 'task:<submitterPid>:<job>:<i> (v1 name of work:)', scope: 'host', on: 'L, X (v1)' },
+  future: { template: 'future:<pid>:<n> (and ...:r for the result going back): an asyncio hand-off to a thread (run_in_executor, to_thread) or call_soon_threadsafe', scope: 'host', on: 'L (future)' },
   mpi: { template: 'mpi:<communicator>:<source rank>:<dest rank>:<tag>:<n>', scope: 'global', on: 'L (message between ranks)' },
   job: { template: 'job:<broker>:<task id> (Celery, RQ, arq task ids)', scope: 'global', on: 'L (enqueue to execution)' },
   globalKey: { template: 'a multiprocessing semaphore name "/mp-…", or "<creatorPid>:<handle>"', scope: 'host', on: 'O field 8, X (hold) field 8' },

@@ -25,6 +25,7 @@ and `task.result()` are never called (they mark an exception retrieved): outcome
 """
 from __future__ import annotations
 
+import os
 import sys
 import weakref
 from _thread import get_ident
@@ -140,6 +141,12 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     if not isinstance(qual, str):
         qual = None
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    name = task.get_name()
+    if code is not None and _in_framework(code.co_filename) and isinstance(name, str) and not name.startswith("Task-"):
+        # anyio runs every task through its own wrapper coroutine and names the task after
+        # the user's function ("app.handler"): that name, not the wrapper, is what groups it.
+        qual = name
+        code = None
     csite = None
     if code is not None:
         v = _site_ids.get((id(code), -1))  # the `def` line's site, under line -1
@@ -147,7 +154,6 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
             v = _site_ids[(id(code), -1)] = (code, a, a.site((code, code.co_firstlineno)))
         csite = v[2]
     site = _site(a, where) if where is not None else None
-    name = task.get_name()
     lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
     k = id(task)
     st = [lane, None, weakref.ref(task, lambda r, k=k: _drop(k, r)), a, name]
@@ -161,6 +167,15 @@ def _drop(k: int, ref: Any) -> None:
         del _states[k]
 
 
+# Task frameworks on asyncio, installed packages like any other but never the line that made a
+# task: their spawn helpers (anyio's TaskGroup.start_soon) stand between it and the user's code.
+_FRAMEWORK_PARTS = tuple(os.sep + name + os.sep for name in ("anyio", "sniffio"))
+
+
+def _in_framework(filename: str) -> bool:
+    return any(part in filename for part in _FRAMEWORK_PARTS)
+
+
 def _user_where(f: Any) -> Any:
     """registry.user_where with the user-or-not answer cached per code object."""
     uc = _user_code
@@ -168,7 +183,8 @@ def _user_where(f: Any) -> Any:
         code = f.f_code
         u = uc.get(id(code))
         if u is None or u[0] is not code:
-            u = uc[id(code)] = (code, is_user_file(code.co_filename))
+            fn = code.co_filename
+            u = uc[id(code)] = (code, is_user_file(fn) and not _in_framework(fn))
         if u[1]:
             return code, f.f_lineno
         f = f.f_back

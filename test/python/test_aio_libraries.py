@@ -1,0 +1,51 @@
+"""asyncio libraries under the agent, on the real packages from the components venv
+(test/python/components.py): anyio's tasks are grouped by the user's function and made at the
+user's line, and the aiohttp example runs as without Weft with its requests as task lanes that
+wait on sockets."""
+from __future__ import annotations
+
+import os
+import unittest
+
+from test.python import components
+from test.python.tracefile import ROOT, line_of, only_trace, program, run_agent, run_plain
+
+
+class AnyioTest(unittest.TestCase):
+    def test_tasks_are_grouped_by_the_users_function_at_the_users_start_line(self) -> None:
+        py = components.python()
+        prog = program("aio_anyio.py")
+        proc, out = run_agent([prog], python=py)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, run_plain([prog], python=py).stdout)
+        t = only_trace(out)
+        children = [r for r in t.lanes.values() if r[3] == "task" and r[9] == "__main__.child"]
+        self.assertEqual(len(children), 5, [r[9] for r in t.lanes.values()])
+        for r in children:
+            self.assertEqual(t.line(r[6]), line_of(prog, "START LINE"))
+            self.assertEqual(t.sites[r[6]][0], prog)
+
+
+class AiohttpTest(unittest.TestCase):
+    def test_the_example_runs_as_without_weft_and_its_requests_wait_on_sockets_and_the_semaphore(self) -> None:
+        py = components.python()
+        prog = os.path.join(ROOT, "examples", "aiohttp_exchange.py")
+        proc, out = run_agent([prog], python=py, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, run_plain([prog], python=py, timeout=120).stdout)
+        self.assertEqual(proc.stdout.strip(), "60 requests, 60 OK")
+        t = only_trace(out)
+        tasks = [lane for lane, r in t.lanes.items() if r[3] == "task"]
+        self.assertGreaterEqual(len(tasks), 60)
+        reasons = {w[5] for w in t.of("W") if w[3] in tasks}
+        # aiohttp reads through its own stream classes (an await on their futures); connecting
+        # is a socket await.
+        self.assertTrue(reasons & {"socket", "stream_read"}, reasons)
+        # The backend semaphore (two slots) made handlers wait, with its name.
+        sem = [w for w in t.of("W") if w[3] in tasks and w[5] == "semaphore"]
+        self.assertTrue(sem, reasons)
+        self.assertEqual(t.visible(sem[0][4])[2], "aio_semaphore")
+
+
+if __name__ == "__main__":
+    unittest.main()

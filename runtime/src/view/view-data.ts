@@ -96,8 +96,8 @@ export const STATE_INFO: readonly StateInfo[] = [
     description: 'Waiting in select, on a socket, a stream or a subprocess (asyncio awaits too).' },
   { state: 8, key: 'work', label: 'Work item', estimated: false,
     description: 'Running a work item: a multiprocessing Pool task or ProcessPoolExecutor call, in the worker that took it. Hover for its function, queue wait and run time; arrows link it to where it was submitted and where its result went.' },
-  { state: 9, key: 'ready', label: 'Ready (asyncio)', estimated: false,
-    description: 'An asyncio task that awaits nothing and waits for its event loop to run it: woken up, or after a bare yield. On a task lane, Running is exactly the steps the loop ran it.' },
+  { state: 9, key: 'ready', label: 'Ready (task, greenlet)', estimated: false,
+    description: 'An asyncio task or a greenlet that awaits nothing and waits to be run: woken up and queued on its event loop or hub, or after a bare yield. On these lanes Running is exactly when the loop ran it (its steps) or the greenlet was switched in.' },
 ];
 
 /** The segment state of each wait reason (index = index into WAIT_REASONS). */

@@ -364,15 +364,16 @@ def classify(a: registry.Agent, task: Any, t1: int) -> Optional[tuple]:
         u = _user_code.get(id(code))
         if u is None or u[0] is not code:
             u = _user_code[id(code)] = (code, is_user_file(code.co_filename))
-        if u[1]:
+        r = _code_reason.get(id(code)) if prim is None else None
+        if r is not None:
+            # A known await (asyncio's, or an installed library's such as aiohttp's streams,
+            # which count as the user's code otherwise): what lies below it is its internals.
+            prim = (r, c)
+        elif u[1] and prim is None:
             frame = c.cr_frame if tc is CoroutineType else c.gi_frame
             if frame is not None:
                 user = code
                 uline = frame.f_lineno
-        elif prim is None:
-            r = _code_reason.get(id(code))
-            if r is not None:
-                prim = (r, c)
         if nxt is None:
             break
         c = nxt
@@ -646,7 +647,19 @@ _REASONS = {
     "asyncio.base_subprocess": {"BaseSubprocessTransport._wait": "subprocess"},
     "asyncio.threads": {"to_thread": "executor"},
     "asyncio.base_events": {"BaseEventLoop.getaddrinfo": "executor", "BaseEventLoop.getnameinfo": "executor"},
+    # aiohttp reads and writes through its own stream classes (indexed when it is imported,
+    # session.HOOKS "aiohttp awaits"): without them its reads were "future".
+    "aiohttp.streams": {"StreamReader._wait": "stream_read", "DataQueue.read": "stream_read"},
+    "aiohttp.http_writer": {"StreamWriter.drain": "stream_write"},
+    "aiohttp.base_protocol": {"BaseProtocol._drain_helper": "stream_write"},
 }
+
+
+def index_library(p: Any, *modules: Any) -> None:
+    """A HOOKS row's install for a library with awaits of its own (aiohttp): indexes again,
+    now that its modules are loaded. Changes nothing in the interpreter."""
+    if _code_reason:  # the asyncio row has run (it always has: aiohttp imports asyncio)
+        index_codes()
 
 
 def index_codes() -> None:

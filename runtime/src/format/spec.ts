@@ -162,6 +162,8 @@ export const OBJECT_KINDS = [
   // What an asyncio task awaits when it is not a primitive: another task (or a gather of
   // tasks), a socket or stream, a subprocess, an executor call (v2, no version bump).
   'task', 'socket', 'stream', 'subprocess',
+  // A GPU queue or stream a host thread waits on (finish, a blocking copy, an event wait; v2).
+  'gpu_queue',
   // Reader-only, last so that the writers' values keep their indexes (see UNKNOWN).
   UNKNOWN,
 ] as const;
@@ -185,6 +187,9 @@ export const WAIT_REASONS = [
   // blocked in a primitive whose code is compiled (gevent's Semaphore, Event, Queue are
   // Cython), so only the user's line that reached it is known (v2, no version bump).
   'hub',
+  // A host thread waiting for GPU work: queue.finish(), event.wait(), a blocking copy,
+  // torch.cuda.synchronize(), .item() (v2, no version bump).
+  'gpu_sync',
   // Reader-only, last: models index reasons by position (a Uint8 column), see UNKNOWN.
   UNKNOWN,
 ] as const;
@@ -201,11 +206,15 @@ export type LaneKind = (typeof LANE_KINDS)[number];
 
 /**
  * Kinds of `L` flows. "work" (v2) was "task" in v1 files; readers map the old word, which
- * asyncio's tasks now need.
+ * asyncio's tasks now need. "launch" (v2): GPU work from the host line that enqueued it (`s`
+ * on the host thread) to its execution (`f` on the GPU queue lane, at the op's start), key
+ * "gpu:<pid>:<n>".
  */
-export const FLOW_KINDS = ['queue', 'pipe', 'work', 'result', 'future'] as const;
-/** Kinds of `X` spans: "work" (v2; "task" in v1) a work item's run, "hold" a held mp lock. */
-export const SPAN_KINDS = ['work', 'hold'] as const;
+export const FLOW_KINDS = ['queue', 'pipe', 'work', 'result', 'future', 'launch'] as const;
+/** Kinds of `X` spans: "work" (v2; "task" in v1) a work item's run, "hold" a held mp lock;
+ * (v2, no version bump) on a GPU queue lane: "kernel" (label the kernel's name), "copy" and
+ * "fill", with the launch's key "gpu:<pid>:<n>" (see "launch" flows). */
+export const SPAN_KINDS = ['work', 'hold', 'kernel', 'copy', 'fill'] as const;
 /** What v1 called a work item, in flow kinds, span kinds and key prefixes. */
 export const V1_WORK_WORD = 'task';
 export const WORK_WORD = 'work';
@@ -250,6 +259,7 @@ export const KEY_FORMATS = {
   work: { template: 'work:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (work), X (work)' },
   result: { template: 'result:<submitterPid>:<job>:<i>', scope: 'host', on: 'L (result)' },
   task: { template: 'task:<submitterPid>:<job>:<i> (v1 name of work:)', scope: 'host', on: 'L, X (v1)' },
+  gpu: { template: 'gpu:<pid>:<n>: one GPU operation (kernel, copy, fill) from its launch to its run', scope: 'host', on: 'L (launch), X (kernel, copy, fill)' },
   future: { template: 'future:<pid>:<n> (and ...:r for the result going back): an asyncio hand-off to a thread (run_in_executor, to_thread) or call_soon_threadsafe', scope: 'host', on: 'L (future)' },
   mpi: { template: 'mpi:<communicator>:<source rank>:<dest rank>:<tag>:<n>', scope: 'global', on: 'L (message between ranks)' },
   job: { template: 'job:<broker>:<task id> (Celery, RQ, arq task ids)', scope: 'global', on: 'L (enqueue to execution)' },

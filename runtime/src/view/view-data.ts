@@ -111,7 +111,7 @@ const REASON_STATE: Readonly<Record<WaitReason, SegmentStateValue>> = {
   task: SegmentState.JOIN, gather: SegmentState.JOIN, wait: SegmentState.JOIN, executor: SegmentState.JOIN,
   sleep: SegmentState.SLEEP,
   select: SegmentState.IO, socket: SegmentState.IO, stream_read: SegmentState.IO,
-  stream_write: SegmentState.IO, subprocess: SegmentState.IO, hub: SegmentState.SYNC,
+  stream_write: SegmentState.IO, subprocess: SegmentState.IO, hub: SegmentState.SYNC, gpu_sync: SegmentState.JOIN,
   // A reason a newer agent wrote: shown as a generic wait ("unknown kind" in its details).
   unknown: SegmentState.SYNC,
 };

@@ -27,6 +27,7 @@ import {
   drawHolderBracket, drawHover, drawLockOverlay, drawLoopBlocks, drawPointerLine, drawSelectionOutline, type LockOverlay,
 } from './overlays';
 import { Overview } from './overview';
+import { describeChartAt } from './tasks/task-groups';
 import { readTheme, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
 import { drawRows } from './tracks/rows';
@@ -260,15 +261,26 @@ export class Timeline {
     this.pointerX = xCss;
     this.hover = hit;
     const items = hit ? this.items.get(hit.lane) : undefined;
+    const chart = d && !hit && ev && xCss !== null ? this.chartHover(d, xCss, ev.offsetY) : null;
     if (d && hit && ev && items) {
       const track = trackFor(d.lanes[hit.lane]?.kind ?? 'unknown');
       const text = track.describe(d, hit.lane, items, hit.item);
       const who = track.kindLabel ? `${laneName(d, hit.lane)} · ${track.kindLabel}` : laneName(d, hit.lane);
       this.tooltip.show(ev.clientX, ev.clientY, text.title, [who, ...text.lines], this.theme.state[text.state] ?? '', text.estimated);
+    } else if (chart && ev) {
+      this.tooltip.show(ev.clientX, ev.clientY, chart.title, chart.lines, this.theme.state[chart.state] ?? '', false);
     } else {
       this.tooltip.hide();
     }
     this.requestRender();
+  }
+
+  /** The values under the pointer on a task group's or a counter's chart row, or null. */
+  private chartHover(d: ViewData, xCss: number, yViewport: number): { title: string; lines: string[]; state: number } | null {
+    const row = this.layout.rows[rowAt(this.layout, yViewport + this.scroll.scrollTop)];
+    if (!row || (row.kind !== 'tasks' && row.kind !== 'counter')) return null;
+    const t = cssToNs(xCss, this.host.window(), this.widthCss);
+    return describeChartAt(d, row, t);
   }
 
   /** Empties the lanes area and shows a message (no trace yet, or an empty one). */

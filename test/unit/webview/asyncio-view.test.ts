@@ -10,7 +10,7 @@ import { buildViewData, SegmentState, type ViewData } from '../../../runtime/src
 import { decodeViewData, encodeViewData } from '../../../runtime/src/view/codec';
 import { layoutLanes, packLanes, taskGroupKey, TASK_ROWS_MAX } from '../../../webview/src/layout';
 import { blockSentence } from '../../../webview/src/tasks/event-loop-panel';
-import { concurrencyOf, stepsOf, valueAt } from '../../../webview/src/tasks/task-groups';
+import { concurrencyOf, describeChartAt, stepsOf, valueAt } from '../../../webview/src/tasks/task-groups';
 import { makeModel, type SynthLane } from './synthetic';
 
 const ns = (x: number): Ns => x as Ns;
@@ -158,6 +158,19 @@ describe('many tasks', () => {
     expect(valueAt(c.alive, 1 * MS)).toBe(4);
     expect(valueAt(c.alive, 1.75 * MS)).toBe(0);
     expect(valueAt(c.alive, 999 * MS)).toBe(0);
+  });
+
+  it('says on hover how many tasks of a group were alive, and the loop lag', () => {
+    const d = server(400);
+    const layout = layoutLanes(d, new Set());
+    const group = layout.rows.find((r) => r.kind === 'tasks');
+    if (group?.kind !== 'tasks') throw new Error('no group row');
+    // No steps in this model: each lane runs between its (no) waits, so all 4 are running.
+    expect(describeChartAt(d, group, 1 * MS).lines[0]).toBe('4 alive, 4 running or ready');
+    const lag = buildViewData(oneTask());
+    const row = layoutLanes(lag, new Set()).rows.find((r) => r.kind === 'counter');
+    if (row?.kind !== 'counter') throw new Error('no counter row');
+    expect(describeChartAt(lag, row, 2 * MS).lines[0]).toBe('3.0 ms: how late the loop ran the callbacks that were due');
   });
 
   it('sums coincident steps of a series', () => {

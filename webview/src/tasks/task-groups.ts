@@ -11,6 +11,7 @@
  */
 import { SegmentState, type ViewCounter, type ViewData, type ViewTaskGroup } from '../../../runtime/src/view/view-data';
 import { formatDuration } from '../format';
+import type { LayoutRow } from '../layout';
 
 /** A step function: value[i] holds from ts[i] until ts[i + 1]. */
 export interface StepSeries {
@@ -174,4 +175,29 @@ export function groupTitle(d: ViewData, coroutine: string, lanes: readonly numbe
   }
   lines.push('Light: tasks alive. Bright: running or ready to run. Click to list the tasks; the caret shows them packed into rows.');
   return lines.join('\n');
+}
+
+/**
+ * What a chart row says at view ns `t`: a task group's tasks alive and running or ready, or a
+ * counter's value (a loop's lag in ms).
+ */
+export function describeChartAt(
+  d: ViewData, row: Extract<LayoutRow, { kind: 'tasks' | 'counter' }>, t: number,
+): { title: string; lines: string[]; state: number } {
+  if (row.kind === 'tasks') {
+    const c = concurrencyOf(d, row.key, row.lanes);
+    return {
+      title: `${row.coroutine || 'tasks'} at ${formatDuration(t)}`,
+      lines: [`${valueAt(c.alive, t)} alive, ${valueAt(c.runnable, t)} running or ready`, `${row.lanes.length} tasks in the group; most at once ${c.alive.max}`],
+      state: SegmentState.RUNNING,
+    };
+  }
+  const counter = d.counters[row.counter];
+  const v = counter ? valueAt(counterSteps(counter), t) : 0;
+  const lag = counter?.name.startsWith('loop_lag:') ?? false;
+  return {
+    title: lag ? `loop lag at ${formatDuration(t)}` : `${counter?.name ?? '?'} at ${formatDuration(t)}`,
+    lines: [lag ? `${v.toFixed(v >= 10 ? 0 : 1)} ms: how late the loop ran the callbacks that were due` : String(v)],
+    state: SegmentState.SYNC,
+  };
 }

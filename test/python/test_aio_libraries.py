@@ -26,6 +26,17 @@ class AnyioTest(unittest.TestCase):
             self.assertEqual(t.sites[r[6]][0], prog)
 
 
+class UvloopTest(unittest.TestCase):
+    def test_a_uvloop_program_runs_unchanged_and_the_trace_says_its_tasks_are_not_traced(self) -> None:
+        py = components.python()
+        prog = program("aio_uvloop.py")
+        proc, out = run_agent([prog], python=py)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, run_plain([prog], python=py).stdout)
+        notes = [r[3] for r in only_trace(out).of("!")]
+        self.assertTrue(any("uvloop" in n and "not traced" in n for n in notes), notes)
+
+
 class AiohttpTest(unittest.TestCase):
     def test_the_example_runs_as_without_weft_and_its_requests_wait_on_sockets_and_the_semaphore(self) -> None:
         py = components.python()

@@ -231,7 +231,7 @@ class InTheSession(unittest.TestCase):
                 if stdlib is not None and m.split(".")[0] not in stdlib:
                     # A third-party library's row (greenlet, aiohttp): installed only where the
                     # program has it; test_greenlets and test_aio_libraries run them for real.
-                    self.assertIn(m.split(".")[0], ("greenlet", "aiohttp"), f"{row.name}: {m} is neither stdlib nor a known library")
+                    self.assertIn(m.split(".")[0], ("greenlet", "aiohttp", "uvloop"), f"{row.name}: {m} is neither stdlib nor a known library")
                     continue
                 self.assertIsNotNone(importlib.util.find_spec(m), f"{row.name}: {m}")
 

@@ -180,3 +180,14 @@ def install_executor(h: Patches, asyncio: Any, base: Any, thread: Any) -> None:
     _rebuild(h, a, thread._WorkItem, "run", thread, prologue="if _weft_work: _weft_work_run(self)")
     for name in ("set_result", "set_exception"):
         _rebuild(h, a, base.Future, name, base, prologue="if _weft_work: _weft_work_done(self)")
+
+
+def note_uvloop(p: Patches, uvloop: Any) -> None:
+    """uvloop's loop is compiled: it never runs asyncio's `Handle._run` nor its `create_task`,
+    so its tasks are not lanes. Says so in the trace (an `!` info the summary shows) rather than
+    leave the user wondering where the tasks went; changes nothing."""
+    a = registry.current
+    if a is not None and not a.closed:
+        a.warn("uvloop is imported: the program runs unchanged, but tasks on uvloop event loops "
+               "are not traced (uvloop's compiled loop bypasses the points Weft hooks); "
+               "asyncio's own loop is traced", "info")

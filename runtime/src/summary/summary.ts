@@ -311,8 +311,9 @@ export function formatSummary(
   const out: string[] = [];
   const threads = s.processes.reduce((n, p) => n + p.threads.length, 0);
   const procs = s.processes.length;
-  const tasks = (s.tasks ?? []).reduce((n, g) => n + g.count, 0);
-  out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}${tasks > 0 ? `, ${plural(tasks, 'asyncio task')}` : ''}`);
+  const tasks = (s.tasks ?? []).filter((g) => g.kind !== 'greenlet').reduce((n, g) => n + g.count, 0);
+  const greenlets = (s.tasks ?? []).filter((g) => g.kind === 'greenlet').reduce((n, g) => n + g.count, 0);
+  out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}${tasks > 0 ? `, ${plural(tasks, 'asyncio task')}` : ''}${greenlets > 0 ? `, ${plural(greenlets, 'greenlet')}` : ''}`);
 
   if (s.diagnostics.length > 0) {
     out.push('', 'Findings:');

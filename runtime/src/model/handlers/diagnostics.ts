@@ -109,8 +109,10 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       if (l.waitNs < T.lockWaitNs && share < T.lockShare) continue;
       const top = l.holders[0];
       const waiters = new Set(l.waiters.map((x) => x.lane)).size;
-      // asyncio primitives are waited on, held and released by tasks, not threads.
-      const who = obj.kind.startsWith('aio_') ? 'task' : 'thread';
+      // asyncio primitives are waited on, held and released by tasks, not threads; a lock
+      // only greenlets waited for (gevent's) is a greenlets' lock.
+      const who = obj.kind.startsWith('aio_') ? 'task'
+        : l.waiters.length > 0 && l.waiters.every((x) => lanes[x.lane]?.kind === 'greenlet') ? 'greenlet' : 'thread';
       const by = `${l.contentions} wait${l.contentions === 1 ? '' : 's'} by ${waiters} ${who}${waiters === 1 ? '' : 's'}, p95 ${formatDuration(l.p95WaitNs)}, longest ${formatDuration(l.maxWaitNs)}`;
       let message: string;
       let severity: Diagnostic['severity'];
@@ -168,7 +170,8 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       const who = tasks === 1 ? `task ${laneName(lane)} was` : `${tasks} tasks (${laneName(lane)} first) were`;
       let message = `${who} still awaiting${where(w.site[i] as number, process)} (${reason}) on ${obj ? objLabel(obj) : 'an unknown object'} when the process ended`;
       const holder = w.holderLane[i] as number;
-      if (holder >= 0) message += `; it was held by ${lanes[holder]?.kind === 'task' ? 'task' : 'thread'} ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
+      const holderKind = lanes[holder]?.kind;
+      if (holder >= 0) message += `; it was held by ${holderKind === 'task' || holderKind === 'greenlet' ? holderKind : 'thread'} ${laneName(holder)}${where(w.holderSite[i] as number, process)}`;
       // Pending awaits of sockets, sleeps or child tasks are how a stopped server ends; one
       // that waits for an asyncio lock or semaphore may be a deadlock.
       const lockLike = obj !== undefined && EXCLUSIVE_KINDS.has(obj.kind);
@@ -182,8 +185,11 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
     const threadTimes = d.threadTimes();
     // Threads that run an asyncio loop: their time outside waits is mostly the loop waiting in
     // select for I/O or timers, which the tasks' awaits already account for.
-    const loopThreads = new Set<number>();
-    for (const l of lanes) if (l.kind === 'task' && l.parentLane !== null) loopThreads.add(l.parentLane);
+    // A thread running greenlets idles the same way, in its hub's C event loop (gevent, eventlet).
+    const loopThreads = new Map<number, 'task' | 'greenlet'>();
+    for (const l of lanes) {
+      if ((l.kind === 'task' || l.kind === 'greenlet') && l.parentLane !== null && !loopThreads.has(l.parentLane)) loopThreads.set(l.parentLane, l.kind);
+    }
     const processCpu = new Map<number, number>();
     for (const t of threadTimes) {
       const p = lanes[t.lane]?.process;
@@ -196,10 +202,17 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       // multiprocessing's own helpers (resource tracker, fork server) idle by design.
       if (processes[lane?.process ?? -1]?.startMethod === 'helper') continue;
       const others = (processCpu.get(lane?.process ?? -1) ?? 0) - (t.cpuNs ?? 0);
-      if (loopThreads.has(t.lane)) {
+      const loopKind = loopThreads.get(t.lane);
+      if (loopKind !== undefined) {
+        const what = loopKind === 'greenlet'
+          ? 'runs greenlets and spent about'
+          : 'runs an asyncio event loop and spent about';
+        const why = loopKind === 'greenlet'
+          ? 'mostly its hub waiting for I/O or timers (the greenlets\' waits say for what)'
+          : 'mostly its loop waiting for I/O or timers (the tasks\' awaits say for what)';
         out.push({
           severity: 'info', site: lane?.startSite ?? null, process: lane?.process ?? null,
-          message: `thread ${laneName(t.lane)} runs an asyncio event loop and spent about ${formatDuration(g)} (${Math.round((100 * g) / t.wallNs)}% of its life; an estimate) neither on the CPU nor in a recorded wait: mostly its loop waiting for I/O or timers (the tasks' awaits say for what).`,
+          message: `thread ${laneName(t.lane)} ${what} ${formatDuration(g)} (${Math.round((100 * g) / t.wallNs)}% of its life; an estimate) neither on the CPU nor in a recorded wait: ${why}.`,
         });
         continue;
       }

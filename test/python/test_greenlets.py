@@ -93,6 +93,15 @@ class GeventTest(unittest.TestCase):
         self.assertLess(w[2] - released, 5 * MS)
         self.assertGreater(w[2] - w[1], 50 * MS)
 
+    def test_the_hub_waiting_in_its_event_loop_is_a_select_wait_not_running(self) -> None:
+        hub = self.by_name["Hub"]
+        idle = [w for w in self.t.of("W") if w[3] == hub and w[5] == "select"]
+        # The 100 ms sleeps and the lock hold leave the hub idle most of the first phase.
+        self.assertGreater(sum(w[2] - w[1] for w in idle), 50 * MS, idle[:3])
+        steps = [(r[1], r[2]) for r in self.t.of("R") if r[3] == hub]
+        for b, e in ((w[1], w[2]) for w in idle):
+            self.assertFalse(any(s0 < e and s1 > b for s0, s1 in steps), "a hub step overlaps its idle wait")
+
     def test_a_greenlet_that_keeps_the_hub_from_running_is_a_block(self) -> None:
         hog = self._lane_of("hog")
         blocks = [b for b in self.t.of("B") if b[4] == hog]

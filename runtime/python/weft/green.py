@@ -38,13 +38,17 @@ from .hooks import Patches
 from .registry import is_user_file
 
 _DEFAULT_BLOCK_MS = 50
+# A hub idle shorter than this (a poll that returned at once) is not written as a wait.
+_IDLE_MIN_NS = 50_000
 
 # Per greenlet (by id): [lane, run start or 0, pending wait or None, weakref, agent, hub].
 # A thread's main greenlet has a lane of its own ("main greenlet") like the others: its waits
 # (a joinall) are not the thread's, which meanwhile runs other greenlets; the thread lane keeps
 # only what the thread itself did (so a hub block is named by the thread's samples, not by the
 # main greenlet's join).
-LANE, RUN, WAIT, REF, AGENT, HUB = range(6)
+# IDLE (hubs only): when the hub's prepare watcher ran and its poll is pending, the time the
+# hub last resumed (0: not in that phase).
+LANE, RUN, WAIT, REF, AGENT, HUB, IDLE = range(7)
 _states: Dict[int, list] = {}
 
 # Python functions a blocked greenlet can be suspended in, by (file tail, function name):
@@ -146,6 +150,7 @@ class Tracer:
         self.block_ns = block_ms * 1_000_000
         self.user: Optional[Any] = None  # the program's own trace function, chained
         self.hub_type: Optional[type] = None
+        self.watchers: list = []  # the hubs' prepare/check watchers, stopped at uninstall
 
     def __call__(self, event: str, args: Any) -> None:
         a = registry.current
@@ -178,7 +183,7 @@ class Tracer:
             ref = None
         if getattr(g, "parent", None) is None:
             lane = a.new_lane("greenlet", a.tid(), "main greenlet", None, a.tid(), "main greenlet", None)
-            st = _states[k] = [lane, 0, None, ref, a, False]
+            st = _states[k] = [lane, 0, None, ref, a, False, 0]
             return st
         # gevent names a Greenlet lazily, and its repr shows the name once one was made:
         # read it only when it exists already, so repr(greenlet) stays as without Weft.
@@ -215,8 +220,57 @@ class Tracer:
         fsite = a.site((fcode, fcode.co_firstlineno)) if fcode is not None else None
         qual = getattr(run, "__qualname__", None)
         lane = a.new_lane("greenlet", a.tid(), name, site, creator, qual if isinstance(qual, str) else None, fsite)
-        st = _states[k] = [lane, 0, None, ref, a, hub]
+        st = _states[k] = [lane, 0, None, ref, a, hub, 0]
+        if hub:
+            self._watch_idle(a, g, st)
         return st
+
+    def _watch_idle(self, a: registry.Agent, hub: Any, st: list) -> None:
+        """gevent's hub waits for I/O and timers inside libev (C), within one run of the hub
+        greenlet: without this the Hub lane would read "running" while it sleeps in epoll. A
+        prepare watcher (called just before the loop blocks) and a check watcher (just after)
+        cut the hub's run there and record the time between as a `select` wait on the Hub lane.
+        Both are unreferenced (`ref=False`), so they never keep the loop alive."""
+        loop = getattr(hub, "loop", None)
+        if loop is None or not hasattr(loop, "prepare") or not hasattr(loop, "check"):
+            return  # eventlet's hub is Python: its poll is seen as the hub's own run for now
+        obj = _Thing("socket", "gevent hub loop")
+        thread_lane = a.tid()
+
+        # gevent runs its own callbacks from a prepare watcher too, and they switch to other
+        # greenlets: the idle wait starts when the hub last resumed before its poll (_enter
+        # moves IDLE), and the hub's runs in between are steps (_leave).
+        def before_poll() -> None:
+            if registry.current is not a or a.closed:
+                return
+            t = now()
+            t0 = st[RUN]
+            if t0:
+                st[RUN] = 0
+                a.emit(("R", t0, t, st[LANE]))
+            st[IDLE] = t
+
+        def after_poll() -> None:
+            if registry.current is not a or a.closed or not st[IDLE]:
+                return
+            t = now()
+            t0, st[IDLE] = st[IDLE], 0
+            if t - t0 >= _IDLE_MIN_NS:
+                # Both are true: the hub waits, and its OS thread is blocked in the poll (as an
+                # asyncio loop's thread in its selector), so the thread's time is not GIL wait.
+                oid = a.oid(obj)
+                a.emit(("W", t0, t, st[LANE], oid, "select", None, None, None, None, 0))
+                a.emit(("W", t0, t, thread_lane, oid, "select", None, None, None, None, 0))
+            st[RUN] = t
+
+        try:
+            prepare = loop.prepare(ref=False)
+            prepare.start(before_poll)
+            check = loop.check(ref=False)
+            check.start(after_poll)
+            self.watchers += [prepare, check]
+        except Exception as e:
+            a.fail("gevent hub idle", e)
 
     # -- switches ------------------------------------------------------------------------
     def _leave(self, a: registry.Agent, g: Any, target: Any, t: int) -> None:
@@ -224,6 +278,10 @@ class Tracer:
         if st is None:
             return
         lane = st[LANE]
+        if st[IDLE]:  # a hub switching out from a callback between its prepare and its poll
+            a.emit(("R", st[IDLE], t, lane))
+            st[IDLE] = t
+            return
         t0 = st[RUN]
         if t0:
             st[RUN] = 0
@@ -241,7 +299,10 @@ class Tracer:
         st = self._state(a, g)
         if st is None:
             return
-        st[RUN] = t
+        if st[IDLE]:  # back in the hub before its poll: the idle wait starts from here
+            st[IDLE] = t
+        else:
+            st[RUN] = t
         w = st[WAIT]
         if w is not None:
             st[WAIT] = None
@@ -350,6 +411,11 @@ def install(p: Patches, greenlet_mod: Any) -> None:
     def restore() -> None:
         if gettrace() is tracer:
             settrace(tracer.user)
+        for w in tracer.watchers:
+            try:
+                w.stop()
+            except Exception:
+                pass
     p.on_undo(restore)
 
 

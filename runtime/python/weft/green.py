@@ -191,7 +191,8 @@ class Tracer:
         name = d.get("name") if "name" in d else (g.name if getattr(g, "_ident", None) is not None else None)
         if not isinstance(name, str) or not name:
             run = getattr(g, "_run", None) or getattr(g, "run", None)
-            name = getattr(run, "__qualname__", None) or type(g).__name__
+            # The function's own name ("crawl", not "main.<locals>.crawl"): it heads a row.
+            name = getattr(run, "__name__", None) or type(g).__name__
         # Decided now: a greenlet's `run` is gone once it has started (eventlet's hub is a
         # plain greenlet known only by its run method).
         hub = _is_hub(g)

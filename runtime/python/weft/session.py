@@ -66,6 +66,7 @@ HOOKS = (
     Hook("aio executor", ("asyncio", "concurrent.futures._base", "concurrent.futures.thread"),
          later("weft.aio", "install_executor")),
     Hook("greenlets", ("greenlet",), later("weft.green", "install")),
+    Hook("opencl", ("pyopencl",), later("weft.gpu.opencl", "install")),
     Hook("aiohttp awaits", ("aiohttp.streams", "aiohttp.http_writer", "aiohttp.base_protocol"),
          later("weft.aio.tasks", "index_library")),
     Hook("exit", (), _install_exit),

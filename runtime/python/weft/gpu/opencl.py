@@ -57,7 +57,7 @@ def _site(a: registry.Agent) -> Optional[int]:
 class _Queue:
     """What the agent knows of one profiling queue."""
 
-    __slots__ = ("lane", "domain", "device", "oid_obj", "calibrations", "launches")
+    __slots__ = ("lane", "domain", "device", "oid_obj", "calibrations", "launches", "marker")
 
     def __init__(self, lane: int, domain: str, device: Any, oid_obj: Any) -> None:
         self.lane = lane
@@ -66,6 +66,7 @@ class _Queue:
         self.oid_obj = oid_obj
         self.calibrations = 0
         self.launches = 0
+        self.marker = False
 
 
 class _Anchor:
@@ -100,6 +101,22 @@ class State:
             return
         q.calibrations += 1
         a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.profile.queued), (t1 - t0 + 1) // 2])
+
+    def mark(self, queue: Any, q: "_Queue") -> None:
+        """A marker enqueued after a host stall (and at exit), for a calibration pair later
+        in the run than the first launches: a rate needs pairs far apart. At most one per
+        queue is pending; it costs the device nothing (the queue is empty after a finish)."""
+        if q.marker:
+            return
+        self.busy.on = True
+        try:
+            t0 = now()
+            evt = self.cl.enqueue_marker(queue)
+            t1 = now()
+        finally:
+            self.busy.on = False
+        q.marker = True
+        self.pending.append((evt, q, "marker", "", None, "", None, t0, t1))
 
     # -- queues -------------------------------------------------------------------------
     def new_queue(self, a: registry.Agent, queue: Any, where: Any) -> None:
@@ -174,6 +191,12 @@ class State:
                 except Exception as e:
                     a.fail("opencl event times", e)
                     continue
+                if kind == "marker":
+                    q.marker = False
+                    if t1 - t0 <= _MAX_ERROR_NS:
+                        q.calibrations += 1
+                        a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.profile.queued), (t1 - t0 + 1) // 2])
+                    continue
                 if t1:
                     self.calibrate(a, q, evt, t0, t1)
                 a.emit(["L", start, q.lane, key, "f", "launch", a.oid(q.oid_obj), size])
@@ -211,6 +234,7 @@ class State:
             a.emit(["W", t0, now(), tid, oid, "gpu_sync", site, None, None, None, 0])
             try:
                 self.poll(a)
+                self.mark(queue, q)
             except Exception as e:
                 a.fail("opencl poll", e)
 

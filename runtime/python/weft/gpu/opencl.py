@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections import deque
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 from .. import registry
 from ..clock import now
@@ -57,7 +58,7 @@ def _site(a: registry.Agent) -> Optional[int]:
 class _Queue:
     """What the agent knows of one profiling queue."""
 
-    __slots__ = ("lane", "domain", "device", "oid_obj", "calibrations", "launches", "marker")
+    __slots__ = ("lane", "domain", "device", "oid_obj", "calibrations", "launches", "marker", "pending")
 
     def __init__(self, lane: int, domain: str, device: Any, oid_obj: Any) -> None:
         self.lane = lane
@@ -67,6 +68,10 @@ class _Queue:
         self.calibrations = 0
         self.launches = 0
         self.marker = False
+        # Operations not yet seen complete, in enqueue order: (event, kind, label, site, key,
+        # size, t0, t1). A queue runs in order (out-of-order ones finish in their own order;
+        # then an op is written a little later), so a poll stops at the first incomplete one.
+        self.pending: "deque[tuple]" = deque()
 
 
 class _Anchor:
@@ -80,7 +85,6 @@ class State:
     def __init__(self, cl: Any) -> None:
         self.cl = cl
         self.queues: Dict[int, _Queue] = {}  # queue.int_ptr -> _Queue
-        self.pending: List[tuple] = []  # (event, queue state, kind, label, site, key)
         self.poll_lock = threading.Lock()
         self.ops = itertools.count(1)
         self.launches = 0
@@ -103,7 +107,7 @@ class State:
         a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.profile.queued), (t1 - t0 + 1) // 2])
 
     def mark(self, queue: Any, q: "_Queue") -> None:
-        """A marker enqueued after a host stall (and at exit), for a calibration pair later
+        """A marker enqueued after a host stall, for a calibration pair later
         in the run than the first launches: a rate needs pairs far apart. At most one per
         queue is pending; it costs the device nothing (the queue is empty after a finish)."""
         if q.marker:
@@ -116,7 +120,7 @@ class State:
         finally:
             self.busy.on = False
         q.marker = True
-        self.pending.append((evt, q, "marker", "", None, "", None, t0, t1))
+        q.pending.append((evt, "marker", "", None, "", None, t0, t1))
 
     # -- queues -------------------------------------------------------------------------
     def new_queue(self, a: registry.Agent, queue: Any, where: Any) -> None:
@@ -161,11 +165,12 @@ class State:
         finally:
             busy.on = False
             t1 = now()
-            a.emit(["L", t0, tid, key, "s", "launch", oid, size])
             if blocking:
                 a.emit(["W", t0, t1, tid, oid, "gpu_sync", site, None, None, None, 0])
+        # Only a launch that was enqueued (the call returned) has a flow.
+        a.emit(["L", t0, tid, key, "s", "launch", oid, size])
         if evt is not None:
-            self.pending.append((evt, q, kind, text, site, key, size, t0, 0 if blocking else t1))
+            q.pending.append((evt, kind, text, site, key, size, t0, 0 if blocking else t1))
         self.launches += 1
         if blocking or self.launches % _POLL_EVERY == 0:
             self.poll(a)
@@ -177,38 +182,47 @@ class State:
             return
         try:
             complete = self.cl.command_execution_status.COMPLETE
-            keep = []
-            for item in self.pending:
-                evt, q, kind, label, site, key, size, t0, t1 = item
-                try:
-                    status = evt.command_execution_status
-                    if status != complete:
-                        if status >= 0:  # queued, submitted, running
-                            keep.append(item)
-                        continue  # negative: the command failed; no times
-                    start = evt.profile.start
-                    end = evt.profile.end
-                except Exception as e:
-                    a.fail("opencl event times", e)
-                    continue
-                if kind == "marker":
-                    q.marker = False
-                    if t1 - t0 <= _MAX_ERROR_NS:
-                        q.calibrations += 1
-                        a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.profile.queued), (t1 - t0 + 1) // 2])
-                    continue
-                if t1:
-                    self.calibrate(a, q, evt, t0, t1)
-                a.emit(["L", start, q.lane, key, "f", "launch", a.oid(q.oid_obj), size])
-                a.emit(["X", start, end, q.lane, kind, label, site, key])
-            self.pending = keep
-            if final and keep:
-                a.warn(f"{len(keep)} OpenCL operations had not completed at exit; their device times are not in the trace", "info")
+            left = 0
+            for q in list(self.queues.values()):
+                pending = q.pending
+                while pending:
+                    evt, kind, label, site, key, size, t0, t1 = pending[0]
+                    try:
+                        status = evt.command_execution_status
+                        if status != complete and status >= 0:
+                            break  # queued, submitted or running: this and the later ones wait
+                        pending.popleft()
+                        if status != complete:  # negative: the command failed; no times
+                            if kind == "marker":
+                                q.marker = False
+                            continue
+                        start = evt.profile.start
+                        end = evt.profile.end
+                    except Exception as e:
+                        a.fail("opencl event times", e)
+                        if pending and pending[0][0] is evt:
+                            pending.popleft()
+                        if kind == "marker":
+                            q.marker = False
+                        continue
+                    if kind == "marker":
+                        q.marker = False
+                        if t1 - t0 <= _MAX_ERROR_NS:
+                            q.calibrations += 1
+                            a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.profile.queued), (t1 - t0 + 1) // 2])
+                        continue
+                    if t1:
+                        self.calibrate(a, q, evt, t0, t1)
+                    a.emit(["L", start, q.lane, key, "f", "launch", a.oid(q.oid_obj), size])
+                    a.emit(["X", start, end, q.lane, kind, label, site, key])
+                left += sum(1 for item in pending if item[1] != "marker")
+            if final and left:
+                a.warn(f"{left} OpenCL operations had not completed at exit; their device times are not in the trace", "info")
         finally:
             self.poll_lock.release()
 
     # -- host stalls --------------------------------------------------------------------
-    def stall(self, queue: Any, call: Callable[[], Any], after: Optional[Callable[[], None]] = None) -> Any:
+    def stall(self, queue: Any, call: Callable[[], Any]) -> Any:
         a = registry.current
         if a is None or a.closed or getattr(self.busy, "on", False):
             return call()

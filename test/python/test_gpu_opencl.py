@@ -7,7 +7,7 @@ from __future__ import annotations
 import unittest
 
 from test.python import components
-from test.python.tracefile import line_of, only_trace, program, run_agent, run_plain
+from test.python.tracefile import line_of, only_trace, program, run_agent, run_plain, traces
 
 
 def fit(pairs: list) -> tuple:
@@ -103,6 +103,22 @@ class OpenCLTest(unittest.TestCase):
         at = [r for r in self.spans if self.t.line(r[6]) == self.line("ARRAY LINE")]
         self.assertTrue(any(r[4] == "kernel" for r in at), at)
         self.assertTrue(any(r[4] == "copy" and r[5].startswith("device→host") for r in at), at)
+
+
+class ForkTest(unittest.TestCase):
+    def test_a_forked_child_that_never_uses_opencl_exits_as_without_weft(self) -> None:
+        py = components.python()
+        prog = program("gpu_fork.py")
+        plain = run_plain([prog], python=py)
+        proc, out = run_agent([prog], python=py, timeout=60)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (plain.returncode, plain.stdout, plain.stderr))
+        self.assertEqual(sorted(proc.stdout.split()), ["0", "child", "parent"])
+        for t in traces(out):
+            self.assertEqual([r for r in t.of("!") if r[2] == "error"], [])
+        parent = [t for t in traces(out) if any(r[3] == "gpu-queue" for r in t.lanes.values())]
+        self.assertEqual(len(parent), 1)
+        self.assertTrue(any(r[4] == "copy" for r in parent[0].of("X")))
 
 
 if __name__ == "__main__":

@@ -399,5 +399,14 @@ def install(p: Patches, cl: Any) -> None:
         except Exception as e:
             agent.fail("opencl exit", e)
 
+    def forget() -> None:
+        """A forked child does not own its parent's OpenCL objects (the runtime's threads are
+        not in it): it must never query them, so it starts with no queues and nothing
+        pending (a queue it makes itself is a new lane)."""
+        st.queues = {}
+
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=forget)  # cannot be unregistered: harmless after undo
+
     registry.FINISHERS.append(finish)
     p.on_undo(lambda: registry.FINISHERS.remove(finish) if finish in registry.FINISHERS else None)

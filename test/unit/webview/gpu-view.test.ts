@@ -10,6 +10,10 @@ import { loadTrace } from '../../../runtime/src/model/build-model';
 import { SegmentState, buildViewData, type ViewData } from '../../../runtime/src/view/view-data';
 import { decodeViewData, encodeViewData } from '../../../runtime/src/view/codec';
 import { describeSegment } from '../../../webview/src/describe';
+import { layoutLanes } from '../../../webview/src/layout';
+import { drawGpuLabels } from '../../../webview/src/overlays';
+import type { Theme } from '../../../webview/src/theme';
+import type { LanesFrame } from '../../../webview/src/tracks/track';
 
 const MS = 1_000_000;
 let d: ViewData;
@@ -47,6 +51,31 @@ describe('GPU queue lanes', () => {
     expect(describeSegment(d, k2).lines[3]).toBe('queue gap 12 ms (launch to start)');
     expect(describeSegment(d, copy).title).toBe('GPU copy · 4 ms');
     expect(describeSegment(d, copy).lines[0]).toBe('copy device→host 4.0 MB');
+  });
+
+  it('label the bars that are wide enough with the kernel name or the copy', () => {
+    const texts: [string, number][] = [];
+    const ctx = {
+      save() {}, restore() {}, font: '', textBaseline: '', fillStyle: '',
+      fillText(t: string, x: number) { texts.push([t, x]); },
+    } as unknown as CanvasRenderingContext2D;
+    const theme = { foreground: 'fg', font: '12px sans-serif' } as unknown as Theme;
+    const frame = (widthCss: number, startMs: number, endMs: number): LanesFrame => {
+      const win = { startNs: startMs * MS, endNs: endMs * MS };
+      const W = widthCss;
+      return {
+        data: d, ctx, theme, dpr: 1, win, widthDevice: W, layout: layoutLanes(d, new Set()), scrollTopCss: 0, heightDevice: 400,
+        toX: (ns: number) => ((ns - win.startNs) / (win.endNs - win.startNs)) * W,
+      } as unknown as LanesFrame;
+    };
+    const origin = (d.originNs - 1e9) / MS;
+    // 1000 px for 50 ms: the 10 ms kernels are 200 px, the 4 ms copy 80 px: all labelled.
+    drawGpuLabels(frame(1000, -origin, 50 - origin));
+    expect(texts.map(([t]) => t)).toEqual(['vadd', 'vadd', 'device→host 4.0 MB']);
+    // 100 px for 50 ms: 20 and 8 px, too narrow for any label.
+    texts.length = 0;
+    drawGpuLabels(frame(100, -origin, 50 - origin));
+    expect(texts).toEqual([]);
   });
 
   it('keep the launch times through the codec', () => {

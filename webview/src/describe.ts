@@ -4,7 +4,7 @@
  */
 import { WAIT_REASONS, WaitFlags } from '../../runtime/src/format/spec';
 import {
-  SegmentState, STATE_INFO, baseName, objectLabel, stateOfReason, type ViewData, type ViewSite,
+  GPU_SPAN_KINDS, SegmentState, STATE_INFO, baseName, objectLabel, stateOfReason, type ViewData, type ViewSite,
 } from '../../runtime/src/view/view-data';
 import { formatDuration, formatPercent } from './format';
 
@@ -86,6 +86,16 @@ export function describeSpan(data: ViewData, span: number): SpanDescription {
 export function spanLines(data: ViewData, span: number): string[] {
   const s = describeSpan(data, span);
   const lines = [`${s.label || s.kind}${s.site ? ` at ${siteShort(s.site)}` : ''}`];
+  if (s.workItem < 0 && GPU_SPAN_KINDS.includes(s.kind)) {
+    // A GPU operation: the label is the kernel's name ("copy": direction and size), the site
+    // the host line that launched it; the queue gap is how long it waited on the device.
+    const launched = data.spans.launchNs?.[span] ?? Number.NaN;
+    lines[0] = `${s.kind} ${s.label}`;
+    lines.push(`${formatDuration(s.endNs - s.beginNs)} on the device`);
+    if (s.site) lines.push(`launched at ${siteShort(s.site)}`);
+    if (!Number.isNaN(launched)) lines.push(`queue gap ${formatDuration(Math.max(0, s.beginNs - launched))} (launch to start)`);
+    return lines;
+  }
   if (s.workItem < 0) {
     lines.push(`${s.kind} span, ${formatDuration(s.endNs - s.beginNs)}`);
     return lines;
@@ -238,6 +248,9 @@ export function describeSegment(data: ViewData, seg: number): { title: string; l
   const lines: string[] = span >= 0 ? spanLines(data, span) : [];
   if (!Number.isNaN(share)) lines.push(`on a CPU ${formatPercent(share)} of the sampled time (thread CPU clock)`);
   if (state === SegmentState.OFF_CPU_ESTIMATE) lines.push('Estimated: runnable but mostly not on a CPU (GIL wait or blocking native code).');
+  // A GPU operation on a queue lane: named by what it is ("kernel"), not the WORK state.
+  const kind = span >= 0 && (data.spans.workItem[span] ?? -1) < 0 ? (data.strings[data.spans.kind[span] as number] ?? '') : '';
+  if (GPU_SPAN_KINDS.includes(kind)) return { title: `GPU ${kind} · ${formatDuration(d)}`, lines };
   return { title: `${stateLabel(state)} · ${formatDuration(d)}`, lines };
 }
 

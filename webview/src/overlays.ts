@@ -5,7 +5,7 @@
  * segment and its holder's time, the hovered item and the pointer's time line. Each overlay
  * outlines the bar box of the track it lies on, so a task's thinner bars are outlined right.
  */
-import { STATE_COUNT } from '../../runtime/src/view/view-data';
+import { GPU_SPAN_KINDS, STATE_COUNT } from '../../runtime/src/view/view-data';
 import { contentToDeviceY } from './coords';
 import { laneOfSegment } from './describe';
 import { holdRuns, type LaneHolds } from './holds';
@@ -169,6 +169,52 @@ export function drawLoopBlocks(f: LanesFrame): void {
       const ms = b.durationNs / 1e6;
       ctx.fillText(`loop blocked ${ms >= 10 ? ms.toFixed(0) : ms.toFixed(1)} ms`, Math.max(x0, 0) + 4 * dpr, top + hgt / 2, x1 - Math.max(x0, 0) - 8 * dpr);
     }
+  }
+  ctx.restore();
+}
+
+/** A GPU operation's label (kernel name, "host→device 4.0 MB") is drawn on its bar when the bar
+ * is at least this wide, CSS px. */
+const GPU_LABEL_MIN_PX = 48;
+/** Spans looked at per frame (from the window's start): labels are for zoomed-in views. */
+const GPU_LABEL_MAX_SPANS = 5000;
+
+/**
+ * Labels on the kernels, copies and fills of GPU queue lanes (the span track's bars, 5..17
+ * CSS px of the row), clipped to the bar. Spans are sorted by begin: a binary search finds the
+ * first that begins in the window, less one window width (a wide bar begun just before).
+ */
+export function drawGpuLabels(f: LanesFrame): void {
+  const { ctx, dpr, theme, win, data } = f;
+  const sp = data.spans;
+  if (sp.count === 0 || !data.lanes.some((l) => l.kind === 'gpu-queue')) return;
+  const gpuKinds = new Set(GPU_SPAN_KINDS.map((k) => data.strings.indexOf(k)).filter((i) => i >= 0));
+  if (gpuKinds.size === 0) return;
+  const from = win.startNs - (win.endNs - win.startNs);
+  let lo = 0, hi = sp.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sp.begin[mid] as number) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  ctx.save();
+  ctx.font = theme.font;
+  ctx.textBaseline = 'middle';
+  ctx.fillStyle = theme.foreground;
+  for (let i = lo, seen = 0; i < sp.count && seen < GPU_LABEL_MAX_SPANS; i++) {
+    const b = sp.begin[i] as number;
+    if (b > win.endNs) break;
+    if (!gpuKinds.has(sp.kind[i] as number)) continue;
+    seen++;
+    const lane = sp.lane[i] as number;
+    if (data.lanes[lane]?.kind !== 'gpu-queue') continue;
+    const row = f.layout.rows[f.layout.rowOfLane[lane] ?? -1];
+    if (!row) continue;
+    const x0 = Math.max(0, f.toX(b));
+    const x1 = Math.min(f.widthDevice, f.toX(sp.end[i] as number));
+    if (x1 - x0 < GPU_LABEL_MIN_PX * dpr) continue;
+    const y = contentToDeviceY(row.y, f.scrollTopCss, dpr) + (5 + 6) * dpr;
+    ctx.fillText(data.strings[sp.label[i] as number] ?? '', x0 + 3 * dpr, y, x1 - x0 - 6 * dpr);
   }
   ctx.restore();
 }

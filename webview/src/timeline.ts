@@ -24,7 +24,7 @@ import { EMPTY_LAYOUT, layoutLanes, rowAt, type Layout } from './layout';
 import type { LodIndex } from './lod';
 import { LodItems } from './lod';
 import {
-  drawHolderBracket, drawHover, drawLockOverlay, drawLoopBlocks, drawPointerLine, drawSelectionOutline, type LockOverlay,
+  drawGpuLabels, drawHolderBracket, drawHover, drawLockOverlay, drawLoopBlocks, drawPointerLine, drawSelectionOutline, type LockOverlay,
 } from './overlays';
 import { Overview } from './overview';
 import { describeChartAt } from './tasks/task-groups';
@@ -334,6 +334,7 @@ export function drawLanesFrame(f: LanesFrame, x: FrameExtras): boolean {
   f.paint.flush(f.ctx, f.theme, x.overlay ? 0.28 : 1);
   if (x.overlay) drawLockOverlay(f, x.overlay, visible, x.newPath);
   drawLoopBlocks(f);
+  drawGpuLabels(f);
   const thinned = drawFlows(f, x.flowIndex, x.widthCss, x.overlay !== null, x.newPath);
   if (x.selected >= 0 && x.selected < f.data.segments.count) {
     drawHolderBracket(f, x.selected);

@@ -239,11 +239,12 @@ class Agent:
 
     def new_lane(self, kind: str, parent: Optional[int], name: str, site: Optional[int],
                  creator: Optional[int] = None, coroutine: Optional[str] = None,
-                 coroutine_site: Optional[int] = None) -> int:
+                 coroutine_site: Optional[int] = None, clock_domain: Optional[str] = None) -> int:
         """A lane that is not a thread (an asyncio task): a new id in the threads' namespace
-        and its `Y` record (sites are interned by the caller, before)."""
+        and its `Y` record (sites are interned by the caller, before). `clock_domain`: the
+        clock of the lane's other records (a GPU queue's device clock; see `M`)."""
         t = next(self._lane_ids)
-        self.emit(("Y", now(), t, kind, parent, name, site, None, creator, coroutine, coroutine_site))
+        self.emit(("Y", now(), t, kind, parent, name, site, clock_domain, creator, coroutine, coroutine_site))
         return t
 
     def end_thread(self, ident: int, ts: int) -> None:

@@ -10,7 +10,7 @@
  * test validates real summaries against it.
  *
  * History: v1 (Weft 0.1): first version. Added since, without a bump: `locks[].pids`,
- * `workItems`, `messages`, `tasks` and `loopBlocks` (asyncio), `omitted.loopBlocks`.
+ * `workItems`, `messages`, `tasks` and `loopBlocks` (asyncio), `omitted.loopBlocks`, `gpu`.
  */
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -311,6 +311,35 @@ export interface LoopBlockSummary {
   delayedCount: number;
 }
 
+/** One GPU queue (a `gpu-queue` lane, e.g. a PyOpenCL CommandQueue), added without a schema
+ * bump. Times are on the timeline (converted from the device's clock). */
+export interface GpuQueueSummary {
+  pid: number;
+  /** The lane's name: device and queue ("pthread-AMD EPYC queue 1"). */
+  name: string;
+  /** The thread that created it, by name; null if unknown. */
+  thread: string | null;
+  /** Where it was created. */
+  site: SiteRef | null;
+  /** The queue's life: from its creation to the end of its lane (its process's end). */
+  lifeMs: number;
+  /** Time the device ran at least one of its operations (the union of the spans). */
+  busyMs: number;
+  /** lifeMs − busyMs. */
+  idleMs: number;
+  kernels: number;
+  copies: number;
+  fills: number;
+  /** Bytes of the copies (from the launches' sizes; copies of unknown size count 0). */
+  bytesCopied: number;
+  /** Host threads waiting for it (finish, event waits, blocking copies: reason gpu_sync). */
+  hostStallMs: number;
+  /** Those waits by line, most time first (at most 10). */
+  stalls: { site: SiteRef | null; thread: string; waits: number; waitMs: number }[];
+  /** Kernels by name, most device time first (at most 10); site is the launching line. */
+  byKernel: { name: string; site: SiteRef | null; count: number; totalMs: number }[];
+}
+
 export interface DiagnosticSummary {
   severity: 'info' | 'warning' | 'error';
   /** One sentence a person can act on, with the line to look at. */
@@ -357,6 +386,9 @@ export interface Summary {
   /** Event-loop blocks, longest first (at most `limits.loopBlocks`, see `omitted`); empty
    * without asyncio. Added without a schema bump: absent in older summaries, always set by buildSummary. */
   loopBlocks?: LoopBlockSummary[];
+  /** GPU queues, in lane order. Added without a schema bump: present only when the trace
+   * has GPU queue lanes. */
+  gpu?: GpuQueueSummary[];
 }
 
 const siteRef = {
@@ -512,6 +544,31 @@ export const SUMMARY_JSON_SCHEMA = {
           function: { anyOf: [{ type: 'null' }, { type: 'string' }] },
           siteSource: { anyOf: [{ type: 'null' }, { type: 'string', enum: ['wait', 'samples'] }] },
           delayed: { type: 'array', items: { type: 'string' } }, delayedCount: int,
+        },
+      },
+    },
+    gpu: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pid', 'name', 'thread', 'site', 'lifeMs', 'busyMs', 'idleMs', 'kernels', 'copies', 'fills', 'bytesCopied', 'hostStallMs', 'stalls', 'byKernel'],
+        properties: {
+          pid: { type: 'integer' }, name: { type: 'string' }, thread: { anyOf: [{ type: 'null' }, { type: 'string' }] }, site: siteRef,
+          lifeMs: num, busyMs: num, idleMs: num, kernels: int, copies: int, fills: int, bytesCopied: int, hostStallMs: num,
+          stalls: {
+            type: 'array',
+            items: {
+              type: 'object', required: ['site', 'thread', 'waits', 'waitMs'],
+              properties: { site: siteRef, thread: { type: 'string' }, waits: int, waitMs: num },
+            },
+          },
+          byKernel: {
+            type: 'array',
+            items: {
+              type: 'object', required: ['name', 'site', 'count', 'totalMs'],
+              properties: { name: { type: 'string' }, site: siteRef, count: int, totalMs: num },
+            },
+          },
         },
       },
     },

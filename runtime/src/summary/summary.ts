@@ -4,9 +4,10 @@
  */
 import { percentile } from '../model/columns';
 import type { TraceModel } from '../model/types';
+import { WAIT_REASONS } from '../format/spec';
 import {
   SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type LoopBlockSummary, type MessagesSummary, type SiteRef, type Summary,
-  type LaneSummary, type TaskGroupSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
+  type GpuQueueSummary, type LaneSummary, type TaskGroupSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
 } from './schema';
 
 /** ns -> ms, rounded to the microsecond. */
@@ -127,7 +128,78 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
     messages: summarizeMessages(model, siteRef),
     tasks: summarizeTasks(model, siteRef),
     loopBlocks: blocks.slice(0, maxBlocks),
+    ...gpuQueues(model, siteRef),
   };
+}
+
+/** GPU queues (lanes of kind gpu-queue): busy and idle time from their spans, operations,
+ * bytes copied, and the host's waits for them. Absent when there are none. */
+function gpuQueues(model: TraceModel, siteRef: (i: number | null) => SiteRef | null): { gpu?: GpuQueueSummary[] } {
+  const queues = model.lanes.filter((l) => l.kind === 'gpu-queue');
+  if (queues.length === 0) return {};
+  const laneName = (i: number): string => model.lanes[i]?.name ?? `lane ${i}`;
+  const gpuSync = (WAIT_REASONS as readonly string[]).indexOf('gpu_sync');
+  const gpu = queues.map((q): GpuQueueSummary => {
+    const spans = model.spans.filter((s) => s.lane === q.index && (s.kind === 'kernel' || s.kind === 'copy' || s.kind === 'fill'));
+    // The queue's objects: what its launches name, else objects of kind gpu_queue of its name.
+    const objects = new Set<number>();
+    for (const f of model.flows) {
+      if (f.kind !== 'launch' || f.toLane !== q.index) continue;
+      if (f.object !== null) objects.add(f.object);
+    }
+    model.objects.forEach((o, i) => {
+      if (o.kind === 'gpu_queue' && o.process === q.process && o.name === q.name) objects.add(i);
+    });
+    // Busy: the union of the spans.
+    let busy = 0, reach = -Infinity;
+    for (const s of [...spans].sort((a, b) => a.begin - b.begin)) {
+      const from = Math.max(s.begin, reach);
+      if (s.end > from) busy += s.end - from;
+      reach = Math.max(reach, s.end);
+    }
+    const life = Math.max(0, q.endNs - q.startNs);
+    const stalls = new Map<string, { site: number | null; lane: number; waits: number; waitNs: number }>();
+    let stallNs = 0;
+    const w = model.waits;
+    for (let i = 0; i < w.count; i++) {
+      if (w.reason[i] !== gpuSync || !objects.has(w.object[i] as number)) continue;
+      const site = (w.site[i] as number) < 0 ? null : (w.site[i] as number);
+      const lane = w.lane[i] as number;
+      const d = (w.end[i] as number) - (w.begin[i] as number);
+      stallNs += d;
+      const k = `${lane}:${site}`;
+      const e = stalls.get(k) ?? { site, lane, waits: 0, waitNs: 0 };
+      e.waits++;
+      e.waitNs += d;
+      stalls.set(k, e);
+    }
+    const kernels = new Map<string, { name: string; site: number | null; count: number; ns: number }>();
+    for (const s of spans) {
+      if (s.kind !== 'kernel') continue;
+      const k = `${s.label}:${s.site}`;
+      const e = kernels.get(k) ?? { name: s.label, site: s.site, count: 0, ns: 0 };
+      e.count++;
+      e.ns += s.end - s.begin;
+      kernels.set(k, e);
+    }
+    const copies = spans.filter((s) => s.kind === 'copy');
+    const copied = model.flows.filter((f) => f.kind === 'launch' && f.toLane === q.index && f.size !== null);
+    // Sizes of copies only: a launch's span has its key, its flow does not; match by start.
+    const copyStarts = new Set(copies.map((s) => s.begin));
+    const bytes = copied.filter((f) => copyStarts.has(f.toNs)).reduce((n, f) => n + (f.size as number), 0);
+    return {
+      pid: model.processes[q.process]?.pid ?? 0, name: q.name,
+      thread: q.parentLane === null ? null : laneName(q.parentLane), site: siteRef(q.startSite),
+      lifeMs: ms(life), busyMs: ms(busy), idleMs: ms(Math.max(0, life - busy)),
+      kernels: spans.filter((s) => s.kind === 'kernel').length, copies: copies.length, fills: spans.filter((s) => s.kind === 'fill').length,
+      bytesCopied: bytes, hostStallMs: ms(stallNs),
+      stalls: [...stalls.values()].sort((a, b) => b.waitNs - a.waitNs).slice(0, 10)
+        .map((e) => ({ site: siteRef(e.site), thread: laneName(e.lane), waits: e.waits, waitMs: ms(e.waitNs) })),
+      byKernel: [...kernels.values()].sort((a, b) => b.ns - a.ns).slice(0, 10)
+        .map((e) => ({ name: e.name, site: siteRef(e.site), count: e.count, totalMs: ms(e.ns) })),
+    };
+  });
+  return { gpu };
 }
 
 /** Task groups by coroutine, in the model's order (most run time first). */
@@ -411,6 +483,7 @@ export function formatSummary(
 
   out.push(...formatLoopBlocks(s, cwd, opts.maxLoopBlocks ?? 10));
   out.push(...formatTaskGroups(s, cwd, opts.maxTaskGroups ?? 12));
+  out.push(...formatGpu(s, cwd));
 
   if (s.hotspots.length > 0) {
     out.push('', 'Hotspots (from samples, estimates; running / waiting):');
@@ -484,5 +557,20 @@ function formatTaskGroups(s: Summary, cwd: string, max: number): string[] {
   const out = ['', `${title} (durations: creation to end, of the tasks that ended):`, fmt(head)];
   for (const r of rows) out.push(fmt(r));
   if (groups.length > max) out.push(`  ... and ${groups.length - max} more coroutines (weft summary --json lists them).`);
+  return out;
+}
+
+function formatGpu(s: Summary, cwd: string): string[] {
+  const queues = s.gpu ?? [];
+  if (queues.length === 0) return [];
+  const out = ['', 'GPU queues (device time, on the timeline):'];
+  const pids = new Set(queues.map((q) => q.pid)).size > 1;
+  for (const q of queues) {
+    const busyPct = q.lifeMs > 0 ? ` (${Math.round((100 * q.busyMs) / q.lifeMs)} % of its life)` : '';
+    out.push(`  "${q.name}"${pids ? ` (pid ${q.pid})` : ''}${q.thread === null ? '' : ` of ${q.thread}`}${at(q.site, cwd)}: busy ${formatMs(q.busyMs)}${busyPct}, idle ${formatMs(q.idleMs)}`);
+    out.push(`    ${plural(q.kernels, 'kernel')}, ${(q.copies === 1 ? '1 copy' : `${q.copies} copies`)} (${formatBytes(q.bytesCopied)}), ${plural(q.fills, 'fill')}; host waited ${formatMs(q.hostStallMs)}`);
+    for (const k of q.byKernel.slice(0, 5)) out.push(`    kernel ${k.name}${at(k.site, cwd)}: ${plural(k.count, 'run')}, ${formatMs(k.totalMs)}`);
+    for (const w of q.stalls.slice(0, 5)) out.push(`    host waited in ${w.thread}${at(w.site, cwd)}: ${plural(w.waits, 'wait')}, ${formatMs(w.waitMs)}`);
+  }
   return out;
 }

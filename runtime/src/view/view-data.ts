@@ -325,7 +325,14 @@ export interface SpanTable {
   site: Int32Array;
   /** Row in WorkItemTable of the work item this span runs, -1 for other spans. */
   workItem: Int32Array;
+  /** GPU operations (kernel, copy, fill on a GPU queue lane): when the host launched it (the
+   * `launch` flow's start), view ns; NaN for other spans and unpaired ones. Optional so that
+   * hand-built view data stays valid. */
+  launchNs?: Float64Array;
 }
+
+/** Span kinds of GPU operations on a GPU queue lane (format/spec.ts SPAN_KINDS). */
+export const GPU_SPAN_KINDS: readonly string[] = ['kernel', 'copy', 'fill'];
 
 /**
  * Holds of multiprocessing locks (model `lockHolds`: `hold` spans joined to their lock
@@ -713,8 +720,11 @@ export function buildViewData(model: TraceModel): ViewData {
   for (let i = 0; i < s.count; i++) laneSamples[s.lane[i] as number]?.push(i);
   // Work item spans of each lane, in begin order (the model's spans are sorted by begin).
   const laneTasks: number[][] = model.lanes.map(() => []);
+  // GPU operations of each GPU queue lane: the lane's segments (WORK while the device ran one).
+  const laneGpu: number[][] = model.lanes.map(() => []);
   model.spans.forEach((sp, i) => {
     if (sp.kind === 'work') laneTasks[sp.lane]?.push(i);
+    else if (GPU_SPAN_KINDS.includes(sp.kind) && model.lanes[sp.lane]?.kind === 'gpu-queue') laneGpu[sp.lane]?.push(i);
   });
   // Steps of each task lane, in begin order (the model's step columns are sorted by begin).
   const steps = model.taskSteps;
@@ -733,6 +743,20 @@ export function buildViewData(model: TraceModel): ViewData {
     const stepRows = laneSteps[l] as number[];
     if (steps && stepRows.length > 0) {
       waitNsByLane[l] = pushTaskSegments(seg, lane, steps, stepRows, w, rows, start);
+      continue;
+    }
+    if (lane.kind === 'gpu-queue' && (laneGpu[l] as number[]).length > 0) {
+      // A GPU queue with operations is not "running" for its whole life: only its operations
+      // are drawn (WORK segments pointing at their spans); the time between them is left
+      // empty: idle. (A queue lane without any keeps the generic segments.)
+      let t = Number.NEGATIVE_INFINITY;
+      for (const r of laneGpu[l] as number[]) {
+        const sp = model.spans[r] as { begin: number; end: number };
+        const b = Math.max(sp.begin, t);
+        if (sp.end <= b) continue; // overlapped by an earlier one (out-of-order queues)
+        seg.push(b, sp.end, SegmentState.WORK, -1, Number.NaN, start, r);
+        t = sp.end;
+      }
       continue;
     }
     // Only a thread has a CPU clock: no other kind of lane gets the off-CPU estimate.
@@ -925,8 +949,14 @@ function buildSpansAndWorkItems(model: TraceModel, rel: (ns: number) => number):
   const spans: SpanTable = {
     count: n, begin: new Float64Array(n), end: new Float64Array(n), lane: new Int32Array(n), kind: new Int32Array(n),
     label: new Int32Array(n), site: new Int32Array(n), workItem: new Int32Array(n).fill(-1),
+    launchNs: new Float64Array(n).fill(Number.NaN),
   };
+  // A GPU operation's launch: the launch flow that ends on its lane at its start.
+  const launches = new Map<string, number>();
+  for (const f of model.flows) if (f.kind === 'launch') launches.set(`${f.toLane}:${f.toNs}`, f.fromNs);
   ms.forEach((sp, i) => {
+    const launched = GPU_SPAN_KINDS.includes(sp.kind) ? launches.get(`${sp.lane}:${sp.begin}`) : undefined;
+    if (launched !== undefined) (spans.launchNs as Float64Array)[i] = rel(launched);
     spans.begin[i] = rel(sp.begin);
     spans.end[i] = rel(sp.end);
     spans.lane[i] = sp.lane;

@@ -50,3 +50,14 @@ def python() -> str:
         with open(stamp, "w", encoding="utf-8") as f:
             f.write(want)
         return exe
+
+
+def run_both(prog: str, timeout: float = 60) -> "tuple":
+    """Runs `prog` with the components venv's interpreter, plain and under the agent: returns
+    (plain CompletedProcess, agent CompletedProcess, the agent's trace directory)."""
+    from test.python.tracefile import run_agent, run_plain
+
+    py = python()
+    plain = run_plain([prog], python=py, timeout=timeout)
+    proc, out = run_agent([prog], python=py, timeout=timeout)
+    return plain, proc, out

@@ -8,16 +8,15 @@ import os
 import unittest
 
 from test.python import components
-from test.python.tracefile import ROOT, line_of, only_trace, program, run_agent, run_plain
+from test.python.tracefile import ROOT, line_of, only_trace, program
 
 
 class AnyioTest(unittest.TestCase):
     def test_tasks_are_grouped_by_the_users_function_at_the_users_start_line(self) -> None:
-        py = components.python()
         prog = program("aio_anyio.py")
-        proc, out = run_agent([prog], python=py)
+        plain, proc, out = components.run_both(prog)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(proc.stdout, run_plain([prog], python=py).stdout)
+        self.assertEqual(proc.stdout, plain.stdout)
         t = only_trace(out)
         children = [r for r in t.lanes.values() if r[3] == "task" and r[9] == "__main__.child"]
         self.assertEqual(len(children), 5, [r[9] for r in t.lanes.values()])
@@ -28,22 +27,20 @@ class AnyioTest(unittest.TestCase):
 
 class UvloopTest(unittest.TestCase):
     def test_a_uvloop_program_runs_unchanged_and_the_trace_says_its_tasks_are_not_traced(self) -> None:
-        py = components.python()
         prog = program("aio_uvloop.py")
-        proc, out = run_agent([prog], python=py)
+        plain, proc, out = components.run_both(prog)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(proc.stdout, run_plain([prog], python=py).stdout)
+        self.assertEqual(proc.stdout, plain.stdout)
         notes = [r[3] for r in only_trace(out).of("!")]
         self.assertTrue(any("uvloop" in n and "not traced" in n for n in notes), notes)
 
 
 class AiohttpTest(unittest.TestCase):
     def test_the_example_runs_as_without_weft_and_its_requests_wait_on_sockets_and_the_semaphore(self) -> None:
-        py = components.python()
         prog = os.path.join(ROOT, "examples", "aiohttp_exchange.py")
-        proc, out = run_agent([prog], python=py, timeout=120)
+        plain, proc, out = components.run_both(prog, timeout=120)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(proc.stdout, run_plain([prog], python=py, timeout=120).stdout)
+        self.assertEqual(proc.stdout, plain.stdout)
         self.assertEqual(proc.stdout.strip(), "60 requests, 60 OK")
         t = only_trace(out)
         tasks = [lane for lane, r in t.lanes.items() if r[3] == "task"]

@@ -27,9 +27,7 @@ class OpenCLTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.py = components.python()
-        cls.plain = run_plain([cls.prog], python=cls.py)
-        cls.proc, out = run_agent([cls.prog], python=cls.py)
+        cls.plain, cls.proc, out = components.run_both(cls.prog)
         assert cls.proc.returncode == 0, cls.proc.stderr
         cls.t = only_trace(out)
         queues = [lane for lane, r in cls.t.lanes.items() if r[3] == "gpu-queue"]

@@ -8,7 +8,7 @@ import re
 import unittest
 
 from test.python import components
-from test.python.tracefile import line_of, only_trace, program, run_agent, run_plain
+from test.python.tracefile import line_of, only_trace, program
 
 MS = 1_000_000
 
@@ -22,9 +22,7 @@ class GeventTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.py = components.python()
-        cls.plain = run_plain([cls.prog], python=cls.py)
-        cls.proc, out = run_agent([cls.prog], python=cls.py)
+        cls.plain, cls.proc, out = components.run_both(cls.prog)
         assert cls.proc.returncode == 0, cls.proc.stderr
         cls.t = only_trace(out)
         cls.greenlets = {lane: r for lane, r in cls.t.lanes.items() if r[3] == "greenlet"}
@@ -112,10 +110,8 @@ class GeventTest(unittest.TestCase):
 
 class EventletTest(unittest.TestCase):
     def test_green_threads_are_lanes_and_their_sleeps_waits(self) -> None:
-        py = components.python()
         prog = program("green_eventlet.py")
-        plain = run_plain([prog], python=py)
-        proc, out = run_agent([prog], python=py)
+        plain, proc, out = components.run_both(prog)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout, plain.stdout)
         t = only_trace(out)

@@ -4,7 +4,6 @@
  * summaries of traces without asyncio, which only gain two empty arrays.
  */
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOOP_BLOCK_MS, parseArgs } from '../../../runtime/src/cli/args';
 import { writeChromeTrace } from '../../../runtime/src/cli/export-chrome';
@@ -16,6 +15,7 @@ import { SUMMARY_JSON_SCHEMA, type Summary } from '../../../runtime/src/summary/
 import { buildSummary, formatSummary, loopBlockLine } from '../../../runtime/src/summary/summary';
 import { validate } from './helpers/json-schema';
 import { FIXTURES } from './helpers/traces';
+import { capture } from './helpers/capture';
 
 let m: TraceModel;
 let s: Summary;
@@ -24,16 +24,6 @@ beforeAll(async () => {
   s = buildSummary(m);
 });
 
-function capture(): Writable & { text: () => string } {
-  const chunks: Buffer[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk);
-      cb();
-    },
-  });
-  return Object.assign(w, { text: () => Buffer.concat(chunks).toString() });
-}
 
 describe('summary JSON with asyncio', () => {
   it('validates against the schema after a JSON round trip, which checks the new arrays too', () => {

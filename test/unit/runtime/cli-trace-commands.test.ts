@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../runtime/src/cli/main';
 import { FIXTURES, tempDir } from './helpers/traces';
+import { capture } from './helpers/capture';
 
 /** A stdout whose writes fail the way a closed pipe or a broken disk does. */
 const failing = (error: Error): Writable => new Writable({
@@ -30,17 +31,6 @@ async function run(args: string[], stdout: NodeJS.WritableStream, cwd = FIXTURES
   return { status, stderr };
 }
 
-/** A stdout that keeps what is written. */
-function capture(): Writable & { text: () => string } {
-  const chunks: Buffer[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk);
-      cb();
-    },
-  });
-  return Object.assign(w, { text: () => Buffer.concat(chunks).toString() });
-}
 
 describe('several trace folders, one run', () => {
   it('summary reads every folder given', async () => {

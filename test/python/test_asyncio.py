@@ -388,6 +388,17 @@ class HandOffs(unittest.TestCase):
         self.assertEqual(tb.group(1), re.search(r"TRACEBACK(.*)END", plain.stdout, re.S).group(1))
 
 
+class TaskLike(unittest.TestCase):
+    def test_a_factory_task_without_get_name_is_a_lane_named_by_its_type_and_no_agent_error(self):
+        prog = program("aio_task_like.py")
+        proc, out = run_agent([prog])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, run_plain([prog]).stdout)
+        t = only_trace(out)
+        self.assertEqual([r for r in t.of("!") if r[2] == "error"], [])
+        self.assertIn("MyTask", [r[5] for r in t.lanes.values() if r[3] == "task"])
+
+
 class OpenAwaits(unittest.TestCase):
     def test_an_await_pending_at_exit_is_written_open(self):
         proc, out = run_agent([program("aio_open.py")])

@@ -141,7 +141,10 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
     if not isinstance(qual, str):
         qual = None
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    name = task.get_name()
+    # A task-like object from a custom task factory may lack get_name (CPython's own
+    # test_asyncio has such): it is named by its type, and never renamed.
+    get_name = getattr(task, "get_name", None)
+    name = get_name() if get_name is not None else None
     if code is not None and _in_framework(code.co_filename) and isinstance(name, str) and not name.startswith("Task-"):
         # anyio runs every task through its own wrapper coroutine and names the task after
         # the user's function ("app.handler"): that name, not the wrapper, is what groups it.
@@ -154,7 +157,8 @@ def define(a: registry.Agent, task: Any, loop: Any, where: Any, created: bool) -
             v = _site_ids[(id(code), -1)] = (code, a, a.site((code, code.co_firstlineno)))
         csite = v[2]
     site = _site(a, where) if where is not None else None
-    lane = a.new_lane("task", me, name if isinstance(name, str) else str(name), site, creator, qual, csite)
+    label = name if isinstance(name, str) else type(task).__name__ if name is None else str(name)
+    lane = a.new_lane("task", me, label, site, creator, qual, csite)
     k = id(task)
     st = [lane, None, weakref.ref(task, lambda r, k=k: _drop(k, r)), a, name]
     _states[k] = st

@@ -1,0 +1,18 @@
+"""A task factory that returns a task-like Future without get_name (CPython's test_asyncio has such)."""
+import asyncio
+class MyTask(asyncio.Future):
+    def __init__(self, coro, *, loop=None, **kw):
+        super().__init__(loop=loop)
+        self._coro = coro
+        loop.call_soon(self._go)
+    def _go(self):
+        try:
+            self._coro.send(None)
+        except StopIteration as e:
+            self.set_result(e.value)
+async def f(): return 42
+async def main():
+    loop = asyncio.get_running_loop()
+    loop.set_task_factory(lambda loop, coro, **kw: MyTask(coro, loop=loop))
+    print(await loop.create_task(f()))
+asyncio.run(main())

@@ -5,6 +5,8 @@ class MyTask(asyncio.Future):
         super().__init__(loop=loop)
         self._coro = coro
         loop.call_soon(self._go)
+    def set_name(self, name):  # Python 3.13's create_task names the task; no get_name to read it
+        pass
     def _go(self):
         try:
             self._coro.send(None)

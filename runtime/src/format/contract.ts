@@ -10,7 +10,7 @@
 import {
   DIAGNOSTIC_LEVELS, END_REASONS, FLOW_KINDS, FORMAT_NAME, FORMAT_VERSION, KEY_FORMATS, LANE_KINDS,
   OBJECT_KINDS, PROCESS_FILE_PATTERN, PROCESS_FILE_TEMPLATE, READ_VERSIONS, RECORDS, RUN_FILE, SampleState,
-  SHAPE_LETTERS, SPAN_KINDS, TASK_OUTCOMES, LOOP_LAG_COUNTER, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WaitFlags, WORK_WORD,
+  SHAPE_LETTERS, SPAN_KINDS, STALL_KINDS, TASK_OUTCOMES, LOOP_LAG_COUNTER, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WaitFlags, WORK_WORD,
 } from './spec';
 
 /** Where the generated file lives, relative to the repository root. */
@@ -71,6 +71,7 @@ export function buildContract(): unknown {
       spanKinds: SPAN_KINDS,
       flowPhases: ['s', 't', 'f'],
       endReasons: END_REASONS,
+      stallKinds: STALL_KINDS,
       taskOutcomes: TASK_OUTCOMES,
       diagnosticLevels: DIAGNOSTIC_LEVELS,
       unknown: UNKNOWN,

@@ -106,6 +106,13 @@ export interface TraceHeader {
   sampleHz: number;
   /** v2 (optional). The event-loop block threshold in ms the agent used for `B` records. */
   loopBlockMs?: number;
+  /** v2 (optional). How long in ms a wait-for cycle, or every thread blocked, must last before
+   * the agent's watchdog writes a `D` record; 0 or absent: the watchdog was off. */
+  watchdogMs?: number;
+  /** v2 (optional). True when the agent tracked the order in which each thread took its locks
+   * (the opt-in lock-order mode), so `I` records are possible; absent or false: it did not, and
+   * no inversion can be seen in this file. */
+  lockOrder?: boolean;
   /** v2. The machine that wrote the file. Absent in v1 files: one unnamed host. */
   host?: HostIdentity;
   /** v2. The clock every time in this file is on (lanes may declare their own, see `Y`), e.g.
@@ -225,6 +232,13 @@ export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 /** The counter name prefix of a loop's lag (`V` records): "loop_lag:<thread lane>". */
 export const LOOP_LAG_COUNTER = 'loop_lag:';
 
+/** What the agent's watchdog found (`D` records, v2): "deadlock" a cycle of waits (thread waits
+ * for a lock held by a thread that waits ... for a lock the first holds, or joins it); "hang"
+ * every thread of the process blocked for the watchdog time with no cycle (main joins a thread
+ * that waits on an Event nobody will set). */
+export const STALL_KINDS = ['deadlock', 'hang'] as const;
+export type StallKind = (typeof STALL_KINDS)[number];
+
 /** Why a process file ended (`Z` records). */
 export const END_REASONS = ['exit', 'signal', 'os_exit', 'exec'] as const;
 /** Levels of agent diagnostics (`!` records). */
@@ -323,9 +337,31 @@ export type TraceRecord =
   | ['B', number, number, LaneId, LaneId | null, number[]]
   /** v1. A completed wait: begin, end, lane, object, reason, site of the waiting call,
    * holder lane and the holder's line when the wait began (locks, joins), the lane that
-   * released/notified/set the object and let this waiter go (the unblock edge), flags. */
+   * released/notified/set the object and let this waiter go (the unblock edge), flags.
+   *
+   * Open waits (v2, no version bump): a wait still in progress when the agent flushes, and
+   * older than one flush interval, is written with the OPEN flag and `end` = the time it was
+   * last seen still waiting, so a killed or hung process leaves it in the file. The agent may
+   * write it again at later flushes (a later `end`); the last `W` of the same lane and `begin`
+   * replaces every earlier one, and a wait that then ends is written once more, complete
+   * (without OPEN). Readers keep only that last record per (lane, begin). */
   | ['W', number, number, LaneId, ObjectId, WaitReason, SiteId | null, LaneId | null,
       SiteId | null, LaneId | null, number]
+  /** v2. A deadlock or hang the agent's watchdog found (STALL_KINDS): ts (when it was found),
+   * kind, then one entry per member thread in each of four parallel arrays: the member's lane;
+   * the object it waits on; the site of its waiting call; the leaf frame of its stack (an `F`
+   * chain to the root; written before this record). 0 in `objects`, `sites`, `frames` means
+   * none (ids start at 1). For a deadlock the members are in cycle order: member i waits on
+   * objects[i], held by (or, for a join, being) member i+1, the last by member 0. For a hang
+   * every blocked thread is a member, main first. Written once per cycle or hang (again only
+   * if it dissolves and forms anew); the members' open waits are flushed before it. */
+  | ['D', number, StallKind, LaneId[], ObjectId[], SiteId[], FrameId[]]
+  /** v2. A lock-order inversion (opt-in lock-order mode, header `lockOrder`): ts (when the
+   * second order was first seen), lock `first`, lock `second`; `lane` took `first` at
+   * `firstSite` and then, still holding it, `second` at `secondSite`; `otherLane` took them
+   * in the opposite order: `second` at `otherFirstSite`, then `first` at `otherSecondSite`.
+   * Written once per pair of locks, whether or not the run hung. */
+  | ['I', number, ObjectId, ObjectId, LaneId, SiteId | null, SiteId | null, LaneId, SiteId | null, SiteId | null]
   /** v1. Acquisition counts of a lock since the previous `A` for it: object, count. */
   | ['A', number, ObjectId, number]
   /** v1. A stack sample of one lane: ts, lane, leaf frame (null: no Python frame), state. */
@@ -464,6 +500,17 @@ export const RECORDS: Readonly<Record<RecordCode, RecordSpec>> = {
     fields: [
       ts('begin'), ts('end'), lane(), f('object', 'i', { ref: 'object' }), f('reason', 'r'), site(),
       lane('holder', 'I'), site('holderSite'), lane('waker', 'I'), f('flags', 'i'),
+    ],
+  },
+  D: {
+    name: 'stall', since: 2, optional: [],
+    fields: [ts(), f('kind', 's'), f('lanes', 'j'), f('objects', 'j'), f('sites', 'j'), f('frames', 'j')],
+  },
+  I: {
+    name: 'lockOrder', since: 2, optional: [],
+    fields: [
+      ts(), f('first', 'i', { ref: 'object' }), f('second', 'i', { ref: 'object' }), lane(), site('firstSite'), site('secondSite'),
+      lane('otherLane'), site('otherFirstSite'), site('otherSecondSite'),
     ],
   },
   A: { name: 'acquisitions', since: 1, optional: [], fields: [ts(), f('object', 'i', { ref: 'object' }), f('count', 'i')] },

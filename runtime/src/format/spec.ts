@@ -171,6 +171,10 @@ export const OBJECT_KINDS = [
   'task', 'socket', 'stream', 'subprocess',
   // A GPU queue or stream a host thread waits on (finish, a blocking copy, an event wait; v2).
   'gpu_queue',
+  // A file descriptor that is not a socket, a host thread blocked reading or writing it: a pipe,
+  // a subprocess's stdout, a terminal, a FIFO (v2, no version bump). Sockets are 'socket',
+  // named by their endpoint ("tcp 127.0.0.1:8080"); a select/poll/selectors wait is on 'fd'.
+  'fd',
   // Reader-only, last so that the writers' values keep their indexes (see UNKNOWN).
   UNKNOWN,
 ] as const;
@@ -197,6 +201,11 @@ export const WAIT_REASONS = [
   // A host thread waiting for GPU work: queue.finish(), event.wait(), a blocking copy,
   // torch.cuda.synchronize(), .item() (v2, no version bump).
   'gpu_sync',
+  // Blocking I/O of a host thread (v2, no version bump): "socket_recv", "socket_send",
+  // "socket_accept", "socket_connect" on a 'socket' object (ssl reads and writes too);
+  // "fd_read"/"fd_write" on an 'fd' object (pipe, subprocess output). select/poll/selectors
+  // waits use "select" (v1).
+  'socket_recv', 'socket_send', 'socket_accept', 'socket_connect', 'fd_read', 'fd_write',
   // Reader-only, last: models index reasons by position (a Uint8 column), see UNKNOWN.
   UNKNOWN,
 ] as const;

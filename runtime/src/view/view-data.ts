@@ -93,7 +93,7 @@ export const STATE_INFO: readonly StateInfo[] = [
   { state: 6, key: 'sleep', label: 'Sleep', estimated: false,
     description: 'In time.sleep.' },
   { state: 7, key: 'io', label: 'I/O wait', estimated: false,
-    description: 'Waiting in select, on a socket, a stream or a subprocess (asyncio awaits too).' },
+    description: 'Waiting in select or poll, on a socket (receive, send, accept, connect), a pipe or other file descriptor, a stream or a subprocess (asyncio awaits too).' },
   { state: 8, key: 'work', label: 'Work item', estimated: false,
     description: 'Running a work item: a multiprocessing Pool task or ProcessPoolExecutor call, in the worker that took it. Hover for its function, queue wait and run time; arrows link it to where it was submitted and where its result went.' },
   { state: 9, key: 'ready', label: 'Ready (task, greenlet)', estimated: false,
@@ -112,6 +112,8 @@ const REASON_STATE: Readonly<Record<WaitReason, SegmentStateValue>> = {
   sleep: SegmentState.SLEEP,
   select: SegmentState.IO, socket: SegmentState.IO, stream_read: SegmentState.IO,
   stream_write: SegmentState.IO, subprocess: SegmentState.IO, hub: SegmentState.SYNC, gpu_sync: SegmentState.JOIN,
+  socket_recv: SegmentState.IO, socket_send: SegmentState.IO, socket_accept: SegmentState.IO, socket_connect: SegmentState.IO,
+  fd_read: SegmentState.IO, fd_write: SegmentState.IO,
   // A reason a newer agent wrote: shown as a generic wait ("unknown kind" in its details).
   unknown: SegmentState.SYNC,
 };

@@ -22,11 +22,12 @@ import { ready, type FileContext, type ModelHandler } from './handler';
 const NOT_CONTENTION_REASON = new Uint8Array(WAIT_REASONS.length);
 // "hub": a greenlet blocked in a compiled gevent primitive, which could be anything (a
 // semaphore, an event, I/O): not evidence of contention on one object.
-for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor', 'hub', 'gpu_sync'] as const) {
+for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'stream_write', 'subprocess', 'executor', 'hub', 'gpu_sync',
+  'socket_recv', 'socket_send', 'socket_accept', 'socket_connect', 'fd_read', 'fd_write'] as const) {
   NOT_CONTENTION_REASON[WAIT_REASONS.indexOf(r)] = 1;
 }
 /** Kinds whose waits are waits for completion, not contention. */
-const NOT_CONTENTION = new Set(['thread', 'timer', 'process', 'future', 'task', 'socket', 'stream', 'subprocess', 'gpu_queue']);
+const NOT_CONTENTION = new Set(['thread', 'timer', 'process', 'future', 'task', 'socket', 'stream', 'subprocess', 'gpu_queue', 'fd']);
 
 /** The user-visible object a wait on `obj` is charged to (follows parents, at most 8 levels). */
 export function visibleObject(model: { readonly objects: readonly SyncObject[] }, obj: number): number {

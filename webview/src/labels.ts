@@ -116,7 +116,7 @@ export function labelRow(
         h('span', { className: 'caret', text: row.collapsed ? '▸' : '▾' }),
         h('span', { text: `Process ${p?.pid ?? '?'}` }),
         h('span', { className: `weft-exit${exit ? ' bad' : ''}`, text: exitText(d, row.process) }),
-        h('span', { className: 'argv', text: p ? p.argv.join(' ') : '' }),
+        h('span', { className: 'argv', text: p ? p.label : '' }),
         h('span', { className: 'argv', text: row.kindCounts.map(([k, n]) => countText(k, n)).join(', ') || countText('thread', 0) }),
         p && p.parent !== null ? h('span', { className: 'argv', text: `started by ${d.processes[p.parent]?.pid ?? '?'} (${p.startMethod})` }) : null,
       ]);

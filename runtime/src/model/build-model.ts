@@ -114,6 +114,7 @@ export class ModelAssembler {
   finish(): TraceModel {
     for (const h of this.ordered) h.finalize();
     const { processes } = this.processes.data();
+    this.warnings.push(...this.processes.data().warnings);
     const { sites, objects, frames } = this.interning.data();
     const { lanes } = this.lanes.data();
     const flows = this.flows.data();

@@ -445,10 +445,10 @@ export class ProcessHandler implements RecordHandler<ProcessPart> {
     const p = this.part;
     switch (rec[0]) {
       case 'P':
-        p.children.push({ ts: rec[1], pid: rec[2], how: rec[3], argv: rec[4], tid: rec[5], site: rec[6] });
+        p.children.push({ ts: rec[1], pid: rec[2], how: rec[3], argv: rec[4], tid: rec[5], site: rec[6], label: rec[7] ?? null });
         return;
       case 'Q':
-        p.childExits.push({ ts: rec[1], pid: rec[2], code: rec[3] });
+        p.childExits.push({ ts: rec[1], pid: rec[2], code: rec[3], endedBy: rec[4] ?? null });
         return;
       case '!':
         p.messages.push({ ts: rec[1], level: rec[2], message: rec[3] });

@@ -126,12 +126,16 @@ export interface ChildStart {
   argv: string[];
   tid: number;
   site: number | null;
+  /** What the starter knows the child is ("Pool worker 3"), or null (see the `P` record). */
+  label: string | null;
 }
 
 export interface ChildExit {
   ts: number;
   pid: number;
   code: number;
+  /** "parent" when the starter sent the signal the child died of (see the `Q` record). */
+  endedBy: string | null;
 }
 
 /** One end of an `L` flow. */

@@ -100,6 +100,12 @@ export interface ProcessInfo {
    * hand-built models stay valid (absent means traced); the loader always sets it.
    */
   traced?: boolean;
+  /** What the process is, for people ("Pool worker 2 (spawn)", "fork server", "orders.py"):
+   * see process-label.ts. Optional so that hand-built models stay valid; the loader sets it. */
+  label?: string;
+  /** True when its parent sent the signal it died of (Pool.terminate, Popen.kill): an ending
+   * the program chose, not a crash, so its missing end record is not a warning. */
+  endedByParent?: boolean;
 }
 
 /**

@@ -96,6 +96,12 @@ export interface ProcessSummary {
   endReason: string | null;
   /** The program's argv as Python saw it (sys.argv). */
   argv: string[];
+  /** What the process is, for people: "Pool worker 2 (spawn)", "fork server", "resource
+   * tracker", "orders.py --fast", "sleep 0.2". Absent in summaries written before it. */
+  label?: string;
+  /** True when its parent sent the signal it died of (Pool.terminate, Popen.kill): an ending the
+   * program chose, not a crash. Absent when false. */
+  endedByParent?: boolean;
   /** False when the process's trace has no end record (killed or crashed). */
   complete: boolean;
   /** Wall time from the agent's start in the process to its last event (for an untraced
@@ -441,6 +447,7 @@ export const SUMMARY_JSON_SCHEMA = {
           endReason: { anyOf: [{ type: 'null' }, { type: 'string' }] },
           argv: { type: 'array', items: { type: 'string' } }, complete: { type: 'boolean' }, durationMs: num,
           traced: { type: 'boolean' },
+          label: { type: 'string' }, endedByParent: { type: 'boolean' },
           host: { type: 'integer' },
           lanes: {
             type: 'array',

@@ -3,6 +3,7 @@
  * text for the terminal. Pure functions, no Node import: the extension can show the same.
  */
 import { percentile } from '../model/columns';
+import { isInterpreterCommand } from '../model/process-label';
 import type { TraceModel } from '../model/types';
 import { WAIT_REASONS } from '../format/spec';
 import {
@@ -56,6 +57,8 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
   const processes = model.processes.map((p) => ({
     pid: p.pid, ppid: p.ppid, startMethod: p.startMethod, exitCode: p.exitCode, endReason: p.endReason, argv: [...p.argv],
     complete: p.complete, durationMs: ms(p.endNs - p.startNs), traced: p.traced !== false,
+    ...(p.label !== undefined ? { label: p.label } : {}),
+    ...(p.endedByParent === true ? { endedByParent: true } : {}),
     ...(p.host !== undefined && p.host > 0 ? { host: p.host } : {}),
     ...laneSummaries(p.index),
     // An untraced process's one lane is a placeholder, not a thread anyone measured.
@@ -416,11 +419,18 @@ export function formatSummary(
   for (const p of s.processes) {
     const status = p.exitCode !== null ? `exit ${p.exitCode}` : (p.endReason ?? 'end unknown');
     if (p.traced === false) {
-      out.push('', `Process ${p.pid} (${p.startMethod}, ${status}, not traced: not Python): ${p.argv.join(' ')}`);
+      // A multiprocessing child or a Python command without a trace ended before the agent
+      // started in it (a Pool terminated at once); anything else is a program of its own.
+      const python = p.startMethod !== 'subprocess' || isInterpreterCommand(p.argv);
+      const why = python ? 'ended before Weft started in it' : 'not Python';
+      out.push('', `Process ${p.pid} (${p.startMethod}, ${status}, not traced: ${why}): ${p.label ?? p.argv.join(' ')}`);
       continue;
     }
     const onHost = s.hosts !== undefined && s.hosts.length > 1 ? ` on ${s.hosts[p.host ?? 0]?.name || `host ${p.host ?? 0}`}` : '';
-    out.push('', `Process ${p.pid}${onHost} (${p.startMethod}, ${status}${p.complete ? '' : ', trace cut short'}): ${p.argv.join(' ')}`);
+    // A process its parent ended on purpose (a Pool's workers at shutdown) lost only its last
+    // moments, which the status says; "cut short" is for crashes and kills.
+    const cut = p.complete || p.endedByParent === true ? '' : ', trace cut short';
+    out.push('', `Process ${p.pid}${onHost} (${p.startMethod}, ${status}${cut}): ${p.label ?? p.argv.join(' ')}`);
     const rows = p.threads.map((t) => {
       const waits = Object.entries(t.waitMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');
       return [

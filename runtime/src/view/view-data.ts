@@ -147,6 +147,8 @@ export interface ViewProcess {
   ppid: number;
   serial: number;
   argv: string[];
+  /** What the process is, for people (model/process-label.ts). */
+  label: string;
   python: string;
   startMethod: string;
   startNs: number;
@@ -838,7 +840,8 @@ export function buildViewData(model: TraceModel): ViewData {
 
   const hosts = viewHosts(model);
   const processes: ViewProcess[] = model.processes.map((p) => ({
-    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv], python: p.python,
+    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv],
+    label: p.label ?? p.argv.join(' '), python: p.python,
     startMethod: p.startMethod, startNs: rel(p.startNs), endNs: rel(p.endNs), complete: p.complete,
     exitCode: p.exitCode, endReason: p.endReason, parent: p.parent, sampleHz: p.sampleHz,
   }));

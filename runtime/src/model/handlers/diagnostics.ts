@@ -253,8 +253,8 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
     }
 
     for (const p of processes) {
-      if (p.endReason !== null && p.endReason.startsWith('killed')) {
-        out.push({ severity: 'warning', message: `process ${p.pid} (${p.argv.join(' ')}) was ${p.endReason}.`, site: null, process: p.index });
+      if (p.endReason !== null && p.endReason.startsWith('killed') && p.endedByParent !== true) {
+        out.push({ severity: 'warning', message: `${p.label ?? p.argv.join(' ')}, pid ${p.pid}, was ${p.endReason}.`, site: null, process: p.index });
       }
     }
     this.result = out;

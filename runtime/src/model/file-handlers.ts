@@ -320,7 +320,15 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
   private openRow(lane: number, begin: number, open: boolean): number {
     let byBegin = this.open.get(lane);
     const row = byBegin?.get(begin);
-    if (row !== undefined) return row;
+    if (row !== undefined) {
+      // A complete record is the wait's last (the agent writes nothing after it), so the map
+      // keeps only waits still open and the check above stays a size test for most records.
+      if (!open && byBegin !== undefined) {
+        byBegin.delete(begin);
+        if (byBegin.size === 0) this.open.delete(lane);
+      }
+      return row;
+    }
     if (open) {
       if (byBegin === undefined) this.open.set(lane, (byBegin = new Map()));
       byBegin.set(begin, this.c.begin.length);

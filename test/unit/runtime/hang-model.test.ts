@@ -251,6 +251,21 @@ describe('a lock held across a blocking call', () => {
   });
 });
 
+describe('a lock released just before a blocking call (the agent\'s hand-off window)', () => {
+  it('is not held across it, although a later waiter names the releaser as holder', async () => {
+    // T releases X to w1 (woken at 1.0 s, running at 1.05 s) and then waits on an event from
+    // 1.01 s; w2 begins to wait at 1.02 s and reads the last taker, T, as holder.
+    const dir = tempDir();
+    writeProcessFile(dir, header(), [
+      ...defs(),
+      ['W', 0.9 * S, 1.05 * S, 3, 1, 'lock', 4, 2, 4, 2, 0],
+      ['W', 1.01 * S, 1.5 * S, 2, 3, 'event', 3, null, null, null, 0],
+      ['W', 1.02 * S, 1.2 * S, 4, 1, 'lock', 4, 2, 3, 3, WaitFlags.HOLDER_CHANGED],
+    ], 3 * S);
+    expect((await loadTrace(dir)).heldAcrossWaits).toEqual([]);
+  });
+});
+
 describe('traces written before issue 12', () => {
   it('summarise as before: empty stall lists, no codes', async () => {
     for (const name of ['two-threads', 'contention', 'processes', 'mp-lock-holds', 'asyncio', 'pool-messages']) {

@@ -10,6 +10,12 @@
  *       release a lock, so T held X for all of j; or
  *   (b) began before j, was still waiting when j began, and was ended by T's release (waker T)
  *       after j ended: T held X from before j to after it.
+ * And what disproves it, whatever the holder fields say: a wait on X that T's release ended
+ * (waker T) while T was blocked in j. T cannot release during j, so it released X before j and
+ * the woken thread owned X from then, past j's begin: T never held X during j. This is the
+ * agent's hand-off window (its holder is the last thread that took the lock, and a woken
+ * waiter owns the lock before it records itself), seen on examples/bank_transfer.py: the
+ * auditor's `done.wait(0.05)` right after its `with bank_lock:` block was named as holding it.
  * Once X is proven held for all of j, every wait on X with holder T that overlaps j was waiting
  * behind it, and only the overlapping part counts (time spent waiting before T blocked is plain
  * contention, reported with the lock). Waits with holder T are indexed by holder lane, sorted
@@ -90,6 +96,35 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
       });
       maxEnd.set(h, m);
     }
+    // Waits on locks that a release of theirs ended, by waker lane, in order of end.
+    const byWaker = new Map<number, number[]>();
+    for (let i = 0; i < w.count; i++) {
+      const o = w.object[i] as number;
+      const k = w.wakerLane[i] as number;
+      if (o < 0 || o >= objects.length || isLock[o] !== 1 || k < 0 || k === (w.lane[i] as number) || !byHolder.has(k)) continue;
+      let list = byWaker.get(k);
+      if (list === undefined) byWaker.set(k, (list = []));
+      list.push(i);
+    }
+    for (const list of byWaker.values()) list.sort((a, b) => (w.end[a] as number) - (w.end[b] as number) || a - b);
+    /** Whether T released (a part of) lock `vx` to a waiter while blocked in (bj, ej]. */
+    const releasedDuring = (t: number, vx: number, bj: number, ej: number): boolean => {
+      const list = byWaker.get(t);
+      if (list === undefined) return false;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((w.end[list[mid] as number] as number) <= bj) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo, n = 0; k < list.length && n < MAX_BACK; k++, n++) {
+        const i = list[k] as number;
+        if ((w.end[i] as number) > ej) break;
+        if ((visible[w.object[i] as number] as number) === vx) return true;
+      }
+      return false;
+    };
     const memberWaits = new Set<number>();
     for (const s of this.stalls()) for (const m of s.members) if (m.wait !== null) memberWaits.add(m.wait);
 
@@ -134,7 +169,7 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
         if ((w.end[i] as number) > bj) consider(i, false);
       }
       for (const [lock, p] of perLock) {
-        if (!p.proven) continue;
+        if (!p.proven || releasedDuring(t, lock, bj, ej)) continue;
         const site = w.site[j] as number;
         const key = `${lock}:${site}:${w.reason[j] as number}`;
         let g = groups.get(key);

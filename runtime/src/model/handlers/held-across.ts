@@ -130,26 +130,29 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
 
     const groups = new Map<string, Group>();
     const perLock = new Map<number, { proven: boolean; rows: number[] }>();
+    // The blocking wait being looked at (one closure for all of them: this runs per wait).
+    let t = -1;
+    let ej = 0;
+    let jVisible = -1;
+    const consider = (i: number, began: boolean): void => {
+      const vx = visible[w.object[i] as number] as number;
+      if (vx === jVisible) return;
+      const proof = began || ((w.wakerLane[i] as number) === t && (w.end[i] as number) >= ej);
+      let p = perLock.get(vx);
+      if (p === undefined) perLock.set(vx, (p = { proven: false, rows: [] }));
+      p.proven ||= proof;
+      p.rows.push(i);
+    };
     for (let j = 0; j < w.count; j++) {
-      const t = w.lane[j] as number;
+      t = w.lane[j] as number;
       const rows = byHolder.get(t);
       if (rows === undefined || memberWaits.has(j)) continue;
       const bj = w.begin[j] as number;
-      const ej = w.end[j] as number;
+      ej = w.end[j] as number;
       if (ej <= bj) continue;
       const jo = w.object[j] as number;
-      const jVisible = jo >= 0 && jo < objects.length ? (visible[jo] as number) : -1;
+      jVisible = jo >= 0 && jo < objects.length ? (visible[jo] as number) : -1;
       perLock.clear();
-      const consider = (i: number, began: boolean): void => {
-        const x = w.object[i] as number;
-        const vx = visible[x] as number;
-        if (vx === jVisible) return;
-        const proof = began || ((w.wakerLane[i] as number) === t && (w.end[i] as number) >= ej);
-        let p = perLock.get(vx);
-        if (p === undefined) perLock.set(vx, (p = { proven: false, rows: [] }));
-        p.proven ||= proof;
-        p.rows.push(i);
-      };
       // First candidate that began at or after bj.
       let lo = 0;
       let hi = rows.length;

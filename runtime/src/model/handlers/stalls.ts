@@ -79,7 +79,7 @@ export class StallsHandler implements ModelHandler<Stall[]> {
         const kind = objects[w.object[i] as number]?.kind;
         if (kind !== undefined && LOCK_KINDS.has(kind)) lastOpen.set(lane, i);
       }
-      const list = wanted.get(lane);
+      const list = wanted.size > 0 ? wanted.get(lane) : undefined;
       if (list === undefined) continue;
       const b = w.begin[i] as number;
       const e = w.end[i] as number;

@@ -29,15 +29,15 @@
  * members are left to the deadlock finding, which says it better.
  */
 import { WAIT_REASONS } from '../../format/spec';
+import { sortOrderOrNull } from '../columns';
 import type { ParsedFile } from '../parsed-file';
 import type { HeldAcrossWait, Lane, Stall, SyncObject, WaitColumns } from '../types';
 import { ready, type ModelHandler } from './handler';
 import { visibleObject } from './lock-stats';
 
 const LOCK_KINDS = new Set(['lock', 'rlock', 'mp_lock', 'mp_rlock']);
-/** Candidates looked at before a blocking wait's begin (case b): a bound on pathological
- * traces, where one very long early wait would make every later lookup scan back to it. */
-const MAX_BACK = 256;
+/** Releases looked at per blocking wait and lock (a bound for pathological traces). */
+const MAX_SCAN = 256;
 
 interface Group extends HeldAcrossWait {
   holders: Set<number>;
@@ -71,46 +71,48 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
       visible[o] = visibleObject(model, o);
       isLock[o] = LOCK_KINDS.has(objects[o]?.kind ?? '') ? 1 : 0;
     }
-    // Waits on locks with a known holder, by holder lane (rows ascend by begin).
-    const byHolder = new Map<number, number[]>();
-    for (let i = 0; i < w.count; i++) {
+    // Waits on locks with a known holder, by holder lane (rows ascend by begin), as one CSR
+    // table (counts, then rows): millions of pushes into per-lane arrays cost more than the
+    // rest of the analysis.
+    const nLanes = lanes.length;
+    const lockWait = (i: number): boolean => {
       const o = w.object[i] as number;
+      return o >= 0 && o < objects.length && isLock[o] === 1;
+    };
+    const held = csr(w.count, nLanes, (i) => {
       const h = w.holderLane[i] as number;
-      if (o < 0 || o >= objects.length || isLock[o] !== 1 || h < 0 || h === (w.lane[i] as number) || lanes[h]?.kind !== 'thread') continue;
-      let list = byHolder.get(h);
-      if (list === undefined) byHolder.set(h, (list = []));
-      list.push(i);
-    }
-    if (byHolder.size === 0) {
+      return lockWait(i) && h !== (w.lane[i] as number) && lanes[h]?.kind === 'thread' ? h : -1;
+    });
+    if (held.rows.length === 0) {
       this.result = [];
       return;
     }
-    // The running maximum of ends, per holder list, to stop the backward scan early.
-    const maxEnd = new Map<number, Float64Array>();
-    for (const [h, rows] of byHolder) {
-      const m = new Float64Array(rows.length);
-      let e = -Infinity;
-      rows.forEach((r, k) => {
-        e = Math.max(e, w.end[r] as number);
-        m[k] = e;
+    // A sweep per holder over its rows, as its blocking waits come in begin order: `next` is the
+    // first row not begun yet, `active` the rows begun earlier and still waiting. An open wait
+    // lasts to the end of the trace; a prefix maximum of ends (tried first) then made every
+    // later lookup scan back to it.
+    const next = held.offsets.slice(0, nLanes);
+    const active = new Map<number, number[]>();
+    // Waits on locks that a release ended, by waker lane, each lane's in order of end: built on
+    // first use (only a proven hold needs it), sorted per lane on first use.
+    let woken: { offsets: Int32Array; rows: Int32Array } | null = null;
+    const sortedByEnd = new Map<number, Int32Array>();
+    const endOrdered = (lane: number): Int32Array => {
+      let sorted = sortedByEnd.get(lane);
+      if (sorted !== undefined) return sorted;
+      woken ??= csr(w.count, nLanes, (i) => {
+        const k = w.wakerLane[i] as number;
+        return lockWait(i) && k !== (w.lane[i] as number) ? k : -1;
       });
-      maxEnd.set(h, m);
-    }
-    // Waits on locks that a release of theirs ended, by waker lane, in order of end.
-    const byWaker = new Map<number, number[]>();
-    for (let i = 0; i < w.count; i++) {
-      const o = w.object[i] as number;
-      const k = w.wakerLane[i] as number;
-      if (o < 0 || o >= objects.length || isLock[o] !== 1 || k < 0 || k === (w.lane[i] as number) || !byHolder.has(k)) continue;
-      let list = byWaker.get(k);
-      if (list === undefined) byWaker.set(k, (list = []));
-      list.push(i);
-    }
-    for (const list of byWaker.values()) list.sort((a, b) => (w.end[a] as number) - (w.end[b] as number) || a - b);
+      const rows = woken.rows.subarray(woken.offsets[lane] as number, woken.offsets[lane + 1] as number);
+      const order = sortOrderOrNull(Float64Array.from(rows, (r) => w.end[r] as number));
+      sorted = order === null ? rows : Int32Array.from(order, (k) => rows[k] as number);
+      sortedByEnd.set(lane, sorted);
+      return sorted;
+    };
     /** Whether T released (a part of) lock `vx` to a waiter while blocked in (bj, ej]. */
     const releasedDuring = (t: number, vx: number, bj: number, ej: number): boolean => {
-      const list = byWaker.get(t);
-      if (list === undefined) return false;
+      const list = endOrdered(t);
       let lo = 0;
       let hi = list.length;
       while (lo < hi) {
@@ -118,7 +120,7 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
         if ((w.end[list[mid] as number] as number) <= bj) lo = mid + 1;
         else hi = mid;
       }
-      for (let k = lo, n = 0; k < list.length && n < MAX_BACK; k++, n++) {
+      for (let k = lo, n = 0; k < list.length && n < MAX_SCAN; k++, n++) {
         const i = list[k] as number;
         if ((w.end[i] as number) > ej) break;
         if ((visible[w.object[i] as number] as number) === vx) return true;
@@ -130,11 +132,8 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
 
     const groups = new Map<string, Group>();
     const perLock = new Map<number, { proven: boolean; rows: number[] }>();
-    // The blocking wait being looked at (one closure for all of them: this runs per wait).
-    let t = -1;
-    let ej = 0;
-    let jVisible = -1;
-    const consider = (i: number, began: boolean): void => {
+    /** Notes candidate i (a wait with holder t) for blocking wait j. */
+    const consider = (i: number, began: boolean, t: number, ej: number, jVisible: number): void => {
       const vx = visible[w.object[i] as number] as number;
       if (vx === jVisible) return;
       const proof = began || ((w.wakerLane[i] as number) === t && (w.end[i] as number) >= ej);
@@ -144,33 +143,45 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
       p.rows.push(i);
     };
     for (let j = 0; j < w.count; j++) {
-      t = w.lane[j] as number;
-      const rows = byHolder.get(t);
-      if (rows === undefined || memberWaits.has(j)) continue;
+      const t = w.lane[j] as number;
+      if (t < 0 || t >= nLanes) continue;
+      const stop = held.offsets[t + 1] as number;
+      let k0 = next[t] as number;
+      if (k0 >= stop && !active.has(t)) continue;
+      if (memberWaits.size > 0 && memberWaits.has(j)) continue;
       const bj = w.begin[j] as number;
-      ej = w.end[j] as number;
-      if (ej <= bj) continue;
+      const ej = w.end[j] as number;
+      // Rows that began before j: kept only while they still wait (most have ended by then).
+      let act = active.get(t);
+      for (; k0 < stop; k0++) {
+        const r = held.rows[k0] as number;
+        if ((w.begin[r] as number) >= bj) break;
+        if ((w.end[r] as number) > bj) {
+          if (act === undefined) active.set(t, (act = []));
+          act.push(r);
+        }
+      }
+      next[t] = k0;
+      if (act !== undefined) {
+        let kept = 0;
+        for (const i of act) if ((w.end[i] as number) > bj) act[kept++] = i;
+        act.length = kept;
+        if (kept === 0) {
+          active.delete(t);
+          act = undefined;
+        }
+      }
+      if (ej <= bj || (act === undefined && (k0 >= stop || (w.begin[held.rows[k0] as number] as number) >= ej))) continue;
       const jo = w.object[j] as number;
-      jVisible = jo >= 0 && jo < objects.length ? (visible[jo] as number) : -1;
+      const jVisible = jo >= 0 && jo < objects.length ? (visible[jo] as number) : -1;
       perLock.clear();
-      // First candidate that began at or after bj.
-      let lo = 0;
-      let hi = rows.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((w.begin[rows[mid] as number] as number) < bj) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let k = lo; k < rows.length; k++) {
-        const i = rows[k] as number;
+      // Began during j (case a), then began before and still waiting (case b).
+      for (let k = k0; k < stop; k++) {
+        const i = held.rows[k] as number;
         if ((w.begin[i] as number) >= ej) break;
-        consider(i, true);
+        consider(i, true, t, ej, jVisible);
       }
-      const me = maxEnd.get(t) as Float64Array;
-      for (let k = lo - 1, n = 0; k >= 0 && n < MAX_BACK && (me[k] as number) > bj; k--, n++) {
-        const i = rows[k] as number;
-        if ((w.end[i] as number) > bj) consider(i, false);
-      }
+      for (const i of act ?? []) consider(i, false, t, ej, jVisible);
       for (const [lock, p] of perLock) {
         if (!p.proven || releasedDuring(t, lock, bj, ej)) continue;
         const site = w.site[j] as number;
@@ -240,4 +251,28 @@ export function blockingCallPhrase(reason: number): string {
     case 'gpu_sync': return 'a GPU sync';
     default: return `a ${r} wait`;
   }
+}
+
+/** Rows 0..n-1 bucketed by `keyOf` (−1: left out) into `buckets` lists, each in row order:
+ * `rows[offsets[b] .. offsets[b + 1])`. Two passes, no array per bucket. */
+function csr(n: number, buckets: number, keyOf: (i: number) => number): { offsets: Int32Array; rows: Int32Array } {
+  const offsets = new Int32Array(buckets + 1);
+  const keys = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keyOf(i);
+    const key = k >= 0 && k < buckets ? k : -1;
+    keys[i] = key;
+    if (key >= 0) offsets[key + 1] = (offsets[key + 1] as number) + 1;
+  }
+  for (let b = 0; b < buckets; b++) offsets[b + 1] = (offsets[b + 1] as number) + (offsets[b] as number);
+  const fill = offsets.slice(0, buckets);
+  const rows = new Int32Array(offsets[buckets] as number);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as number;
+    if (k < 0) continue;
+    const at = fill[k] as number;
+    rows[at] = i;
+    fill[k] = at + 1;
+  }
+  return { offsets, rows };
 }

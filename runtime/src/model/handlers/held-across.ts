@@ -165,7 +165,7 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
       if (act !== undefined) {
         let kept = 0;
         for (const i of act) if ((w.end[i] as number) > bj) act[kept++] = i;
-        act.length = kept;
+        if (kept < act.length) act.length = kept;
         if (kept === 0) {
           active.delete(t);
           act = undefined;
@@ -174,6 +174,14 @@ export class HeldAcrossHandler implements ModelHandler<HeldAcrossWait[]> {
       if (ej <= bj || (act === undefined && (k0 >= stop || (w.begin[held.rows[k0] as number] as number) >= ej))) continue;
       const jo = w.object[j] as number;
       const jVisible = jo >= 0 && jo < objects.length ? (visible[jo] as number) : -1;
+      // Nothing to do unless some candidate proves a hold (most blocking waits have none: a
+      // wait still in progress since before j, not ended by t, proves nothing by itself).
+      let any = k0 < stop && (w.begin[held.rows[k0] as number] as number) < ej;
+      for (const i of act ?? []) {
+        if (any) break;
+        any = (w.wakerLane[i] as number) === t && (w.end[i] as number) >= ej && (visible[w.object[i] as number] as number) !== jVisible;
+      }
+      if (!any) continue;
       perLock.clear();
       // Began during j (case a), then began before and still waiting (case b).
       for (let k = k0; k < stop; k++) {

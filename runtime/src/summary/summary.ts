@@ -10,6 +10,7 @@ import {
   SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type LoopBlockSummary, type MessagesSummary, type SiteRef, type Summary,
   type GpuQueueSummary, type LaneSummary, type TaskGroupSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
 } from './schema';
+import { formatStalls, STALL_CODES, summarizeStalls } from './stalls-summary';
 
 /** ns -> ms, rounded to the microsecond. */
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
@@ -93,6 +94,8 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
       contendedHoldMs: ms(l.contendedHoldNs),
       holders: l.holders.map(peer),
       waiters: l.waiters.map(peer),
+      // Only when some never ended, so that summaries of traces without open waits keep their shape.
+      ...((l.openWaits ?? 0) > 0 ? { openWaits: l.openWaits } : {}),
     };
   });
   const blocks = summarizeLoopBlocks(model, limits.minLoopBlockMs ?? 0);
@@ -116,10 +119,15 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
         }
       : {}),
     locks,
+    ...summarizeStalls(model, siteRef),
     hotspots,
     diagnostics: model.diagnostics.map((d) => ({
       severity: d.severity, message: d.message, site: siteRef(d.site),
       pid: d.process === null ? null : (model.processes[d.process]?.pid ?? null),
+      ...(d.code !== undefined ? { code: d.code } : {}),
+      ...(d.related !== undefined && d.related.length > 0
+        ? { related: d.related.flatMap((r) => { const site = siteRef(r.site); return site === null ? [] : [{ site, message: r.message }]; }) }
+        : {}),
     })),
     warnings: [...model.warnings],
     omitted: {
@@ -390,9 +398,13 @@ export function formatSummary(
   const greenlets = (s.tasks ?? []).filter((g) => g.kind === 'greenlet').reduce((n, g) => n + g.count, 0);
   out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}${tasks > 0 ? `, ${plural(tasks, 'asyncio task')}` : ''}${greenlets > 0 ? `, ${plural(greenlets, 'greenlet')}` : ''}`);
 
-  if (s.diagnostics.length > 0) {
+  // When the program hung, that comes first (deadlocks, hangs; then inversions and locks held
+  // across blocking calls); their findings are not repeated under Findings.
+  out.push(...formatStalls(s, (site) => where(site, cwd), formatMs));
+  const findings = s.diagnostics.filter((d) => d.code === undefined || !STALL_CODES.has(d.code));
+  if (findings.length > 0) {
     out.push('', 'Findings:');
-    for (const d of s.diagnostics) out.push(`  ${d.severity}: ${d.message}`);
+    for (const d of findings) out.push(`  ${d.severity}: ${d.message}`);
   }
 
   const contended = s.locks.filter((l) => l.contentions > 0);
@@ -406,6 +418,7 @@ export function formatSummary(
     // Acquisitions of other kinds count their internal lock's, which means little to a reader.
     const counted = isLock ? `${plural(l.contentions, 'wait')} in ${plural(l.acquisitions, 'acquisition')}` : plural(l.contentions, 'wait');
     out.push(`    ${counted}; ${formatMs(l.waitMs)} waited in total (p50 ${formatMs(l.p50WaitMs)}, p95 ${formatMs(l.p95WaitMs)}, max ${formatMs(l.maxWaitMs)})`);
+    if ((l.openWaits ?? 0) > 0) out.push(`    ${plural(l.openWaits ?? 0, 'wait')} never ended (still waiting when the process stopped)`);
     const who = (t: ThreadStat): string => `${t.thread}${t.pid !== undefined ? ` (pid ${t.pid})` : ''}`;
     for (const h of l.holders.slice(0, 3)) {
       out.push(`    ${isLock ? 'held by   ' : 'woken by  '} ${who(h)}${at(h.site, cwd)}: ${plural(h.waits, 'wait')}, ${formatMs(h.waitMs)}`);

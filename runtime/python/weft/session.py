@@ -49,6 +49,11 @@ HOOKS = (
     Hook("queues", ("queue",), queues.install),
     Hook("threads", ("threading",), threads.install),
     Hook("processes", ("os", "subprocess"), processes.install),
+    # Blocking I/O as waits (weft.iowaits): sockets, ssl, select/selectors, pipes.
+    Hook("socket waits", ("socket",), later("weft.iowaits", "install_sockets")),
+    Hook("ssl waits", ("ssl",), later("weft.iowaits", "install_ssl")),
+    Hook("select waits", ("select", "selectors"), later("weft.iowaits", "install_select")),
+    Hook("fd waits", ("os", "subprocess"), later("weft.iowaits", "install_fds")),
     Hook("futures", ("concurrent.futures._base",), primitives.install_futures),
     Hook("mp spawn", ("multiprocessing.util",), later("weft.mp.process", "install_spawn")),
     Hook("mp sizes", ("multiprocessing.reduction",), later("weft.mp", "install_sizes")),

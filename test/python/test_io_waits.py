@@ -72,6 +72,9 @@ class GroundTruth(unittest.TestCase):
         self.check("fd_read", "COMMUNICATE_LINE", "pipe from subprocess 'sh'", kind="fd")
         line = line_of(self.path, "COMMUNICATE_LINE")
         self.assertEqual([w for w in self.t.waits("process_join") if self.t.line(w[6]) == line], [])
+        # Popen itself reads its exec error pipe while the child starts: not a wait.
+        popen = line_of(self.path, "POPEN_LINE")
+        self.assertEqual([w for w in self.t.waits() if self.t.line(w[6]) == popen], [])
 
     def test_calls_that_found_data_ready_write_no_long_wait(self):
         # The sender threads' sendall and write calls found room in the buffer. Such a call can
@@ -131,6 +134,20 @@ class Transparency(unittest.TestCase):
         self.assertEqual(traced.stdout, plain.stdout)
         self.assertEqual(traced.stderr, plain.stderr)
         self.assertNotIn("weft", traced.stdout)
+
+    def test_ctrl_c_in_a_blocked_recv_prints_the_same_traceback_and_the_wait_is_recorded_up_to_it(self):
+        path = program("io_interrupt.py")
+        plain = run_plain([path])
+        traced, out = run_agent([path])
+        self.assertEqual(traced.returncode, plain.returncode)
+        self.assertIn("KeyboardInterrupt", traced.stderr)
+        if sys.version_info >= (3, 11):
+            self.assertEqual(traced.stderr, plain.stderr)
+        t = only_trace(out)
+        line = line_of(path, "INTERRUPTED_LINE")
+        waits = [w for w in t.waits("socket_recv") if t.line(w[6]) == line]
+        self.assertEqual(len(waits), 1, t.waits())
+        self.assertGreaterEqual((waits[0][2] - waits[0][1]) / MS, 250)
 
 
 if __name__ == "__main__":

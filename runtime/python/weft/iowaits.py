@@ -531,7 +531,9 @@ def _make_fd_call(raw: Callable[..., Any], reason: str) -> Callable[..., Any]:
         try:
             me = get_ident()
             a = _agent_for(me)
-            if a is None or me in a.internal:  # the agent's writer thread writes through here
+            # The agent's writer thread writes through here; Popen.__init__ reads its error pipe
+            # while the child execs (not a wait on anything the user sees).
+            if a is None or me in a.internal or me in _in_popen:
                 return raw(fd, arg)
             try:
                 site = _site(a, 1)
@@ -602,13 +604,23 @@ def _make_communicate(orig: Callable[..., Any]) -> Callable[..., Any]:
     return _like(communicate, orig)
 
 
+# Threads inside Popen.__init__ (its os.read of the exec error pipe is not recorded).
+_in_popen: Dict[int, int] = {}
+
+
 def _make_popen_init(orig: Callable[..., None]) -> Callable[..., None]:
     def __init__(self: Any, *args: Any, **kw: Any) -> None:
+        me = get_ident()
+        outer = me in _in_popen
+        _in_popen[me] = 1
         try:
             orig(self, *args, **kw)
         except BaseException as e:
             _strip(e)
             raise
+        finally:
+            if not outer:
+                _in_popen.pop(me, None)
         try:
             _note_pipes(self)
         except Exception as e:

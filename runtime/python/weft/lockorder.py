@@ -42,6 +42,9 @@ _held: Dict[int, List[tuple]] = {}
 _reported: Dict[Tuple[int, int], Any] = {}
 _MAX_EDGES_PER_LOCK = 1000
 _getframe = sys._getframe
+# `Condition.__init__` reads `lock.acquire` (to cache it), which runs the getter without
+# taking the lock: that read is not an acquisition (set by `install`).
+_not_an_acquire: Any = None
 
 
 def _line(code: Any, lasti: int) -> int:
@@ -67,7 +70,10 @@ def took(lock: Any, me: int, frame: Any) -> None:
 
     Written flat, with the thread's list compacted in place: this runs on every acquisition
     (~0.6 us here for a lock taken alone), and a known edge costs two dict lookups."""
-    entry = (lock, frame.f_code, frame.f_lasti)
+    code = frame.f_code
+    if code is _not_an_acquire:
+        return
+    entry = (lock, code, frame.f_lasti)
     held = _held.get(me)
     if not held:
         _held[me] = [entry]
@@ -214,6 +220,9 @@ for _cls, _name in ((OrderedLock, "Lock"), (OrderedRLock, "RLock")):
 
 def install(h: Patches, threading: Any) -> None:
     """Replaces the lock classes of `locks.install` with the tracking ones."""
+    global _not_an_acquire
+    init = getattr(threading.Condition, "__init__", None)
+    _not_an_acquire = getattr(init, "__code__", None)
     h.patch(threading, "Lock", OrderedLock)
     h.patch(threading, "RLock", OrderedRLock)
 

@@ -76,6 +76,6 @@ if "pipe" in which:
     os.close(r); os.close(w)
 
 if "subprocess" in which:
-    p = subprocess.Popen(["sh", "-c", "sleep 0.2; echo done"], stdout=subprocess.PIPE)
+    p = subprocess.Popen(["sh", "-c", "sleep 0.2; echo done"], stdout=subprocess.PIPE)  # POPEN_LINE
     out, _ = p.communicate()  # COMMUNICATE_LINE
     assert out == b"done\n", out

@@ -33,6 +33,10 @@ elif which == "same_thread":
     one()
     two()
 elif which == "ordered":
+    with B:
+        # Making a Condition reads A.acquire (to cache it) while B is held: not an acquisition,
+        # so no B -> A order against the workers' A -> B.
+        made_under_b = threading.Condition(A)
     C = threading.RLock()
     cond = threading.Condition()
     done = []

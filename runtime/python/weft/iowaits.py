@@ -265,13 +265,31 @@ def named_endpoint(name: str) -> Endpoint:
     return ep
 
 
+_C_METHODS = (type(object.__dir__), type(len), type(object.__init__), type(_socket_mod.socket.fileno))
+
+
 def _fd_of(obj: Any) -> Optional[int]:
-    if isinstance(obj, int):
+    """The descriptor of `obj` without running the program's code: an int, or the result of a
+    `fileno` implemented in C (sockets, io files). A Python `fileno` is user code with possible
+    side effects (CPython's test_select_mutated deletes list items in one): never called."""
+    if type(obj) is int:
         return obj
+    if not isinstance(getattr(type(obj), "fileno", None), _C_METHODS):
+        return None
     try:
         return obj.fileno()  # type: ignore[no-any-return]
     except Exception:
         return None
+
+
+def _watched(*lists: Any) -> list:
+    """The descriptors in select's arguments, read only from lists and tuples (any other
+    iterable may be a generator, which the call has consumed)."""
+    fds: list = []
+    for items in lists:
+        if type(items) in (list, tuple):
+            fds.extend(_fd_of(x) for x in items[:64])
+    return fds
 
 
 def select_name(fds: list, what: str = "select") -> str:
@@ -473,13 +491,13 @@ def _make_select(raw: Callable[..., Any]) -> Callable[..., Any]:
                 return raw(rlist, wlist, xlist, timeout)
             try:
                 site = _site(a, 1)
-                watched = [_fd_of(x) for x in (*rlist, *wlist, *xlist)]
-                placeholder = Endpoint("fd", lambda: select_name(watched))
+                # Nothing of the arguments is read before the call (see _watched).
+                placeholder = Endpoint("fd", lambda: select_name(_watched(rlist, wlist, xlist)))
             except Exception as e:
                 a.fail("select wait", e)
                 return raw(rlist, wlist, xlist, timeout)
             return _wait(a, me, placeholder, "select", site, raw, (rlist, wlist, xlist, timeout), {}, (),
-                         lambda: named_endpoint(select_name(watched)))
+                         lambda: named_endpoint(select_name(_watched(rlist, wlist, xlist))))
         except BaseException as e:
             _strip(e)
             raise

@@ -48,6 +48,23 @@ for fn in (os.read, os.write, select.select):
     except ValueError as e:
         print("signature", fn.__name__, "ValueError", e)
 print("docs", os.read.__doc__ == os.read.__wrapped__.__doc__ if hasattr(os.read, "__wrapped__") else True)
+# select must not read its arguments before the call: a Python fileno() may have side effects
+# (CPython's test_select_mutated), and an iterable may be a generator.
+mutated = []
+
+
+class Mutating:
+    def fileno(self):
+        del mutated[-1]
+        return sys.__stdout__.fileno()
+
+
+mutated[:] = [Mutating()] * 10
+print("mutated", select.select([], mutated, [], 5) == ([], mutated[:5], []))
+x, y = socket.socketpair()
+y.sendall(b"!")
+print("generator", select.select((s for s in [x]), [], [], 5)[0] == [x])
+x.close(); y.close()
 a.setblocking(False)
 print("nb repr", re.sub(r"0x[0-9a-f]+", "0x?", repr(a.recv)))
 print("class call", socket.socket.send(a, b"") if False else "skip")

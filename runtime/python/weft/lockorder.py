@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sys
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from . import registry
 from .clock import now

@@ -47,6 +47,7 @@ async function runCommand(cmd: Extract<Command, { kind: 'run' }>, io: CliIo): Pr
   const running = launch({
     python, outDir: out, target: cmd.target, sampleHz: cmd.sampleHz, cwd: io.cwd,
     ...(cmd.loopBlockMs !== null ? { loopBlockMs: cmd.loopBlockMs } : {}),
+    ...(cmd.lockOrder ? { lockOrder: true } : {}),
   });
   const unforward = forwardSignals(running.child);
   let status;

@@ -113,13 +113,15 @@ class Interner {
   }
 }
 
-type Annotation = [name: string, value: string | number | boolean];
+/** A debug annotation: its name's iid, and a value (`iid` true: the value is an interned string's iid). */
+type Annotation = [nameIid: number, value: string | number | boolean, iid: boolean];
 
 interface PendingEvent {
   type: number;
   track: number;
-  name?: string;
-  category?: string;
+  /** Interned name and category (PacketWriter.names/categories); 0 for none. */
+  nameIid?: number;
+  categoryIid?: number;
   site?: number | null;
   annotations?: Annotation[];
   flowIds?: readonly number[];
@@ -139,16 +141,20 @@ interface EventStream {
 class PacketWriter {
   private readonly packet = new ProtoWriter(1024);
   private readonly outer = new ProtoWriter(16);
-  private readonly names = new Interner();
-  private readonly categories = new Interner();
-  private readonly annotationNames = new Interner();
-  private readonly strings = new Interner();
-  private readonly locations = new Map<number, number>();
+  readonly names = new Interner();
+  readonly categories = new Interner();
+  readonly annotationNames = new Interner();
+  readonly strings = new Interner();
+  /** Source location iid per site (0: not sent yet). */
+  private readonly locations: Int32Array;
+  private locationCount = 0;
   private pendingLocations: number[] = [];
   private first = true;
   packets = 0;
 
-  constructor(private readonly sink: ByteSink, private readonly model: TraceModel) {}
+  constructor(private readonly sink: ByteSink, private readonly model: TraceModel) {
+    this.locations = new Int32Array(model.sites.length);
+  }
 
   private startPacket(ts: number, needsState: boolean): ProtoWriter {
     const p = this.packet;
@@ -167,21 +173,21 @@ class PacketWriter {
 
   /** The packet, framed as a `Trace.packet` field, into the sink's chunk. */
   private finishPacket(): Promise<void> | void {
-    const body = this.packet.bytes();
+    const p = this.packet;
     const o = this.outer;
     o.reset();
     o.varint(F.trace.packet * 8 + 2);
-    o.varint(body.length);
+    o.varint(p.pos);
     this.packets++;
-    const n = o.pos + body.length;
+    const n = o.pos + p.pos;
     if (this.sink.fits(n)) {
-      this.sink.put(o.bytes());
-      this.sink.put(body);
+      this.sink.putRange(o.buf, o.pos);
+      this.sink.putRange(p.buf, p.pos);
       return undefined;
     }
     const framed = new Uint8Array(n);
     framed.set(o.bytes());
-    framed.set(body, o.pos);
+    framed.set(p.bytes(), o.pos);
     return this.sink.write(framed);
   }
 
@@ -203,28 +209,22 @@ class PacketWriter {
   }
 
   private locationIid(site: number): number {
-    let iid = this.locations.get(site);
-    if (iid === undefined) {
-      iid = this.locations.size + 1;
-      this.locations.set(site, iid);
+    let iid = this.locations[site] as number;
+    if (iid === 0) {
+      iid = ++this.locationCount;
+      this.locations[site] = iid;
       this.pendingLocations.push(site);
     }
     return iid;
   }
 
   event(ts: number, e: PendingEvent): Promise<void> | void {
-    // Interning first: new strings travel in this packet's interned_data.
-    const nameIid = e.name === undefined ? 0 : this.names.id(e.name);
-    const categoryIid = e.category === undefined ? 0 : this.categories.id(e.category);
+    // Names and values were interned by the caller; new ones travel in this packet's interned_data.
+    const nameIid = e.nameIid ?? 0;
+    const categoryIid = e.categoryIid ?? 0;
     const site = e.site ?? -1;
-    const locationIid = site >= 0 && this.model.sites[site] !== undefined ? this.locationIid(site) : 0;
-    const ann: [number, number | string | boolean, boolean][] = [];
-    for (const [name, value] of e.annotations ?? []) {
-      const n = this.annotationNames.id(name);
-      // Short repeated strings (lane names, lines) are interned; long unique ones (keys) not.
-      if (typeof value === 'string') ann.push(value.length <= 120 ? [n, this.strings.id(value), true] : [n, value, false]);
-      else ann.push([n, value, false]);
-    }
+    const locationIid = site >= 0 && site < this.locations.length ? this.locationIid(site) : 0;
+    const ann = e.annotations ?? [];
     const p = this.startPacket(ts, true);
     this.writeInterned(p);
     p.begin(F.packet.trackEvent);
@@ -236,7 +236,8 @@ class PacketWriter {
     if (e.counter !== undefined) p.double(F.event.doubleCounterValue, e.counter);
     for (const id of e.flowIds ?? []) p.fixed64(F.event.flowIds, id);
     for (const id of e.terminating ?? []) p.fixed64(F.event.terminatingFlowIds, id);
-    for (const [n, v, interned] of ann) {
+    for (let a = 0; a < ann.length; a++) {
+      const [n, v, interned] = ann[a] as Annotation;
       p.begin(F.event.debugAnnotations);
       p.uint(F.annotation.nameIid, n);
       if (interned) p.uint(F.annotation.stringValueIid, v as number);
@@ -271,7 +272,7 @@ class PacketWriter {
       const s = this.model.sites[site];
       if (s === undefined) continue;
       p.begin(F.interned.sourceLocations);
-      p.uint(F.sourceLocation.iid, this.locations.get(site) as number);
+      p.uint(F.sourceLocation.iid, this.locations[site] as number);
       p.string(F.sourceLocation.fileName, s.file);
       p.string(F.sourceLocation.functionName, s.func);
       p.uint(F.sourceLocation.lineNumber, Math.max(0, s.line));
@@ -569,53 +570,105 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
   const coroutineOf = new Map((model.tasks ?? []).map((t) => [t.lane, t.coroutine]));
   const ms = (ns: number | null): number | undefined => (ns === null ? undefined : Math.round(ns / 1e3) / 1e3);
 
+  // Interned ids, cached by number: a wait's name, lane names and line labels are looked up
+  // once, not built and hashed again for each of millions of waits.
+  const nameId = (v: string): number => w.names.id(v);
+  const annId = (v: string): number => w.annotationNames.id(v);
+  const strId = (v: string): number => w.strings.id(v);
+  const cat = { wait: w.categories.id('wait'), step: w.categories.id('step'), block: w.categories.id('loop_block'), release: w.categories.id('release') };
+  const ann = {
+    holder: annId('holder'), holderSite: annId('holder_site'), wokenBy: annId('woken_by'), timedOut: annId('timed_out'), open: annId('open_at_exit'),
+  };
+  const waitNameIid = new Map<number, number>();
+  const releaseNameIid = new Map<number, number>();
+  const laneIid = new Int32Array(model.lanes.length);
+  const siteIid = new Int32Array(model.sites.length);
+  const laneStr = (i: number): number => {
+    if (i < 0 || i >= laneIid.length) return 0;
+    if (laneIid[i] === 0) laneIid[i] = strId(model.lanes[i]?.name ?? '');
+    return laneIid[i] as number;
+  };
+  const siteStr = (i: number): number => {
+    if (i < 0 || i >= siteIid.length) return 0;
+    if (siteIid[i] === 0) siteIid[i] = strId(siteLabel(i) ?? '');
+    return siteIid[i] as number;
+  };
+  const waitName = (reason: number, object: number): number => {
+    const key = reason * (model.objects.length + 1) + object + 1;
+    let iid = waitNameIid.get(key);
+    if (iid === undefined) {
+      const r = WAIT_REASONS[reason] ?? 'wait';
+      const label = objectLabel(object);
+      iid = nameId(label ? `${r} ${label}` : r);
+      waitNameIid.set(key, iid);
+    }
+    return iid;
+  };
+  const releaseName = (object: number): number => {
+    let iid = releaseNameIid.get(object);
+    if (iid === undefined) {
+      iid = nameId(`release ${objectLabel(object) ?? ''}`.trim());
+      releaseNameIid.set(object, iid);
+    }
+    return iid;
+  };
+  const annotate = (list: Annotation[], name: string, value: string | number | boolean): void => {
+    if (typeof value === 'string') list.push(value.length <= 120 ? [annId(name), strId(value), true] : [annId(name), value, false]);
+    else list.push([annId(name), value, false]);
+  };
+
+  // One event object and annotation list reused for every wait (the writer copies them out).
+  const waitEvent: PendingEvent & { annotations: Annotation[] } = { type: TYPE.begin, track: 0, nameIid: 0, categoryIid: cat.wait, site: -1, annotations: [] };
   const beginEvent = (ref: number, trackUuid: number): PendingEvent => {
     const kind = Math.floor(ref / KIND_SHIFT);
     const i = ref - kind * KIND_SHIFT;
     const terminating = terminatesAtBegin.get(ref);
-    const base = { type: TYPE.begin, track: trackUuid, ...(terminating ? { terminating } : {}) };
     switch (kind) {
       case K_WAIT: {
-        const reason = WAIT_REASONS[waits.reason[i] as number] ?? 'wait';
-        const label = objectLabel(waits.object[i] as number);
+        const e = waitEvent;
+        e.track = trackUuid;
+        e.nameIid = waitName(waits.reason[i] as number, waits.object[i] as number);
+        e.site = waits.site[i] as number;
+        const list = e.annotations;
+        list.length = 0;
         const flags = waits.flags[i] as number;
-        const annotations: Annotation[] = [];
-        const holder = laneName(waits.holderLane[i] as number);
-        if (holder !== undefined) annotations.push(['holder', holder]);
-        const holderSite = siteLabel(waits.holderSite[i] as number);
-        if (holderSite !== undefined) annotations.push(['holder_site', holderSite]);
-        const waker = laneName(waits.wakerLane[i] as number);
-        if (waker !== undefined) annotations.push(['woken_by', waker]);
-        if ((flags & WaitFlags.TIMED_OUT) !== 0) annotations.push(['timed_out', true]);
-        if ((flags & WaitFlags.OPEN) !== 0) annotations.push(['open_at_exit', true]);
-        return { ...base, name: label ? `${reason} ${label}` : reason, category: 'wait', site: waits.site[i] as number, annotations };
+        const holder = laneStr(waits.holderLane[i] as number);
+        if (holder > 0) list.push([ann.holder, holder, true]);
+        const holderSite = siteStr(waits.holderSite[i] as number);
+        if (holderSite > 0) list.push([ann.holderSite, holderSite, true]);
+        const waker = laneStr(waits.wakerLane[i] as number);
+        if (waker > 0) list.push([ann.wokenBy, waker, true]);
+        if ((flags & WaitFlags.TIMED_OUT) !== 0) list.push([ann.timedOut, true, false]);
+        if ((flags & WaitFlags.OPEN) !== 0) list.push([ann.open, true, false]);
+        return e;
       }
       case K_SPAN: {
         const s = model.spans[i] as TraceModel['spans'][number];
         const item = itemOfSpan.get(i);
         const annotations: Annotation[] = [];
         if (item !== undefined) {
-          annotations.push(['key', item.key]);
+          annotate(annotations, 'key', item.key);
           const qw = ms(item.queueWaitNs);
-          if (qw !== undefined) annotations.push(['queue_wait_ms', qw]);
+          if (qw !== undefined) annotate(annotations, 'queue_wait_ms', qw);
           const run = ms(item.runNs);
-          if (run !== undefined) annotations.push(['run_ms', run]);
+          if (run !== undefined) annotate(annotations, 'run_ms', run);
           const by = laneName(item.submitLane ?? -1);
-          if (by !== undefined) annotations.push(['submitted_by', by]);
-          if (item.size !== null) annotations.push(['argument_bytes', item.size]);
-          if (item.resultSize !== null) annotations.push(['result_bytes', item.resultSize]);
+          if (by !== undefined) annotate(annotations, 'submitted_by', by);
+          if (item.size !== null) annotate(annotations, 'argument_bytes', item.size);
+          if (item.resultSize !== null) annotate(annotations, 'result_bytes', item.resultSize);
         }
-        return { ...base, name: s.label || s.kind, category: s.kind, site: s.site, annotations };
+        return { type: TYPE.begin, track: trackUuid, nameIid: nameId(s.label || s.kind), categoryIid: w.categories.id(s.kind), site: s.site, annotations, ...(terminating ? { terminating } : {}) };
       }
       case K_STEP:
-        return { ...base, name: coroutineOf.get(steps?.lane[i] as number) || 'step', category: 'step' };
+        return { type: TYPE.begin, track: trackUuid, nameIid: nameId(coroutineOf.get(steps?.lane[i] as number) || 'step'), categoryIid: cat.step, ...(terminating ? { terminating } : {}) };
       default: {
         const b = blocks[i] as NonNullable<TraceModel['loopBlocks']>[number];
-        const annotations: Annotation[] = [['delayed_tasks', b.delayedLanes.length]];
+        const annotations: Annotation[] = [];
+        annotate(annotations, 'delayed_tasks', b.delayedLanes.length);
         const task = b.taskLane === null ? undefined : laneName(b.taskLane);
-        if (task !== undefined) annotations.push(['task', task]);
-        if (b.siteSource !== null) annotations.push(['line_from', b.siteSource]);
-        return { ...base, name: 'event loop blocked', category: 'loop_block', site: b.site, annotations };
+        if (task !== undefined) annotate(annotations, 'task', task);
+        if (b.siteSource !== null) annotate(annotations, 'line_from', b.siteSource);
+        return { type: TYPE.begin, track: trackUuid, nameIid: nameId('event loop blocked'), categoryIid: cat.block, site: b.site, annotations };
       }
     }
   };
@@ -657,7 +710,7 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
       const x = instants[instantOrder[ii++] as number] as Instant;
       stats.instants++;
       return pw.event(x.ts, {
-        type: TYPE.instant, track: laneUuid[x.lane] as number, name: x.name, category: x.category,
+        type: TYPE.instant, track: laneUuid[x.lane] as number, nameIid: nameId(x.name), categoryIid: w.categories.id(x.category),
         ...(x.flowIds ? { flowIds: x.flowIds } : {}), ...(x.terminating ? { terminating: x.terminating } : {}),
       });
     },
@@ -710,7 +763,7 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
           stats.flows++;
           stats.instants++;
           const r = pw.event(ts, {
-            type: TYPE.instant, track: laneUuid[from] as number, name: `release ${objectLabel(waits.object[wi] as number) ?? ''}`.trim(), category: 'release', flowIds: [id],
+            type: TYPE.instant, track: laneUuid[from] as number, nameIid: releaseName(waits.object[wi] as number), categoryIid: cat.release, flowIds: [id],
           });
           const end = (): Promise<void> | void => pw.event(ts, { type: TYPE.end, track: t.uuid, terminating: [id] });
           return r === undefined ? end() : r.then(end);

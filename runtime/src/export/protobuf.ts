@@ -35,7 +35,7 @@ export class ProtoWriter {
   /** Empties the writer for the next message (the buffer is kept). */
   reset(): void {
     this.pos = 0;
-    this.starts.length = 0;
+    if (this.starts.length > 0) this.starts = [];
   }
 
   /** The bytes written so far (a view, valid until the next write). */

@@ -46,6 +46,12 @@ export class ByteSink {
     this.used += bytes.length;
   }
 
+  /** Appends the first `n` bytes of `buf`, which {@link fits} said fit, synchronously. */
+  putRange(buf: Uint8Array, n: number): void {
+    for (let i = 0; i < n; i++) this.chunk[this.used + i] = buf[i] as number;
+    this.used += n;
+  }
+
   async text(s: string): Promise<void> {
     await this.write(this.encoder.encode(s));
   }

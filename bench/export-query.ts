@@ -3,7 +3,7 @@
  * file, and how long `weft query` takes to load it into SQLite. Not part of `npm test`: it
  * prints a table (the README's).
  *
- *   node scripts/build.mjs && node --expose-gc dist/bench-export-query.js [counts...]   (default 1000000)
+ *   node scripts/build.mjs && node --expose-gc dist/bench-export-query.js [--tasks a,b] [counts...]   (default 1000000)
  *
  * Uses bench/model-load.ts's synthetic trace (bench/synthetic-trace.ts: 60 % waits, each woken
  * by another thread, so an unblock flow each; 30 % samples; 10 % CPU readings). Each task runs
@@ -68,11 +68,12 @@ async function main(): Promise<void> {
     return;
   }
   const counts = args.filter((a) => /^\d+$/.test(a)).map(Number);
+  const only = args.includes('--tasks') ? (args[args.indexOf('--tasks') + 1] ?? '').split(',') : null;
   console.log('| events | task | time | throughput | output | peak RSS (model included) |');
   console.log('|---:|---|---:|---:|---:|---:|');
   for (const n of counts.length > 0 ? counts : [1_000_000]) {
     const dir = await ensureTrace(n, 1);
-    for (const task of TASKS) {
+    for (const task of TASKS.filter((t) => only === null || only.includes(t))) {
       const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', __filename, '--measure', dir, task], { encoding: 'utf8' });
       if (r.status !== 0) {
         console.log(`| ${n.toLocaleString('en-US')} | ${task} | failed: ${r.stderr.trim().split('\n').pop()} |`);

@@ -113,8 +113,12 @@ class Interner {
   }
 }
 
-/** A debug annotation: its name's iid, and a value (`iid` true: the value is an interned string's iid). */
-type Annotation = [nameIid: number, value: string | number | boolean, iid: boolean];
+/**
+ * Debug annotations, flat: for each, its name's iid, its value, and 1 when the value is an
+ * interned string's iid (else 0). Flat so that one list is reused for every wait: a tuple per
+ * annotation was millions of short-lived arrays at 10M events.
+ */
+type Annotations = (string | number | boolean)[];
 
 interface PendingEvent {
   type: number;
@@ -123,7 +127,7 @@ interface PendingEvent {
   nameIid?: number;
   categoryIid?: number;
   site?: number | null;
-  annotations?: Annotation[];
+  annotations?: Annotations;
   flowIds?: readonly number[];
   terminating?: readonly number[];
   counter?: number;
@@ -193,7 +197,7 @@ class PacketWriter {
 
   /** True when the sink should be flushed before more packets are written. */
   get full(): boolean {
-    return !this.sink.fits(64 * 1024);
+    return !this.sink.fits(this.sink.capacity >>> 4);
   }
 
   flush(): Promise<void> {
@@ -236,8 +240,10 @@ class PacketWriter {
     if (e.counter !== undefined) p.double(F.event.doubleCounterValue, e.counter);
     for (const id of e.flowIds ?? []) p.fixed64(F.event.flowIds, id);
     for (const id of e.terminating ?? []) p.fixed64(F.event.terminatingFlowIds, id);
-    for (let a = 0; a < ann.length; a++) {
-      const [n, v, interned] = ann[a] as Annotation;
+    for (let a = 0; a + 2 < ann.length; a += 3) {
+      const n = ann[a] as number;
+      const v = ann[a + 1] as string | number | boolean;
+      const interned = ann[a + 2] === 1;
       p.begin(F.event.debugAnnotations);
       p.uint(F.annotation.nameIid, n);
       if (interned) p.uint(F.annotation.stringValueIid, v as number);
@@ -350,8 +356,8 @@ class IntList {
   }
 }
 
-export async function writePerfettoTrace(model: TraceModel, out: Writable, opts: { closeStream?: boolean } = {}): Promise<PerfettoStats> {
-  const sink = new ByteSink(out);
+export async function writePerfettoTrace(model: TraceModel, out: Writable, opts: { closeStream?: boolean; chunkBytes?: number } = {}): Promise<PerfettoStats> {
+  const sink = new ByteSink(out, opts.chunkBytes);
   const w = new PacketWriter(sink, model);
   const stats: PerfettoStats = { bytes: 0, packets: 0, tracks: 0, slices: 0, instants: 0, flows: 0, counterValues: 0 };
   const t0 = model.startNs;
@@ -612,13 +618,13 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
     }
     return iid;
   };
-  const annotate = (list: Annotation[], name: string, value: string | number | boolean): void => {
-    if (typeof value === 'string') list.push(value.length <= 120 ? [annId(name), strId(value), true] : [annId(name), value, false]);
-    else list.push([annId(name), value, false]);
+  const annotate = (list: Annotations, name: string, value: string | number | boolean): void => {
+    if (typeof value === 'string' && value.length <= 120) list.push(annId(name), strId(value), 1);
+    else list.push(annId(name), value, 0);
   };
 
   // One event object and annotation list reused for every wait (the writer copies them out).
-  const waitEvent: PendingEvent & { annotations: Annotation[] } = { type: TYPE.begin, track: 0, nameIid: 0, categoryIid: cat.wait, site: -1, annotations: [] };
+  const waitEvent: PendingEvent & { annotations: Annotations } = { type: TYPE.begin, track: 0, nameIid: 0, categoryIid: cat.wait, site: -1, annotations: [] };
   const beginEvent = (ref: number, trackUuid: number): PendingEvent => {
     const kind = Math.floor(ref / KIND_SHIFT);
     const i = ref - kind * KIND_SHIFT;
@@ -633,19 +639,19 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
         list.length = 0;
         const flags = waits.flags[i] as number;
         const holder = laneStr(waits.holderLane[i] as number);
-        if (holder > 0) list.push([ann.holder, holder, true]);
+        if (holder > 0) list.push(ann.holder, holder, 1);
         const holderSite = siteStr(waits.holderSite[i] as number);
-        if (holderSite > 0) list.push([ann.holderSite, holderSite, true]);
+        if (holderSite > 0) list.push(ann.holderSite, holderSite, 1);
         const waker = laneStr(waits.wakerLane[i] as number);
-        if (waker > 0) list.push([ann.wokenBy, waker, true]);
-        if ((flags & WaitFlags.TIMED_OUT) !== 0) list.push([ann.timedOut, true, false]);
-        if ((flags & WaitFlags.OPEN) !== 0) list.push([ann.open, true, false]);
+        if (waker > 0) list.push(ann.wokenBy, waker, 1);
+        if ((flags & WaitFlags.TIMED_OUT) !== 0) list.push(ann.timedOut, true, 0);
+        if ((flags & WaitFlags.OPEN) !== 0) list.push(ann.open, true, 0);
         return e;
       }
       case K_SPAN: {
         const s = model.spans[i] as TraceModel['spans'][number];
         const item = itemOfSpan.get(i);
-        const annotations: Annotation[] = [];
+        const annotations: Annotations = [];
         if (item !== undefined) {
           annotate(annotations, 'key', item.key);
           const qw = ms(item.queueWaitNs);
@@ -663,7 +669,7 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
         return { type: TYPE.begin, track: trackUuid, nameIid: nameId(coroutineOf.get(steps?.lane[i] as number) || 'step'), categoryIid: cat.step, ...(terminating ? { terminating } : {}) };
       default: {
         const b = blocks[i] as NonNullable<TraceModel['loopBlocks']>[number];
-        const annotations: Annotation[] = [];
+        const annotations: Annotations = [];
         annotate(annotations, 'delayed_tasks', b.delayedLanes.length);
         const task = b.taskLane === null ? undefined : laneName(b.taskLane);
         if (task !== undefined) annotate(annotations, 'task', task);
@@ -741,7 +747,13 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
   }
 
   // Slice tracks: begins and ends in stack order; a woken wait's end is preceded by the
-  // release instant on its waker's track, the start of the flow that ends in it.
+  // release instant on its waker's track, the start of the flow that ends in it. The END and
+  // release events are reused objects (millions of them otherwise).
+  const NONE: number[] = [];
+  const endFlow = [0];
+  const releaseFlow = [0];
+  const endEvent: PendingEvent & { terminating: readonly number[] } = { type: TYPE.end, track: 0, terminating: NONE };
+  const releaseEvent: PendingEvent = { type: TYPE.instant, track: 0, nameIid: 0, categoryIid: cat.release, flowIds: releaseFlow };
   for (const t of allTracks) {
     const refs = t.refs.data;
     const n = t.refs.length;
@@ -758,15 +770,23 @@ export async function writePerfettoTrace(model: TraceModel, out: Writable, opts:
           const kind = Math.floor(ref / KIND_SHIFT);
           const wi = ref - kind * KIND_SHIFT;
           const from = kind === K_WAIT ? wokenBy(wi) : -1;
-          if (from < 0) return pw.event(ts, { type: TYPE.end, track: t.uuid });
+          endEvent.track = t.uuid;
+          if (from < 0) {
+            endEvent.terminating = NONE;
+            return pw.event(ts, endEvent);
+          }
           const id = wi + 1;
           stats.flows++;
           stats.instants++;
-          const r = pw.event(ts, {
-            type: TYPE.instant, track: laneUuid[from] as number, nameIid: releaseName(waits.object[wi] as number), categoryIid: cat.release, flowIds: [id],
-          });
-          const end = (): Promise<void> | void => pw.event(ts, { type: TYPE.end, track: t.uuid, terminating: [id] });
-          return r === undefined ? end() : r.then(end);
+          releaseEvent.track = laneUuid[from] as number;
+          releaseEvent.nameIid = releaseName(waits.object[wi] as number);
+          releaseFlow[0] = id;
+          endFlow[0] = id;
+          endEvent.terminating = endFlow;
+          // In order: the END only after the release is in the output (a flush may be under way).
+          // The main loop awaits this before the next event, so the shared objects stay as set.
+          const r = pw.event(ts, releaseEvent);
+          return r === undefined ? pw.event(ts, endEvent) : r.then(() => pw.event(ts, endEvent));
         }
         const ref = refs[i++] as number;
         open.push(ref);

@@ -35,6 +35,10 @@ export class ByteSink {
     this.used += bytes.length;
   }
 
+  get capacity(): number {
+    return this.chunk.length;
+  }
+
   /** True when `n` more bytes fit without a flush (callers that write synchronously check). */
   fits(n: number): boolean {
     return this.used + n <= this.chunk.length;

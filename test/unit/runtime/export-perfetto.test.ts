@@ -247,6 +247,17 @@ describe('Perfetto export', () => {
     expect(d.tracks.get(d.slices[1]?.track as number)?.name).toMatch(/\(overlapping 1\)$/);
   });
 
+  it('writes the same packets, in the same order, when the output is flushed between any two', async () => {
+    const model = await loadTrace(path.join(FIXTURES, 'contention'));
+    const whole = await exportModel(model);
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await writePerfettoTrace(model, out, { chunkBytes: 64 });
+    expect(Buffer.concat(chunks).equals(Buffer.from(whole.bytes))).toBe(true);
+    expect(chunks.length).toBeGreaterThan(10);
+  });
+
   it('waits for a slow destination instead of buffering the output', async () => {
     const model = await loadTrace(path.join(FIXTURES, 'contention'));
     let maxPending = 0;

@@ -3,7 +3,9 @@
  * file, and how long `weft query` takes to load it into SQLite. Not part of `npm test`: it
  * prints a table (the README's).
  *
- *   node scripts/build.mjs && node --expose-gc dist/bench-export-query.js [--tasks a,b] [counts...]   (default 1000000)
+ *   node scripts/build.mjs && node --expose-gc dist/bench-export-query.js [--tasks a,b] [--devnull] [counts...]   (default 1000000)
+ *
+ * --devnull writes the exports to /dev/null (bytes counted), leaving the disk out.
  *
  * Uses bench/model-load.ts's synthetic trace (bench/synthetic-trace.ts: 60 % waits, each woken
  * by another thread, so an unblock flow each; 30 % samples; 10 % CPU readings). Each task runs
@@ -11,7 +13,7 @@
  * the trace's records. Peak RSS is the child's, model included.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, statSync, unlinkSync } from 'node:fs';
+import { createWriteStream, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeExport, type ExportFormatName } from '../runtime/src/export/formats';
@@ -51,10 +53,16 @@ async function measure(dir: string, task: Task): Promise<void> {
       rows = r.load.tables.reduce((a, t) => a + t.rows, 0);
     }
   } else {
-    const file = path.join(tmpdir(), `weft-bench-export-${process.pid}.${task}`);
-    await writeExport(model, task as ExportFormatName, createWriteStream(file));
-    bytes = statSync(file).size;
-    unlinkSync(file);
+    // --devnull: to /dev/null, counting bytes, so the disk's speed is left out.
+    const file = process.env.WEFT_BENCH_DEVNULL ? '/dev/null' : path.join(tmpdir(), `weft-bench-export-${process.pid}.${task}`);
+    const stream = createWriteStream(file);
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: Uint8Array | string, ...rest: never[]) => {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+    await writeExport(model, task as ExportFormatName, stream);
+    if (file !== '/dev/null') unlinkSync(file);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const result: Result = { seconds, bytes, rows, maxRssMB: process.resourceUsage().maxRSS / 1e3, loadSeconds };
@@ -68,6 +76,7 @@ async function main(): Promise<void> {
     return;
   }
   const counts = args.filter((a) => /^\d+$/.test(a)).map(Number);
+  if (args.includes('--devnull')) process.env.WEFT_BENCH_DEVNULL = '1';
   const only = args.includes('--tasks') ? (args[args.indexOf('--tasks') + 1] ?? '').split(',') : null;
   console.log('| events | task | time | throughput | output | peak RSS (model included) |');
   console.log('|---:|---|---:|---:|---:|---:|');

@@ -229,6 +229,18 @@ describe('Perfetto export', () => {
     expect(launches.every((f) => f.to === queue?.[0])).toBe(true);
   });
 
+  it('names one track per host in a trace of several machines, and every flow that starts ends', async () => {
+    const d = await exportFixture('multi-host');
+    const hosts = [...d.tracks.values()].filter((t) => typeof t.name === 'string' && t.name.startsWith('host '));
+    expect(hosts.length).toBe(2);
+    expect(hosts.every((h) => typeof h.description === 'string' && h.description.startsWith('clock '))).toBe(true);
+    const flows = [...d.flows.values()];
+    expect(flows.length).toBeGreaterThan(0);
+    expect(flows.every((f) => f.from !== undefined && f.to !== undefined)).toBe(true);
+    const pids = [...d.tracks.values()].filter((t) => t.process).map((t) => t.process.pid);
+    expect(new Set(pids).size).toBe(pids.length);
+  });
+
   it('keeps a track\'s slices nested: one that overlaps partially goes to an overlapping track', async () => {
     const model = await loadTrace(path.join(FIXTURES, 'two-threads'));
     const w = model.waits;

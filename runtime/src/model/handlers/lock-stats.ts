@@ -29,6 +29,22 @@ for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'st
 /** Kinds whose waits are waits for completion, not contention. */
 const NOT_CONTENTION = new Set(['thread', 'timer', 'process', 'future', 'task', 'socket', 'stream', 'subprocess', 'gpu_queue', 'fd']);
 
+/**
+ * For each object, the object the lock table charges a wait on it to (its user-visible
+ * object), or -1 when waits on it are never contention (threads, processes, futures...); and
+ * whether a wait reason can be contention at all. The same rules as LockStatsHandler, for
+ * readers that re-derive its numbers (weft query's `charged_object`).
+ */
+export function contentionCharges(model: { readonly objects: readonly SyncObject[] }): { chargeTo: Int32Array; reasonCounts: (reason: number) => boolean } {
+  const chargeTo = new Int32Array(model.objects.length);
+  for (let o = 0; o < model.objects.length; o++) {
+    const v = visibleObject(model, o);
+    const kind = model.objects[v]?.kind;
+    chargeTo[o] = kind === undefined || NOT_CONTENTION.has(kind) ? -1 : v;
+  }
+  return { chargeTo, reasonCounts: (reason) => NOT_CONTENTION_REASON[reason] !== 1 };
+}
+
 /** The user-visible object a wait on `obj` is charged to (follows parents, at most 8 levels). */
 export function visibleObject(model: { readonly objects: readonly SyncObject[] }, obj: number): number {
   let o = obj;

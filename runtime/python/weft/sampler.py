@@ -105,6 +105,9 @@ def sample_once(agent: registry.Agent) -> None:
         if tid is None:
             if _bootstrapping(wheres, complete) and ident not in getattr(threading, "_active", {}):
                 continue
+            # A thread that is no lane (the CUDA simulator's, before it hides itself).
+            if getattr(getattr(threading, "_active", {}).get(ident), "_weft_hidden", False):
+                continue
             tid = agent.tid(ident)
         leaf = agent.stack(wheres)
         emit(["K", ts, tid, leaf, WAITING if ident in open_waits else RUNNING])

@@ -68,6 +68,7 @@ HOOKS = (
     Hook("greenlets", ("greenlet",), later("weft.green", "install")),
     Hook("uvloop note", ("uvloop",), later("weft.aio", "note_uvloop")),
     Hook("opencl", ("pyopencl",), later("weft.gpu.opencl", "install")),
+    Hook("numba cuda", ("numba.cuda",), later("weft.gpu.numba_cuda", "install")),
     Hook("aiohttp awaits", ("aiohttp.streams", "aiohttp.http_writer", "aiohttp.base_protocol"),
          later("weft.aio.tasks", "index_library")),
     Hook("exit", (), _install_exit),

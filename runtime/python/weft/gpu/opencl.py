@@ -35,6 +35,7 @@ from ..clock import now
 from ..frames import innermost
 from ..hooks import Patches
 from ..registry import is_user_file
+from .common import Anchor as _Anchor, size_text as _mb
 
 _LIB_PARTS = tuple(os.sep + name + os.sep for name in ("pyopencl", "pytools", "numpy"))
 _FIRST_CALIBRATIONS = 16
@@ -82,13 +83,6 @@ class _Queue:
         # size, t0, t1). A queue runs in order (out-of-order ones finish in their own order;
         # then an op is written a little later), so a poll stops at the first incomplete one.
         self.pending: "deque[tuple]" = deque()
-
-
-class _Anchor:
-    """The trace object of a queue (the queue itself may refuse attributes)."""
-
-    def __init__(self, name: str, where: Any) -> None:
-        registry.recordable(self, "gpu_queue", site=where, name=name)
 
 
 class State:
@@ -279,16 +273,6 @@ def _nbytes(x: Any) -> Optional[int]:
             return int(x.size)
         except Exception:
             return None
-
-
-def _mb(n: Optional[int]) -> str:
-    if n is None:
-        return ""
-    if n >= 1 << 20:
-        return f" {n / (1 << 20):.1f} MB"
-    if n >= 1 << 10:
-        return f" {n / (1 << 10):.1f} KB"
-    return f" {n} B"
 
 
 def install(p: Patches, cl: Any) -> None:

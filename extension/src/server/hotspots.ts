@@ -91,6 +91,16 @@ export interface LoopBlockFact {
   siteSource: 'wait' | 'samples';
 }
 
+/** GPU: the host waited here for a GPU queue (gpu_sync: finish, synchronize, blocking copies). */
+export interface GpuStallFact {
+  /** The queue's lane name ("pthread-AMD EPYC queue 1", "NVIDIA H200 default stream"). */
+  queue: string;
+  waits: number;
+  waitMs: number;
+  /** The operation that ended last within the line's longest wait, or null. */
+  waitedFor: { kind: string; name: string } | null;
+}
+
 /** Everything known about one source line. */
 export interface LineFacts {
   /** Absolute path of the file. */
@@ -105,6 +115,8 @@ export interface LineFacts {
   runMs: number;
   /** asyncio event-loop blocks at this line; absent when none (and in facts of older hosts). */
   loopBlocks?: LoopBlockFact;
+  /** GPU stalls at this line, longest first; absent when none (and in facts of older hosts). */
+  gpuStalls?: GpuStallFact[];
 }
 
 export const WARNING_SHARE = 0.1;
@@ -202,8 +214,26 @@ export function lineFactsFromSummary(summary: Summary, cwd: string | null): Line
     addLoopBlock(at({ file: b.file, line: b.line, func: b.function ?? '' }), b);
   }
 
+  for (const q of summary.gpu ?? []) {
+    for (const st of q.stalls) {
+      const f = at(st.site);
+      if (!f) continue;
+      const facts = (f.gpuStalls ??= []);
+      // A line that waits for one queue from several threads is one fact.
+      const known = facts.find((x) => x.queue === q.name);
+      if (known) {
+        known.waits += st.waits;
+        known.waitMs = Math.round((known.waitMs + st.waitMs) * 1e3) / 1e3;
+        known.waitedFor ??= st.waitedFor ?? null;
+      } else {
+        facts.push({ queue: q.name, waits: st.waits, waitMs: st.waitMs, waitedFor: st.waitedFor ?? null });
+      }
+    }
+  }
+
   const out = [...byKey.values()];
   for (const f of out) {
+    f.gpuStalls?.sort((a, b) => b.waitMs - a.waitMs);
     f.waits.sort((a, b) => b.waitMs - a.waitMs);
     f.holds.sort((a, b) => b.waitMs - a.waitMs);
   }
@@ -342,8 +372,28 @@ export function lensTitles(f: LineFacts, cwd: string | null): string[] {
     if (b.siteSource === 'samples') parts.push('from samples');
     out.push(parts.join(' · '));
   }
-  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || !b) out.push(lensTitle(f, cwd));
+  const g = gpuStallLens(f);
+  if (g !== null) out.push(g);
+  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && g === null)) out.push(lensTitle(f, cwd));
   return out;
+}
+
+/** "kernel vadd", "copy device→host 4.0 MB". */
+const opText = (op: { kind: string; name: string }): string => `${op.kind} ${op.name}`;
+
+/**
+ * The GPU stall lens of a line, `Weft: GPU stall 120 ms: waited for kernel vadd · 3 waits`
+ * (the longest-stalled queue's; `+1 queue` when the line waited for others too), or null.
+ */
+export function gpuStallLens(f: LineFacts): string | null {
+  const g = f.gpuStalls?.[0];
+  if (!g) return null;
+  const parts = [`Weft: GPU stall ${formatMs(g.waitMs)}${g.waitedFor ? `: waited for ${opText(g.waitedFor)}` : ''}`];
+  if (g.waits > 1) parts.push(plural(g.waits, 'wait'));
+  parts.push(`queue "${g.queue}"`);
+  const more = (f.gpuStalls?.length ?? 0) - 1;
+  if (more > 0) parts.push(`+${plural(more, 'queue')}`);
+  return parts.join(' · ');
 }
 
 /** Escapes text for a markdown table cell. */
@@ -358,6 +408,10 @@ export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
       '| blocks | total | longest | by | most delayed |', '|---:|---:|---:|---|---:|');
     out.push(`| ${b.count} | ${formatMs(b.totalMs)} | ${formatMs(b.maxMs)} | ${cell(whoBlocked(b))} | ${plural(b.maxDelayed, 'task')} |`);
     if (b.siteSource === 'samples') out.push('', 'The line is the one most stack samples within the blocks showed (an estimate).');
+  }
+  if (f.gpuStalls && f.gpuStalls.length > 0) {
+    out.push('', 'The host waited here for the GPU (gpu_sync)', '', '| queue | waits | total | waited for |', '|---|---:|---:|---|');
+    for (const g of f.gpuStalls) out.push(`| ${cell(g.queue)} | ${g.waits} | ${formatMs(g.waitMs)} | ${g.waitedFor ? cell(opText(g.waitedFor)) : 'unknown'} |`);
   }
   if (f.waits.length > 0) {
     out.push('', 'Waits at this line', '', '| object | waits | total | p95 | max |', '|---|---:|---:|---:|---:|');

@@ -41,9 +41,14 @@ class GpuExamplesTest(unittest.TestCase):
         raise AssertionError(f"{text!r} not in {name}")
 
     def test_vector_sum(self) -> None:
-        names = [k for k, _ in self.kernels(self.run_example("vector_sum.py"))]
+        t = self.run_example("vector_sum.py")
+        names = [k for k, _ in self.kernels(t)]
         self.assertEqual(names[:10], ["add"] * 10)
         self.assertGreaterEqual(len(names), 12)  # then pyopencl.array's elementwise kernels
+        # Its two buffers made with COPY_HOST_PTR, before any launch: copies placed on the
+        # device's clock once the first launch gave a calibration pair.
+        made = [r[5] for r in t.of("X") if r[4] == "copy" and r[5].endswith("(buffer creation)")]
+        self.assertEqual(made, ["host→device 16.0 MB (buffer creation)"] * 2)
 
     def test_matrix_multiply(self) -> None:
         ks = self.kernels(self.run_example("matrix_multiply.py"))

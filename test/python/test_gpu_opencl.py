@@ -101,6 +101,14 @@ class OpenCLTest(unittest.TestCase):
         self.assertIn(("copy", "device→host 4.0 MB", self.line("COPY BACK LINE")), labels)
         self.assertIn(("fill", "fill 4.0 MB", self.line("FILL LINE")), labels)
 
+    def test_a_buffer_made_with_a_host_pointer_is_a_copy_at_its_line(self) -> None:
+        copies = [r for r in self.spans if r[4] == "copy" and self.t.line(r[6]) == self.line("HOST PTR LINE")]
+        self.assertEqual([r[5] for r in copies], ["host→device 4.0 MB (buffer creation)"])
+        start = next(r for r in self.t.of("L") if r[3] == copies[0][7] and r[4] == "s")
+        self.assertEqual((start[2], start[7]), (self.t.tid("MainThread"), 4 << 20))
+        # Its host time, put on the device's clock: within the call on the host timeline.
+        self.assertLessEqual(abs(self.host(copies[0][1]) - start[1]), 1_000_000)
+
     def test_a_blocking_copy_back_and_an_event_wait_are_host_waits_at_their_lines(self) -> None:
         lines = [self.t.line(w[6]) for w in self.t.waits("gpu_sync")]
         self.assertIn(self.line("COPY BACK LINE"), lines)

@@ -479,6 +479,22 @@ class LabelsTest(unittest.TestCase):
         self.assertFalse(_to_cpu((), {}))
 
 
+class NumbaWithoutGpuTest(unittest.TestCase):
+    def test_the_gpu_path_installs_on_numba_and_its_errors_are_numbas(self) -> None:
+        # Numba's real CUDA target (not the simulator): its patch points exist in numba 0.68.1
+        # and a program on a machine without a GPU fails exactly as without Weft.
+        py = components.python()
+        prog = program("gpu_numba_nodevice.py")
+        plain = run_plain([prog], python=py, timeout=120)
+        proc, out = run_agent([prog], python=py, timeout=120)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines()[:-1], plain.stdout.splitlines()[:-1])
+        self.assertEqual(proc.stdout.splitlines()[1:4], ["CudaSupportError"] * 3)
+        self.assertEqual(proc.stdout.splitlines()[-1], "weft.gpu.numba_cuda weft.gpu.numba_cuda")
+        self.assertEqual([r for r in only_trace(out).of("!") if r[2] == "error"], [])
+
+
 class CupyWithoutGpuTest(unittest.TestCase):
     def test_the_hook_installs_on_cupy_and_the_program_runs_as_without_weft(self) -> None:
         py = components.python()

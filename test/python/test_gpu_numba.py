@@ -20,7 +20,8 @@ class NumbaSimulatorTest(unittest.TestCase):
         assert cls.proc.returncode == 0, cls.proc.stderr
         cls.t = only_trace(out)
         queues = [lane for lane, r in cls.t.lanes.items() if r[3] == "gpu-queue"]
-        assert len(queues) == 1, cls.t.lanes
+        # The default stream, and the stream the program synchronizes at its end.
+        assert len(queues) == 2, cls.t.lanes
         cls.q = queues[0]
         cls.spans = [r for r in cls.t.of("X") if r[3] == cls.q]
         cls.main = cls.t.tid("MainThread")
@@ -38,7 +39,7 @@ class NumbaSimulatorTest(unittest.TestCase):
         # 4 launches of 4 blocks x 64 threads: 1,024 simulated CUDA threads (1,025 T records
         # without the hook), one of whose kernels waits in syncthreads 7 times per thread.
         self.assertEqual(sorted(self.t.threads.values()), ["MainThread"])
-        self.assertEqual(len(self.t.lanes), 1)
+        self.assertEqual(len(self.t.lanes), 2)
         self.assertEqual({w[3] for w in self.t.waits()}, {self.main})
         self.assertEqual({r[2] for r in self.t.of("K")} - {self.main}, set())
 
@@ -92,11 +93,12 @@ class NumbaSimulatorTest(unittest.TestCase):
     def test_synchronize_and_copies_back_are_host_waits_at_their_lines(self) -> None:
         waits = self.t.waits("gpu_sync")
         self.assertEqual([self.t.line(w[6]) for w in waits],
-                         [self.line("SYNC LINE"), self.line("COPY BACK LINE"), self.line("COPY BACK LINE") + 1])
+                         [self.line("SYNC LINE"), self.line("COPY BACK LINE"), self.line("COPY BACK LINE") + 1,
+                          self.line("STREAM SYNC LINE")])
         for w in waits:
             self.assertEqual(w[3], self.main)
             self.assertEqual(self.t.obj(w[4])[2], "gpu_queue")
-            self.assertEqual(self.t.obj(w[4])[3], "CUDA simulator default stream")
+        self.assertEqual([self.t.obj(w[4])[3] for w in waits], ["CUDA simulator default stream"] * 3 + ["CUDA simulator stream 1"])
 
 
 class SampledSimulatorTest(unittest.TestCase):

@@ -48,3 +48,4 @@ vadd[(2, 2), (32, 2)](a_d, b_d, c_d)  # 2D LAUNCH LINE
 cuda.synchronize()  # SYNC LINE
 sums = sums_d.copy_to_host()  # COPY BACK LINE
 print(float(sums.sum()), float(c_d.copy_to_host()[5]))
+cuda.stream().synchronize()  # STREAM SYNC LINE

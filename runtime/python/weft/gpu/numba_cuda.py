@@ -220,9 +220,8 @@ def _install_simulator(p: Patches, cuda: Any, st: Timeline) -> None:
     p.patch(BlockThread, "_weft_hidden", True)  # the sampler's first sight skips it too
     p.patch(BlockThread, "run", run)
 
-    api = getattr(cuda, "simulator", None)
-    stream_cls = getattr(getattr(api, "api", None), "stream", None)
-    if stream_cls is not None:
+    stream_cls = getattr(cuda, "stream", None)  # the simulator's stream is a class
+    if isinstance(stream_cls, type):
         _patch_stream_sync(p, stream_cls, st)
 
 

@@ -25,10 +25,8 @@ traces of the documented format.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 from typing import Any, Dict, Optional, Tuple
 
 from .. import registry
@@ -195,6 +193,9 @@ def install(p: Patches, torch: Any) -> None:
         results = getattr(prof, "kineto_results", None)
         if results is None:
             return
+        import json
+        import tempfile  # only once the program profiles (the agent imports nothing early)
+
         fd, path = tempfile.mkstemp(prefix="weft-kineto-", suffix=".json")
         os.close(fd)
         try:

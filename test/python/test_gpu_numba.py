@@ -41,6 +41,8 @@ class NumbaSimulatorTest(unittest.TestCase):
         self.assertEqual(sorted(self.t.threads.values()), ["MainThread"])
         self.assertEqual(len(self.t.lanes), 2)
         self.assertEqual({w[3] for w in self.t.waits()}, {self.main})
+        # Nor is the launching thread's wait for each one to start (its Condition's lock).
+        self.assertEqual({w[5] for w in self.t.waits()}, {"gpu_sync"})
         self.assertEqual({r[2] for r in self.t.of("K")} - {self.main}, set())
 
     def test_the_stream_is_a_lane_on_the_host_clock_under_the_main_thread(self) -> None:

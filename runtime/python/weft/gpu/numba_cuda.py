@@ -197,11 +197,22 @@ def _install_simulator(p: Patches, cuda: Any, st: Timeline) -> None:
         a = registry.current
         if a is None or a.closed:
             return plain_start(self)
-        # Thread.start waits on the thread's `_started` Event: not a wait of the program's.
+        # Thread.start waits on the thread's `_started` Event, and for its Condition's lock
+        # while the new thread sets it: neither is a wait of the program's (it is inside the
+        # launch). As "inside a recorded wait", the launching thread records neither, and
+        # the new thread is not registered as their holder.
         cond = getattr(getattr(self, "_started", None), "_cond", None)
         if cond is not None and hasattr(cond, "_weft_internal"):
             cond._weft_internal = True
-        plain_start(self)
+        me = threading.get_ident()
+        mine = me not in a.open_waits
+        if mine:
+            a.open_waits[me] = (now(), _SIM_OBJECT, "gpu_sync", None, None, None)
+        try:
+            plain_start(self)
+        finally:
+            if mine:
+                a.open_waits.pop(me, None)
         try:
             sim.hide(a, self)
         except Exception as e:

@@ -332,6 +332,9 @@ export interface GpuQueueSummary {
   fills: number;
   /** Bytes of the copies (from the launches' sizes; copies of unknown size count 0). */
   bytesCopied: number;
+  /** Achieved copy bandwidth: bytesCopied over the copies' device time, in GB/s (10^9 B/s);
+   * null without sized copies. Added without a schema bump. */
+  copyGBps?: number | null;
   /** Host threads waiting for it (finish, event waits, blocking copies: reason gpu_sync). */
   hostStallMs: number;
   /** Those waits by line, most time first (at most 10). `waitedFor`: the operation that
@@ -559,7 +562,8 @@ export const SUMMARY_JSON_SCHEMA = {
         required: ['pid', 'name', 'thread', 'site', 'lifeMs', 'busyMs', 'idleMs', 'kernels', 'copies', 'fills', 'bytesCopied', 'hostStallMs', 'stalls', 'byKernel'],
         properties: {
           pid: { type: 'integer' }, name: { type: 'string' }, thread: { anyOf: [{ type: 'null' }, { type: 'string' }] }, site: siteRef,
-          lifeMs: num, busyMs: num, idleMs: num, kernels: int, copies: int, fills: int, bytesCopied: int, hostStallMs: num,
+          lifeMs: num, busyMs: num, idleMs: num, kernels: int, copies: int, fills: int, bytesCopied: int,
+          copyGBps: { anyOf: [{ type: 'null' }, num] }, hostStallMs: num,
           stalls: {
             type: 'array',
             items: {

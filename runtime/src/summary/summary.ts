@@ -219,12 +219,16 @@ function gpuQueues(model: TraceModel, siteRef: (i: number | null) => SiteRef | n
     // Sizes of copies only: a launch's span has its key, its flow does not; match by start.
     const copyStarts = new Set(copies.map((s) => s.begin));
     const bytes = copied.filter((f) => copyStarts.has(f.toNs)).reduce((n, f) => n + (f.size as number), 0);
+    // Achieved bandwidth: the copies' bytes over their device time (overlaps counted twice,
+    // as the copies' own rates would be).
+    const copyNs = copies.reduce((n, c) => n + Math.max(0, c.end - c.begin), 0);
+    const copyGBps = bytes > 0 && copyNs > 0 ? Math.round((bytes / copyNs) * 1e3) / 1e3 : null;
     return {
       pid: model.processes[q.process]?.pid ?? 0, name: q.name,
       thread: q.parentLane === null ? null : laneName(q.parentLane), site: siteRef(q.startSite),
       lifeMs: ms(life), busyMs: ms(busy), idleMs: ms(Math.max(0, life - busy)),
       kernels: spans.filter((s) => s.kind === 'kernel').length, copies: copies.length, fills: spans.filter((s) => s.kind === 'fill').length,
-      bytesCopied: bytes, hostStallMs: ms(stallNs),
+      bytesCopied: bytes, copyGBps, hostStallMs: ms(stallNs),
       stalls: [...stalls.values()].sort((a, b) => b.waitNs - a.waitNs).slice(0, 10)
         .map((e) => ({ site: siteRef(e.site), thread: laneName(e.lane), waits: e.waits, waitMs: ms(e.waitNs), waitedFor: e.waitedFor })),
       queueGap,
@@ -601,7 +605,7 @@ function formatGpu(s: Summary, cwd: string): string[] {
   for (const q of queues) {
     const busyPct = q.lifeMs > 0 ? ` (${Math.round((100 * q.busyMs) / q.lifeMs)} % of its life)` : '';
     out.push(`  "${q.name}"${pids ? ` (pid ${q.pid})` : ''}${q.thread === null ? '' : ` of ${q.thread}`}${at(q.site, cwd)}: busy ${formatMs(q.busyMs)}${busyPct}, idle ${formatMs(q.idleMs)}`);
-    out.push(`    ${plural(q.kernels, 'kernel')}, ${(q.copies === 1 ? '1 copy' : `${q.copies} copies`)} (${formatBytes(q.bytesCopied)}), ${plural(q.fills, 'fill')}; host waited ${formatMs(q.hostStallMs)}`);
+    out.push(`    ${plural(q.kernels, 'kernel')}, ${(q.copies === 1 ? '1 copy' : `${q.copies} copies`)} (${formatBytes(q.bytesCopied)}${q.copyGBps != null ? `, ${q.copyGBps} GB/s` : ''}), ${plural(q.fills, 'fill')}; host waited ${formatMs(q.hostStallMs)}`);
     for (const k of q.byKernel.slice(0, 5)) out.push(`    kernel ${k.name}${at(k.site, cwd)}: ${plural(k.count, 'run')}, ${formatMs(k.totalMs)}`);
     if (q.queueGap) out.push(`    queueing gap (launch to start): mean ${formatMs(q.queueGap.meanMs)}, p95 ${formatMs(q.queueGap.p95Ms)}, max ${formatMs(q.queueGap.maxMs)} over ${q.queueGap.launches === 1 ? '1 launch' : `${q.queueGap.launches} launches`}`);
     for (const w of q.stalls.slice(0, 5)) {

@@ -82,11 +82,32 @@ class OpenCLTest(unittest.TestCase):
             self.assertLessEqual(self.host(k[2]), finish[0][2] + 100_000)
         self.assertEqual(self.t.obj(finish[0][4])[2], "gpu_queue")
 
+    def test_the_calibration_pairs_fit_one_line_within_their_read_errors(self) -> None:
+        # PoCL's device clock is CLOCK_MONOTONIC_RAW, the host's CLOCK_MONOTONIC: the same
+        # oscillator, apart only by NTP's slew (at most 500 ppm), so a straight line must fit
+        # every pair to within its own bracket (the read error) plus a little scheduling noise.
+        domain = self.y[7]
+        pairs = [r for r in self.t.of("M") if r[2] == domain]
+        scale, offset = fit([(r[3], r[1]) for r in pairs])
+        self.assertLess(abs(scale - 1.0), 1e-3)
+        worst = max(abs(scale * r[3] + offset - r[1]) - r[4] for r in pairs)
+        self.assertLess(worst, 200_000, [(r[1], r[3], r[4]) for r in pairs])
+        # Pairs far apart in time: a rate is measured, not only an offset.
+        self.assertGreater(max(r[1] for r in pairs) - min(r[1] for r in pairs), 1_000_000)
+
     def test_copies_and_fills_are_spans_with_direction_and_size(self) -> None:
         labels = [(r[4], r[5], self.t.line(r[6])) for r in self.spans if r[4] != "kernel"]
         self.assertIn(("copy", "host→device 4.0 MB", self.line("UPLOAD LINE")), labels)
         self.assertIn(("copy", "device→host 4.0 MB", self.line("COPY BACK LINE")), labels)
         self.assertIn(("fill", "fill 4.0 MB", self.line("FILL LINE")), labels)
+
+    def test_a_buffer_made_with_a_host_pointer_is_a_copy_at_its_line(self) -> None:
+        copies = [r for r in self.spans if r[4] == "copy" and self.t.line(r[6]) == self.line("HOST PTR LINE")]
+        self.assertEqual([r[5] for r in copies], ["host→device 4.0 MB (buffer creation)"])
+        start = next(r for r in self.t.of("L") if r[3] == copies[0][7] and r[4] == "s")
+        self.assertEqual((start[2], start[7]), (self.t.tid("MainThread"), 4 << 20))
+        # Its host time, put on the device's clock: within the call on the host timeline.
+        self.assertLessEqual(abs(self.host(copies[0][1]) - start[1]), 1_000_000)
 
     def test_a_blocking_copy_back_and_an_event_wait_are_host_waits_at_their_lines(self) -> None:
         lines = [self.t.line(w[6]) for w in self.t.waits("gpu_sync")]

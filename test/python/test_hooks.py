@@ -229,10 +229,12 @@ class InTheSession(unittest.TestCase):
             self.assertTrue(callable(row.install), row.name)
             for m in row.modules:
                 if stdlib is not None and m.split(".")[0] not in stdlib:
-                    # A third-party library's row (greenlet, aiohttp, uvloop, pyopencl): installed
-                    # only where the program has it; test_greenlets, test_aio_libraries and
-                    # test_gpu_opencl run them for real.
-                    self.assertIn(m.split(".")[0], ("greenlet", "aiohttp", "uvloop", "pyopencl"), f"{row.name}: {m} is neither stdlib nor a known library")
+                    # A third-party library's row (greenlet, aiohttp, uvloop, the GPU libraries):
+                    # installed only where the program has it; test_greenlets,
+                    # test_aio_libraries, test_gpu_opencl and test_gpu_numba run them for real
+                    # (torch, cupy and pycuda need a GPU: test_gpu_cuda_libs runs their pure parts).
+                    self.assertIn(m.split(".")[0], ("greenlet", "aiohttp", "uvloop", "pyopencl", "numba", "torch", "cupy", "pycuda"),
+                                  f"{row.name}: {m} is neither stdlib nor a known library")
                     continue
                 self.assertIsNotNone(importlib.util.find_spec(m), f"{row.name}: {m}")
 

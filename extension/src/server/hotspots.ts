@@ -94,6 +94,16 @@ export interface LoopBlockFact {
   siteSource: 'wait' | 'samples';
 }
 
+/** GPU: the host waited here for a GPU queue (gpu_sync: finish, synchronize, blocking copies). */
+export interface GpuStallFact {
+  /** The queue's lane name ("pthread-AMD EPYC queue 1", "NVIDIA H200 default stream"). */
+  queue: string;
+  waits: number;
+  waitMs: number;
+  /** The operation that ended last within the line's longest wait, or null. */
+  waitedFor: { kind: string; name: string } | null;
+}
+
 /** Everything known about one source line. */
 export interface LineFacts {
   /** Absolute path of the file. */
@@ -108,6 +118,8 @@ export interface LineFacts {
   runMs: number;
   /** asyncio event-loop blocks at this line; absent when none (and in facts of older hosts). */
   loopBlocks?: LoopBlockFact;
+  /** GPU stalls at this line, longest first; absent when none (and in facts of older hosts). */
+  gpuStalls?: GpuStallFact[];
   /** Deadlocks, hangs, lock-order inversions and locks held across blocking calls at this
    * line (problems.ts); absent when none. */
   problems?: ProblemFact[];
@@ -208,10 +220,28 @@ export function lineFactsFromSummary(summary: Summary, cwd: string | null): Line
     addLoopBlock(at({ file: b.file, line: b.line, func: b.function ?? '' }), b);
   }
 
+  for (const q of summary.gpu ?? []) {
+    for (const st of q.stalls) {
+      const f = at(st.site);
+      if (!f) continue;
+      const facts = (f.gpuStalls ??= []);
+      // A line that waits for one queue from several threads is one fact.
+      const known = facts.find((x) => x.queue === q.name);
+      if (known) {
+        known.waits += st.waits;
+        known.waitMs = Math.round((known.waitMs + st.waitMs) * 1e3) / 1e3;
+        known.waitedFor ??= st.waitedFor ?? null;
+      } else {
+        facts.push({ queue: q.name, waits: st.waits, waitMs: st.waitMs, waitedFor: st.waitedFor ?? null });
+      }
+    }
+  }
+
   addProblemFacts(summary, at, (site) => resolveTraceFile(site.file, cwd));
 
   const out = [...byKey.values()];
   for (const f of out) {
+    f.gpuStalls?.sort((a, b) => b.waitMs - a.waitMs);
     f.waits.sort((a, b) => b.waitMs - a.waitMs);
     f.holds.sort((a, b) => b.waitMs - a.waitMs);
   }
@@ -350,8 +380,10 @@ export function lensTitles(f: LineFacts, cwd: string | null): string[] {
     if (b.siteSource === 'samples') parts.push('from samples');
     out.push(parts.join(' · '));
   }
+  const g = gpuStallLens(f);
+  if (g !== null) out.push(g);
   const problems = f.problems ?? [];
-  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && problems.length === 0)) out.push(lensTitle(f, cwd));
+  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && g === null && problems.length === 0)) out.push(lensTitle(f, cwd));
   return [...problems.map((p) => p.lens), ...out];
 }
 
@@ -359,6 +391,24 @@ export function lensTitles(f: LineFacts, cwd: string | null): string[] {
  * makes those a command, `weft.showStall`). Same order as the first titles of lensTitles. */
 export function problemLenses(f: LineFacts): { title: string; stall: string | null }[] {
   return (f.problems ?? []).map((p) => ({ title: p.lens, stall: p.stall ?? null }));
+}
+
+/** "kernel vadd", "copy device→host 4.0 MB". */
+const opText = (op: { kind: string; name: string }): string => `${op.kind} ${op.name}`;
+
+/**
+ * The GPU stall lens of a line, `Weft: GPU stall 120 ms: waited for kernel vadd · 3 waits`
+ * (the longest-stalled queue's; `+1 queue` when the line waited for others too), or null.
+ */
+export function gpuStallLens(f: LineFacts): string | null {
+  const g = f.gpuStalls?.[0];
+  if (!g) return null;
+  const parts = [`Weft: GPU stall ${formatMs(g.waitMs)}${g.waitedFor ? `: waited for ${opText(g.waitedFor)}` : ''}`];
+  if (g.waits > 1) parts.push(plural(g.waits, 'wait'));
+  parts.push(`queue "${g.queue}"`);
+  const more = (f.gpuStalls?.length ?? 0) - 1;
+  if (more > 0) parts.push(`+${plural(more, 'queue')}`);
+  return parts.join(' · ');
 }
 
 /** Escapes text for a markdown table cell. */
@@ -374,6 +424,10 @@ export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
       '| blocks | total | longest | by | most delayed |', '|---:|---:|---:|---|---:|');
     out.push(`| ${b.count} | ${formatMs(b.totalMs)} | ${formatMs(b.maxMs)} | ${cell(whoBlocked(b))} | ${plural(b.maxDelayed, 'task')} |`);
     if (b.siteSource === 'samples') out.push('', 'The line is the one most stack samples within the blocks showed (an estimate).');
+  }
+  if (f.gpuStalls && f.gpuStalls.length > 0) {
+    out.push('', 'The host waited here for the GPU (gpu_sync)', '', '| queue | waits | total | waited for |', '|---|---:|---:|---|');
+    for (const g of f.gpuStalls) out.push(`| ${cell(g.queue)} | ${g.waits} | ${formatMs(g.waitMs)} | ${g.waitedFor ? cell(opText(g.waitedFor)) : 'unknown'} |`);
   }
   if (f.waits.length > 0) {
     out.push('', 'Waits at this line', '', '| object | waits | total | p95 | max |', '|---|---:|---:|---:|---:|');

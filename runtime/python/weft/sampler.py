@@ -82,6 +82,16 @@ def _bootstrapping(wheres: List[Where], complete: bool) -> bool:
     return complete and bool(wheres) and wheres[-1][0] is _BOOTSTRAP_CODE
 
 
+def _hidden(ident: int) -> bool:
+    """A thread that is no lane (the CUDA simulator's) seen before it hid itself: from its
+    start, in threading's `_limbo` (keyed by Thread), until its `run` is entered, in `_active`.
+    Only threads seen for the first time are looked up."""
+    t = getattr(threading, "_active", {}).get(ident)
+    if t is None:
+        t = next((x for x in list(getattr(threading, "_limbo", ())) if getattr(x, "_ident", None) == ident), None)
+    return bool(getattr(t, "_weft_hidden", False))
+
+
 def sample_once(agent: registry.Agent) -> None:
     internal = agent.internal
     seen: Set[int] = set()
@@ -104,6 +114,8 @@ def sample_once(agent: registry.Agent) -> None:
         tid = tids.get(ident) if ident not in gone else None
         if tid is None:
             if _bootstrapping(wheres, complete) and ident not in getattr(threading, "_active", {}):
+                continue
+            if _hidden(ident):
                 continue
             tid = agent.tid(ident)
         leaf = agent.stack(wheres)

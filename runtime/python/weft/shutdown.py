@@ -143,6 +143,8 @@ class ExitRoutine:
         ts = now()
         try:
             for ident, (t0, obj, why, site, htid, hsite) in list(a.open_waits.items()):
+                if ident in a.internal:  # not a lane (a CUDA simulator thread: gpu/numba_cuda.py)
+                    continue
                 a.emit(["W", t0, ts, a.tid(ident), a.oid(obj), why, site, htid, hsite, None, OPEN])
         except Exception as e:
             a.fail("exit routine: open waits", e)

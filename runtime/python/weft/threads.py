@@ -60,6 +60,8 @@ def _make_start(start: Callable[[threading.Thread], None]) -> Callable[[threadin
         start(self)
 
     _start.__doc__ = start.__doc__
+    # The plain start, for threads that must not be lanes (the CUDA simulator's, gpu/numba_cuda.py).
+    _start.__wrapped__ = start  # type: ignore[attr-defined]
     return _start
 
 

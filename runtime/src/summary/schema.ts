@@ -343,10 +343,18 @@ export interface GpuQueueSummary {
   fills: number;
   /** Bytes of the copies (from the launches' sizes; copies of unknown size count 0). */
   bytesCopied: number;
+  /** Achieved copy bandwidth: bytesCopied over the copies' device time, in GB/s (10^9 B/s);
+   * null without sized copies. Added without a schema bump. */
+  copyGBps?: number | null;
   /** Host threads waiting for it (finish, event waits, blocking copies: reason gpu_sync). */
   hostStallMs: number;
-  /** Those waits by line, most time first (at most 10). */
-  stalls: { site: SiteRef | null; thread: string; waits: number; waitMs: number }[];
+  /** Those waits by line, most time first (at most 10). `waitedFor`: the operation that
+   * ended last within the line's longest wait (on this queue, else on another GPU queue of the
+   * process), or null; added without a schema bump. */
+  stalls: { site: SiteRef | null; thread: string; waits: number; waitMs: number; waitedFor?: { kind: string; name: string } | null }[];
+  /** Launch → start on the device over the queue's launch flows, or null without launches;
+   * added without a schema bump. */
+  queueGap?: { launches: number; meanMs: number; p95Ms: number; maxMs: number } | null;
   /** Kernels by name, most device time first (at most 10); site is the launching line. */
   byKernel: { name: string; site: SiteRef | null; count: number; totalMs: number }[];
 }
@@ -733,13 +741,28 @@ export const SUMMARY_JSON_SCHEMA = {
         required: ['pid', 'name', 'thread', 'site', 'lifeMs', 'busyMs', 'idleMs', 'kernels', 'copies', 'fills', 'bytesCopied', 'hostStallMs', 'stalls', 'byKernel'],
         properties: {
           pid: { type: 'integer' }, name: { type: 'string' }, thread: { anyOf: [{ type: 'null' }, { type: 'string' }] }, site: siteRef,
-          lifeMs: num, busyMs: num, idleMs: num, kernels: int, copies: int, fills: int, bytesCopied: int, hostStallMs: num,
+          lifeMs: num, busyMs: num, idleMs: num, kernels: int, copies: int, fills: int, bytesCopied: int,
+          copyGBps: { anyOf: [{ type: 'null' }, num] }, hostStallMs: num,
           stalls: {
             type: 'array',
             items: {
               type: 'object', required: ['site', 'thread', 'waits', 'waitMs'],
-              properties: { site: siteRef, thread: { type: 'string' }, waits: int, waitMs: num },
+              properties: {
+                site: siteRef, thread: { type: 'string' }, waits: int, waitMs: num,
+                waitedFor: {
+                  anyOf: [{ type: 'null' }, {
+                    type: 'object', required: ['kind', 'name'],
+                    properties: { kind: { type: 'string' }, name: { type: 'string' } },
+                  }],
+                },
+              },
             },
+          },
+          queueGap: {
+            anyOf: [{ type: 'null' }, {
+              type: 'object', required: ['launches', 'meanMs', 'p95Ms', 'maxMs'],
+              properties: { launches: int, meanMs: num, p95Ms: num, maxMs: num },
+            }],
           },
           byKernel: {
             type: 'array',

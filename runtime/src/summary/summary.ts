@@ -169,21 +169,53 @@ function gpuQueues(model: TraceModel, siteRef: (i: number | null) => SiteRef | n
       reach = Math.max(reach, s.end);
     }
     const life = Math.max(0, q.endNs - q.startNs);
-    const stalls = new Map<string, { site: number | null; lane: number; waits: number; waitNs: number }>();
+    // What a stall waited for: the last operation to end within it, on this queue, else on
+    // any GPU queue of the process (PyTorch's stalls and its profiler's kernels are on
+    // different lanes). Operations by end time, for a binary search per wait.
+    const ends = (list: typeof spans): typeof spans => [...list].sort((a, b) => a.end - b.end);
+    const own = ends(spans);
+    let siblings: typeof spans | null = null;
+    const siblingsOf = (): typeof spans => (siblings ??= ends(model.spans.filter((x) => (x.kind === 'kernel' || x.kind === 'copy' || x.kind === 'fill')
+      && model.lanes[x.lane]?.kind === 'gpu-queue' && model.lanes[x.lane]?.process === q.process)));
+    const lastEnded = (list: typeof spans, from: number, to: number): (typeof spans)[number] | null => {
+      let lo = 0, hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((list[mid] as (typeof spans)[number]).end <= to) lo = mid + 1;
+        else hi = mid;
+      }
+      const op = lo > 0 ? list[lo - 1] : undefined;
+      return op !== undefined && op.end >= from ? op : null;
+    };
+    const stalls = new Map<string, { site: number | null; lane: number; waits: number; waitNs: number; longestNs: number; waitedFor: { kind: string; name: string } | null }>();
     let stallNs = 0;
     const w = model.waits;
     for (let i = 0; i < w.count; i++) {
       if (w.reason[i] !== gpuSync || !objects.has(w.object[i] as number)) continue;
       const site = (w.site[i] as number) < 0 ? null : (w.site[i] as number);
       const lane = w.lane[i] as number;
-      const d = (w.end[i] as number) - (w.begin[i] as number);
+      const begin = w.begin[i] as number, end = w.end[i] as number;
+      const d = end - begin;
       stallNs += d;
       const k = `${lane}:${site}`;
-      const e = stalls.get(k) ?? { site, lane, waits: 0, waitNs: 0 };
+      const e = stalls.get(k) ?? { site, lane, waits: 0, waitNs: 0, longestNs: -1, waitedFor: null };
       e.waits++;
       e.waitNs += d;
+      if (d > e.longestNs) {
+        // The line's longest wait names the operation (a line may wait for several).
+        e.longestNs = d;
+        const op = lastEnded(own, begin, end) ?? lastEnded(siblingsOf(), begin, end);
+        e.waitedFor = op === null ? null : { kind: op.kind, name: op.label };
+      }
       stalls.set(k, e);
     }
+    // Queueing gap: from a launch on the host to the operation's start on the device.
+    const gaps = model.flows.filter((f) => f.kind === 'launch' && f.toLane === q.index)
+      .map((f) => Math.max(0, f.toNs - f.fromNs)).sort((a, b) => a - b);
+    const queueGap = gaps.length === 0 ? null : {
+      launches: gaps.length, meanMs: ms(gaps.reduce((n, g) => n + g, 0) / gaps.length),
+      p95Ms: ms(percentile(gaps, 0.95)), maxMs: ms(gaps[gaps.length - 1] as number),
+    };
     const kernels = new Map<string, { name: string; site: number | null; count: number; ns: number }>();
     for (const s of spans) {
       if (s.kind !== 'kernel') continue;
@@ -198,14 +230,19 @@ function gpuQueues(model: TraceModel, siteRef: (i: number | null) => SiteRef | n
     // Sizes of copies only: a launch's span has its key, its flow does not; match by start.
     const copyStarts = new Set(copies.map((s) => s.begin));
     const bytes = copied.filter((f) => copyStarts.has(f.toNs)).reduce((n, f) => n + (f.size as number), 0);
+    // Achieved bandwidth: the copies' bytes over their device time (overlaps counted twice,
+    // as the copies' own rates would be).
+    const copyNs = copies.reduce((n, c) => n + Math.max(0, c.end - c.begin), 0);
+    const copyGBps = bytes > 0 && copyNs > 0 ? Math.round((bytes / copyNs) * 1e3) / 1e3 : null;
     return {
       pid: model.processes[q.process]?.pid ?? 0, name: q.name,
       thread: q.parentLane === null ? null : laneName(q.parentLane), site: siteRef(q.startSite),
       lifeMs: ms(life), busyMs: ms(busy), idleMs: ms(Math.max(0, life - busy)),
       kernels: spans.filter((s) => s.kind === 'kernel').length, copies: copies.length, fills: spans.filter((s) => s.kind === 'fill').length,
-      bytesCopied: bytes, hostStallMs: ms(stallNs),
+      bytesCopied: bytes, copyGBps, hostStallMs: ms(stallNs),
       stalls: [...stalls.values()].sort((a, b) => b.waitNs - a.waitNs).slice(0, 10)
-        .map((e) => ({ site: siteRef(e.site), thread: laneName(e.lane), waits: e.waits, waitMs: ms(e.waitNs) })),
+        .map((e) => ({ site: siteRef(e.site), thread: laneName(e.lane), waits: e.waits, waitMs: ms(e.waitNs), waitedFor: e.waitedFor })),
+      queueGap,
       byKernel: [...kernels.values()].sort((a, b) => b.ns - a.ns).slice(0, 10)
         .map((e) => ({ name: e.name, site: siteRef(e.site), count: e.count, totalMs: ms(e.ns) })),
     };
@@ -591,9 +628,13 @@ function formatGpu(s: Summary, cwd: string): string[] {
   for (const q of queues) {
     const busyPct = q.lifeMs > 0 ? ` (${Math.round((100 * q.busyMs) / q.lifeMs)} % of its life)` : '';
     out.push(`  "${q.name}"${pids ? ` (pid ${q.pid})` : ''}${q.thread === null ? '' : ` of ${q.thread}`}${at(q.site, cwd)}: busy ${formatMs(q.busyMs)}${busyPct}, idle ${formatMs(q.idleMs)}`);
-    out.push(`    ${plural(q.kernels, 'kernel')}, ${(q.copies === 1 ? '1 copy' : `${q.copies} copies`)} (${formatBytes(q.bytesCopied)}), ${plural(q.fills, 'fill')}; host waited ${formatMs(q.hostStallMs)}`);
+    out.push(`    ${plural(q.kernels, 'kernel')}, ${(q.copies === 1 ? '1 copy' : `${q.copies} copies`)} (${formatBytes(q.bytesCopied)}${q.copyGBps != null ? `, ${q.copyGBps} GB/s` : ''}), ${plural(q.fills, 'fill')}; host waited ${formatMs(q.hostStallMs)}`);
     for (const k of q.byKernel.slice(0, 5)) out.push(`    kernel ${k.name}${at(k.site, cwd)}: ${plural(k.count, 'run')}, ${formatMs(k.totalMs)}`);
-    for (const w of q.stalls.slice(0, 5)) out.push(`    host waited in ${w.thread}${at(w.site, cwd)}: ${plural(w.waits, 'wait')}, ${formatMs(w.waitMs)}`);
+    if (q.queueGap) out.push(`    queueing gap (launch to start): mean ${formatMs(q.queueGap.meanMs)}, p95 ${formatMs(q.queueGap.p95Ms)}, max ${formatMs(q.queueGap.maxMs)} over ${q.queueGap.launches === 1 ? '1 launch' : `${q.queueGap.launches} launches`}`);
+    for (const w of q.stalls.slice(0, 5)) {
+      const what = w.waitedFor ? ` (waited for ${w.waitedFor.kind} ${w.waitedFor.name})` : '';
+      out.push(`    host waited in ${w.thread}${at(w.site, cwd)}: ${plural(w.waits, 'wait')}, ${formatMs(w.waitMs)}${what}`);
+    }
   }
   return out;
 }

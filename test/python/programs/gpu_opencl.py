@@ -30,4 +30,5 @@ cl.enqueue_copy(queue, c, c_d)  # COPY BACK LINE
 cl.enqueue_fill_buffer(queue, c_d, np.float32(0), 0, a.nbytes).wait()  # FILL LINE
 x = cla.to_device(queue, a)
 y = (x * 2 + 1).get()  # ARRAY LINE
+h_d = cl.Buffer(ctx, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=b)  # HOST PTR LINE
 print(float(c.sum()), float(y[:4].sum()))

@@ -45,11 +45,13 @@ describe('GPU queues in the summary', () => {
   it('sums busy and idle time, operations, bytes and host stalls by line', () => {
     expect(s.gpu).toEqual([{
       pid: 800, name: 'dev queue 1', thread: 'MainThread', site: { file: '/w/gpu.py', line: 5, func: '<module>' },
-      lifeMs: 49, busyMs: 24, idleMs: 25, kernels: 2, copies: 1, fills: 0, bytesCopied: 4194304, hostStallMs: 27,
+      lifeMs: 49, busyMs: 24, idleMs: 25, kernels: 2, copies: 1, fills: 0, bytesCopied: 4194304, copyGBps: 1.049, hostStallMs: 27,
       stalls: [
-        { site: { file: '/w/gpu.py', line: 12, func: '<module>' }, thread: 'MainThread', waits: 1, waitMs: 21 },
-        { site: { file: '/w/gpu.py', line: 14, func: '<module>' }, thread: 'MainThread', waits: 1, waitMs: 6 },
+        { site: { file: '/w/gpu.py', line: 12, func: '<module>' }, thread: 'MainThread', waits: 1, waitMs: 21, waitedFor: { kind: 'kernel', name: 'vadd' } },
+        { site: { file: '/w/gpu.py', line: 14, func: '<module>' }, thread: 'MainThread', waits: 1, waitMs: 6, waitedFor: { kind: 'copy', name: 'device→host 4.0 MB' } },
       ],
+      // Launched at 2, 3 and 30 ms; started at 5, 15 and 31.
+      queueGap: { launches: 3, meanMs: 5.333, p95Ms: 12, maxMs: 12 },
       byKernel: [{ name: 'vadd', site: { file: '/w/gpu.py', line: 10, func: '<module>' }, count: 2, totalMs: 20 }],
     }]);
   });
@@ -65,7 +67,8 @@ describe('GPU queues in the summary', () => {
     const text = formatSummary(s, '/w');
     expect(text).toContain('GPU queues (device time, on the timeline):');
     expect(text).toContain('busy 24.0 ms (49 % of its life), idle 25.0 ms');
-    expect(text).toContain('2 kernels, 1 copy (4.0 MiB), 0 fills; host waited 27.0 ms');
-    expect(text).toMatch(/host waited in MainThread at .*gpu\.py:12: 1 wait, 21\.0 ms/);
+    expect(text).toContain('2 kernels, 1 copy (4.0 MiB, 1.049 GB/s), 0 fills; host waited 27.0 ms');
+    expect(text).toMatch(/host waited in MainThread at .*gpu\.py:12: 1 wait, 21\.0 ms \(waited for kernel vadd\)/);
+    expect(text).toContain('queueing gap (launch to start): mean 5.33 ms, p95 12.0 ms, max 12.0 ms over 3 launches');
   });
 });

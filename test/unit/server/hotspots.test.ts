@@ -10,7 +10,7 @@ import { loadTrace } from '../../../runtime/src/model/build-model';
 import type { LockSummary, Summary } from '../../../runtime/src/summary/schema';
 import { buildSummary } from '../../../runtime/src/summary/summary';
 import {
-  diagnosticOf, diagnosticsOf, hoverMarkdown, lensTitle, lensTitles, lineFactsFromSummary, loopBlockDiagnosticOf, lspLine, resolveTraceFile,
+  diagnosticOf, diagnosticsOf, gpuStallLens, hoverMarkdown, lensTitle, lensTitles, lineFactsFromSummary, loopBlockDiagnosticOf, lspLine, resolveTraceFile,
   type LineFacts,
 } from '../../../extension/src/server/hotspots';
 import { loadViewData } from '../../../extension/src/trace-loader';
@@ -203,5 +203,38 @@ describe('asyncio: event-loop blocks and asyncio locks (the asyncio fixture)', (
     expect(lensTitle(at(22), '/w')).toBe('Weft: 1 wait on lock · 100 ms blocked · p95 100 ms · held at app.py:22');
     expect(at(22).waits[0]?.holders.map((h) => h.thread)).toEqual(['Task-3']);
     expect(lensTitle(at(5), '/w')).toBe('Weft: lock (aio_lock) created here · 1 wait · 100 ms blocked · p95 100 ms');
+  });
+});
+
+describe('GPU stalls (the gpu fixture)', () => {
+  let gpu: LineFacts[];
+  const at = (n: number): LineFacts => {
+    const f = gpu.find((x) => x.line === n);
+    if (!f) throw new Error(`no facts for line ${n}`);
+    return f;
+  };
+  beforeAll(async () => {
+    gpu = lineFactsFromSummary(buildSummary(await loadTrace(path.join(FIX, 'gpu'))), '/w');
+  });
+
+  it('a line where the host waited for the queue has a stall fact naming what it waited for', () => {
+    expect(at(12).gpuStalls).toEqual([{ queue: 'dev queue 1', waits: 1, waitMs: 21, waitedFor: { kind: 'kernel', name: 'vadd' } }]);
+    expect(at(14).gpuStalls).toEqual([{ queue: 'dev queue 1', waits: 1, waitMs: 6, waitedFor: { kind: 'copy', name: 'device→host 4.0 MB' } }]);
+  });
+
+  it('its lens reads "GPU stall 21.0 ms: waited for kernel vadd", alone on the line', () => {
+    expect(gpuStallLens(at(12))).toBe('Weft: GPU stall 21.0 ms: waited for kernel vadd · queue "dev queue 1"');
+    expect(lensTitles(at(12), '/w')).toEqual(['Weft: GPU stall 21.0 ms: waited for kernel vadd · queue "dev queue 1"']);
+    expect(lensTitles(at(14), '/w')).toEqual(['Weft: GPU stall 6.00 ms: waited for copy device→host 4.0 MB · queue "dev queue 1"']);
+    expect(hoverMarkdown(at(12), '/w')).toContain('| dev queue 1 | 1 | 21.0 ms | kernel vadd |');
+  });
+
+  it('several waits, queues and an unknown operation are said so', () => {
+    const f: LineFacts = {
+      ...at(12),
+      gpuStalls: [{ queue: 'q1', waits: 3, waitMs: 120, waitedFor: null }, { queue: 'q2', waits: 1, waitMs: 5, waitedFor: null }],
+    };
+    expect(gpuStallLens(f)).toBe('Weft: GPU stall 120 ms · 3 waits · queue "q1" · +1 queue');
+    expect(gpuStallLens({ ...f, gpuStalls: [] })).toBeNull();
   });
 });

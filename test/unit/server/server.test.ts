@@ -104,6 +104,20 @@ describe('hotspots language server', () => {
     expect(await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: PROG } })).toEqual([]);
   });
 
+  it('a GPU trace: a lens on each line where the host stalled, naming what it waited for', async () => {
+    const GPU = pathToFileURL('/w/gpu.py').href;
+    const loaded = await loadViewData(path.join(ROOT, 'test', 'fixtures', 'gpu'));
+    await conn.sendNotification(TRACE_SHOWN, { cwd: '/w', hotspots: loaded.hotspots } satisfies TraceShownParams);
+    const lenses = await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: GPU } }) as { range: { start: { line: number } }; command: { title: string } }[];
+    expect(lenses.map((l) => [l.range.start.line, l.command.title])).toEqual([
+      [11, 'Weft: GPU stall 21.0 ms: waited for kernel vadd · queue "dev queue 1"'],
+      [13, 'Weft: GPU stall 6.00 ms: waited for copy device→host 4.0 MB · queue "dev queue 1"'],
+    ]);
+    const hover = await conn.sendRequest('textDocument/hover', { textDocument: { uri: GPU }, position: { line: 11, character: 0 } }) as { contents: { value: string } };
+    expect(hover.contents.value).toContain('The host waited here for the GPU');
+    await conn.sendNotification(TRACE_CLEARED, {});
+  });
+
   it('an asyncio trace: a warning on the line that blocked the event loop, and its lens first', async () => {
     const APP = pathToFileURL('/w/app.py').href;
     const loaded = await loadViewData(path.join(ROOT, 'test', 'fixtures', 'asyncio'));

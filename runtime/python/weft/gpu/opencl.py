@@ -28,13 +28,14 @@ import itertools
 import os
 from collections import deque
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .. import registry
 from ..clock import now
 from ..frames import innermost
 from ..hooks import Patches
 from ..registry import is_user_file
+from .common import Anchor as _Anchor, size_text as _mb
 
 _LIB_PARTS = tuple(os.sep + name + os.sep for name in ("pyopencl", "pytools", "numpy"))
 _FIRST_CALIBRATIONS = 16
@@ -68,9 +69,10 @@ def _site(a: registry.Agent) -> Optional[int]:
 class _Queue:
     """What the agent knows of one profiling queue."""
 
-    __slots__ = ("lane", "domain", "device", "oid_obj", "calibrations", "launches", "marker", "pending")
+    __slots__ = ("lane", "domain", "device", "oid_obj", "calibrations", "launches", "marker", "pending",
+                 "context", "pair", "host_copies")
 
-    def __init__(self, lane: int, domain: str, device: Any, oid_obj: Any) -> None:
+    def __init__(self, lane: int, domain: str, device: Any, oid_obj: Any, context: int = 0) -> None:
         self.lane = lane
         self.domain = domain
         self.device = device
@@ -78,17 +80,15 @@ class _Queue:
         self.calibrations = 0
         self.launches = 0
         self.marker = False
+        self.context = context  # the context's int_ptr: buffers made in it copy "on" this queue
+        self.pair: Optional[Tuple[int, int]] = None  # the latest (host, device) calibration pair
+        # Copies made by buffer creation (COPY_HOST_PTR) on the host's clock, written on the
+        # device's once a calibration pair exists: (t0, t1, label, site, key, size).
+        self.host_copies: List[tuple] = []
         # Operations not yet seen complete, in enqueue order: (event, kind, label, site, key,
         # size, t0, t1). A queue runs in order (out-of-order ones finish in their own order;
         # then an op is written a little later), so a poll stops at the first incomplete one.
         self.pending: "deque[tuple]" = deque()
-
-
-class _Anchor:
-    """The trace object of a queue (the queue itself may refuse attributes)."""
-
-    def __init__(self, name: str, where: Any) -> None:
-        registry.recordable(self, "gpu_queue", site=where, name=name)
 
 
 class State:
@@ -117,7 +117,9 @@ class State:
         if q.calibrations >= _FIRST_CALIBRATIONS and q.launches % _CALIBRATE_EVERY:
             return
         q.calibrations += 1
-        a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.get_profiling_info(self.QUEUED)), (t1 - t0 + 1) // 2])
+        pair = ((t0 + t1) // 2, int(evt.get_profiling_info(self.QUEUED)))
+        q.pair = pair
+        a.emit(["M", pair[0], q.domain, pair[1], (t1 - t0 + 1) // 2])
 
     def mark(self, queue: Any, q: "_Queue") -> None:
         """A marker enqueued after a host stall, for a calibration pair later
@@ -143,7 +145,11 @@ class State:
         name = f"{dname} queue {n}"
         site = a.site_or_none(where)
         lane = a.new_lane("gpu-queue", a.tid(), name, site, clock_domain=f"opencl:{device.int_ptr:x}")
-        q = _Queue(lane, f"opencl:{device.int_ptr:x}", device, _Anchor(name, where))
+        try:
+            ctx = queue.context.int_ptr
+        except Exception:
+            ctx = 0
+        q = _Queue(lane, f"opencl:{device.int_ptr:x}", device, _Anchor(name, where), ctx)
         self.queues[queue.int_ptr] = q
 
     def of(self, queue: Any) -> Optional[_Queue]:
@@ -223,17 +229,62 @@ class State:
                         q.marker = False
                         if t1 - t0 <= _MAX_ERROR_NS:
                             q.calibrations += 1
-                            a.emit(["M", (t0 + t1) // 2, q.domain, int(evt.get_profiling_info(self.QUEUED)), (t1 - t0 + 1) // 2])
+                            q.pair = ((t0 + t1) // 2, int(evt.get_profiling_info(self.QUEUED)))
+                            a.emit(["M", q.pair[0], q.domain, q.pair[1], (t1 - t0 + 1) // 2])
                         continue
                     if t1:
                         self.calibrate(a, q, evt, t0, t1)
                     a.emit(["L", start, q.lane, key, "f", "launch", a.oid(q.oid_obj), size])
                     a.emit(["X", start, end, q.lane, kind, label, site, key])
                 left += sum(1 for item in pending if item[1] != "marker")
+                if q.host_copies and q.pair is not None:
+                    self.write_host_copies(a, q)
+                elif final and q.host_copies:
+                    a.warn(f"{len(q.host_copies)} buffer-creation copies on {q.domain} are not in the trace: no calibration pair placed them on the device's clock", "info")
             if final and left:
                 a.warn(f"{left} OpenCL operations had not completed at exit; their device times are not in the trace", "info")
         finally:
             self.poll_lock.release()
+
+    # -- buffers made with a host pointer ---------------------------------------------
+    # `Buffer(ctx, COPY_HOST_PTR, hostbuf=a)` copies `a` before it returns (the program may
+    # reuse `a` at once): a host→device copy made by no queue. Its span is the call's host
+    # time on the context's latest queue, put on the device's clock by that queue's latest
+    # calibration pair (an offset; the rate is 1 within ppm over such spans), written once a
+    # pair exists (buffers are usually made before the first launch).
+    def host_copy(self, context: Any, size: Optional[int], call: Callable[[], Any]) -> Any:
+        a = registry.current
+        if a is None or a.closed or getattr(self.busy, "on", False):
+            return call()
+        try:
+            ctx = context.int_ptr
+            q = next((x for x in reversed(list(self.queues.values())) if x.context == ctx), None)
+            if q is None:
+                return call()
+            key = f"gpu:{os.getpid()}:{next(self.ops)}"
+            site = _site(a)
+            tid = a.tid()
+            oid = a.oid(q.oid_obj)
+        except Exception as e:
+            a.fail("opencl buffer copy", e)
+            return call()
+        t0 = now()
+        result = call()
+        t1 = now()
+        a.emit(["L", t0, tid, key, "s", "launch", oid, size])
+        q.host_copies.append((t0, t1, "host→device" + _mb(size) + " (buffer creation)", site, key, size))
+        if q.pair is not None:
+            self.poll(a)
+        return result
+
+    def write_host_copies(self, a: registry.Agent, q: "_Queue") -> None:
+        host, device = q.pair  # type: ignore[misc]
+        oid = a.oid(q.oid_obj)
+        for t0, t1, label, site, key, size in q.host_copies:
+            d0, d1 = t0 - host + device, t1 - host + device
+            a.emit(["L", d0, q.lane, key, "f", "launch", oid, size])
+            a.emit(["X", d0, d1, q.lane, "copy", label, site, key])
+        q.host_copies = []
 
     # -- host stalls --------------------------------------------------------------------
     def stall(self, queue: Any, call: Callable[[], Any]) -> Any:
@@ -281,16 +332,6 @@ def _nbytes(x: Any) -> Optional[int]:
             return None
 
 
-def _mb(n: Optional[int]) -> str:
-    if n is None:
-        return ""
-    if n >= 1 << 20:
-        return f" {n / (1 << 20):.1f} MB"
-    if n >= 1 << 10:
-        return f" {n / (1 << 10):.1f} KB"
-    return f" {n} B"
-
-
 def install(p: Patches, cl: Any) -> None:
     a = registry.current
     if a is None:
@@ -327,6 +368,27 @@ def install(p: Patches, cl: Any) -> None:
     CommandQueue.__qualname__ = Base.__qualname__
     CommandQueue.__module__ = Base.__module__
     p.patch(cl, "CommandQueue", CommandQueue)
+
+    BufferBase = cl.Buffer
+    copy_host_ptr = int(cl.mem_flags.COPY_HOST_PTR)
+
+    class Buffer(BufferBase):  # type: ignore[misc, valid-type]
+        __doc__ = BufferBase.__doc__
+
+        def __init__(self, context: Any, flags: Any, size: int = 0, hostbuf: Any = None) -> None:
+            try:
+                copies = hostbuf is not None and bool(int(flags) & copy_host_ptr)
+            except Exception:
+                copies = False
+            if not copies:
+                BufferBase.__init__(self, context, flags, size, hostbuf)
+                return
+            st.host_copy(context, _nbytes(hostbuf), lambda: BufferBase.__init__(self, context, flags, size, hostbuf))
+
+    Buffer.__name__ = BufferBase.__name__
+    Buffer.__qualname__ = BufferBase.__qualname__
+    Buffer.__module__ = BufferBase.__module__
+    p.patch(cl, "Buffer", Buffer)
 
     orig_nd = _cl.enqueue_nd_range_kernel
 

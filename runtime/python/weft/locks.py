@@ -272,7 +272,7 @@ def contended_acquire(lock: Any, blocking: Any, timeout: Any, holder: int) -> bo
         return ok  # type: ignore[no-any-return]
     open_waits = a.open_waits
     waiting = lock._waiting
-    open_waits[me] = (t0, lock, kind, site, htid, hsite)
+    open_waits[me] = (t0, lock, kind, site, htid, hsite, timeout == -1)
     waiting[me] = 1
     try:
         ok = acquire(True, timeout)

@@ -103,7 +103,7 @@ def make_condition(base: type) -> type:
             # Reset while this thread holds the lock: no notify can run before wait releases it.
             self._weft_notifier = 0
             t0 = now()
-            a.open_waits[me] = (t0, self, reason, site, None, None)
+            a.open_waits[me] = (t0, self, reason, site, None, None, timeout is None)
             try:
                 ok = super().wait(timeout)
             finally:

@@ -83,7 +83,7 @@ class SimpleQueue(_queue_mod.SimpleQueue):  # type: ignore[misc]
             a.fail("simple queue get", e)
             return super().get(True, timeout)
         t0 = now()
-        a.open_waits[me] = (t0, self, "queue_get", site, None, None)
+        a.open_waits[me] = (t0, self, "queue_get", site, None, None, timeout is None)
         ok = False
         try:
             item = super().get(True, timeout)

@@ -146,7 +146,7 @@ def _make_join(join: Callable[..., None]) -> Callable[..., None]:
             a.fail("join", e)
             return join(self, timeout)
         t0 = now()
-        a.open_waits[me] = (t0, obj, "join", site, htid, hsite)
+        a.open_waits[me] = (t0, obj, "join", site, htid, hsite, timeout is None)
         try:
             join(self, timeout)
         finally:

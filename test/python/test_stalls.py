@@ -13,7 +13,7 @@ import time
 import unittest
 from typing import Callable, List, Optional
 
-from tracefile import AGENT, ROOT, Trace, line_of, program, read_file, run_agent
+from tracefile import AGENT, ROOT, Trace, line_of, program, read_file, run_agent, run_plain
 
 OPEN = 2
 DEADLOCK = os.path.join(ROOT, "examples", "deadlock.py")
@@ -212,6 +212,61 @@ class Hangs(unittest.TestCase):
         t = the_trace(out)
         assert t is not None
         self.assertEqual(t.of("D"), [])
+
+
+class Tracebacks(unittest.TestCase):
+    def test_an_exception_through_a_wrapped_call_has_the_same_traceback_as_without_weft(self):
+        # Ctrl+C (a real SIGINT) while blocked in each kind of wait, and errors raised by the
+        # wrapped calls themselves; the program prints traceback.format_exc().
+        prog = program("interrupted_waits.py")
+        major_minor = sys.version_info[:2]
+        if major_minor < (3, 11):
+            self.skipTest("a bare raise keeps the handler's saved traceback before 3.11 (tracebacks.py)")
+        for kind in ("lock", "rlock", "join", "event", "queue", "simplequeue", "sleep", "empty", "joinunstarted"):
+            with self.subTest(kind=kind):
+                plain = run_plain([prog, kind], timeout=30)
+                traced, _ = run_agent([prog, kind], timeout=30)
+                self.assertIn("Traceback (most recent call last)", plain.stdout)
+                self.assertNotIn("weft", traced.stdout)
+                self.assertEqual(traced.stdout, plain.stdout)
+
+
+class LiveCli(unittest.TestCase):
+    def test_weft_run_prints_the_cycle_while_the_program_hangs_within_two_seconds(self):
+        out = tempfile.mkdtemp(prefix="weft-test-")
+        e = {k: v for k, v in os.environ.items() if not k.startswith("WEFT_")}
+        proc = subprocess.Popen(["node", os.path.join(ROOT, "bin", "weft.js"), "run", "--out", out, DEADLOCK],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+        line, seen_at = None, 0
+        try:
+            deadline = time.monotonic() + 30
+            assert proc.stderr is not None
+            while time.monotonic() < deadline:
+                text = proc.stderr.readline()
+                if not text:
+                    break
+                if text.startswith("weft: deadlock:"):
+                    line, seen_at = text.rstrip("\n"), time.monotonic_ns()
+                    break
+        finally:
+            t = the_trace(out)
+            if t is not None and proc.poll() is None:
+                try:
+                    os.kill(t.header["pid"], signal.SIGKILL)  # the hung program, then weft run
+                except ProcessLookupError:
+                    pass
+            kill(proc)
+        self.assertIsNotNone(line, "weft run printed no deadlock line")
+        self.assertEqual(line, "weft: deadlock: "
+                         f"t1 waits for audit_lock (created at deadlock.py:{line_of(DEADLOCK, 'audit_lock = ')}) "
+                         f"held by t2 at deadlock.py:{line_of(DEADLOCK, '# t2 is stuck here')}; "
+                         f"t2 waits for accounts_lock (created at deadlock.py:{line_of(DEADLOCK, 'accounts_lock = ')}) "
+                         f"held by t1 at deadlock.py:{line_of(DEADLOCK, '# t1 is stuck here')}")
+        t = the_trace(out)
+        assert t is not None
+        # The trace's clock is CLOCK_MONOTONIC, as time.monotonic_ns() on Linux.
+        formed = max(w[1] for w in last_waits(t).values() if w[5] == "lock")
+        self.assertLess(seen_at - formed, 2.0e9)
 
 
 if __name__ == "__main__":

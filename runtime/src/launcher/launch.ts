@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { RUN_FILE, type RunInfo } from '../format/spec';
 import { agentPath } from './agent-path';
 import { ProgressWatcher, type RunProgress } from './progress';
+import { StallWatcher, type LiveStall } from './stall-watch';
 import { LaunchError, type PythonInfo } from './python';
 
 export interface LaunchOptions {
@@ -32,6 +33,10 @@ export interface LaunchOptions {
    * WEFT_LOOP_BLOCK_MS; absent: the agent's default. Environment only, not a command-line
    * option of the agent, so that an agent without asyncio support ignores it. */
   loopBlockMs?: number;
+  /** The watchdog's times (ms), passed as WEFT_WATCHDOG_MS and WEFT_HANG_MS (environment
+   * only, as loopBlockMs); absent: the agent's defaults (1000 and 5000; 0 turns off). */
+  watchdogMs?: number;
+  hangMs?: number;
   cwd?: string;
   /** Base environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -41,6 +46,10 @@ export interface LaunchOptions {
   /** Called while the program runs (every `progressIntervalMs`) and once at its end. */
   onProgress?: (p: RunProgress) => void;
   progressIntervalMs?: number;
+  /** Called once for each deadlock or hang the agent's watchdog writes, while the program
+   * runs (polled every `stallIntervalMs`, default 250) and in a last poll at its end. */
+  onStall?: (s: LiveStall) => void;
+  stallIntervalMs?: number;
   /** Override of the agent directory (tests). */
   agentDir?: string;
 }
@@ -75,6 +84,8 @@ export function agentCommand(opts: LaunchOptions): { command: string; args: stri
     WEFT_FLUSH_MS: flushMs,
   };
   if (opts.loopBlockMs !== undefined) env.WEFT_LOOP_BLOCK_MS = String(opts.loopBlockMs);
+  if (opts.watchdogMs !== undefined) env.WEFT_WATCHDOG_MS = String(opts.watchdogMs);
+  if (opts.hangMs !== undefined) env.WEFT_HANG_MS = String(opts.hangMs);
   const args = ['-m', 'weft', '--out', out, '--sample-hz', sampleHz, '--flush-ms', flushMs, '--', ...opts.target];
   const command = typeof opts.python === 'string' ? opts.python : opts.python.executable;
   return { command, args, env };
@@ -106,10 +117,15 @@ export function launch(opts: LaunchOptions): RunningProgram {
   });
   const watcher = opts.onProgress ? new ProgressWatcher(outDir, opts.onProgress, opts.progressIntervalMs) : null;
   watcher?.start();
+  const stalls = opts.onStall ? new StallWatcher(outDir, opts.onStall, opts.stallIntervalMs) : null;
+  stalls?.start();
+  const stopWatching = async (): Promise<void> => {
+    await Promise.all([watcher?.stop(), stalls?.stop()]);
+  };
   let exited = false;
   const done = new Promise<ExitStatus>((resolve, reject) => {
     child.once('error', (e) => {
-      void watcher?.stop();
+      void stopWatching();
       reject(new LaunchError(`could not start ${command}: ${e.message}. Check the interpreter given to --python.`));
     });
     child.once('exit', (code, signal) => {
@@ -119,8 +135,7 @@ export function launch(opts: LaunchOptions): RunningProgram {
       run.signal = signal;
       writeRun();
       const finish = (): void => resolve({ exitCode: code, signal });
-      if (watcher !== null) watcher.stop().then(finish, finish);
-      else finish();
+      stopWatching().then(finish, finish);
     });
   });
   const kill = (sig: NodeJS.Signals): void => {

@@ -6,8 +6,8 @@ second. While the program hangs, Weft's watchdog finds the cycle (about a second
 and `weft run` prints it, with the line where each thread is stuck:
 
     npx weft run examples/deadlock.py
-    weft: deadlock: t1 waits for audit_lock (created at deadlock.py:17) held by t2 at deadlock.py:30;
-          t2 waits for accounts_lock (created at deadlock.py:16) held by t1 at deadlock.py:23
+    weft: deadlock: t1 waits for audit_lock (created at deadlock.py:19) held by t2 at deadlock.py:32;
+          t2 waits for accounts_lock (created at deadlock.py:18) held by t1 at deadlock.py:25
 
 Stop it with Ctrl+C twice (Python waits for the stuck threads at exit, with or without Weft);
 the trace keeps the cycle and both open waits.

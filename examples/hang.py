@@ -6,7 +6,8 @@ is missing). Weft's watchdog reports it as a hang once every thread has been blo
 hang time (5 s by default, `--hang-ms`), and `weft run` prints it while the program hangs:
 
     npx weft run examples/hang.py
-    weft: hang: every thread is blocked; MainThread waits for worker (created at hang.py:26) at hang.py:28; ...
+    weft: hang: every thread is blocked; MainThread waits for worker (created at hang.py:25)
+          at hang.py:27; worker waits for ready (created at hang.py:16) at hang.py:20
 
 Stop it with Ctrl+C.
 """

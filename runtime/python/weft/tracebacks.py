@@ -19,9 +19,10 @@ stay in the traceback, as before.
 """
 from __future__ import annotations
 
+import functools
 import os
 from types import TracebackType
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 # registry.AGENT_DIR, computed here: registry imports this module.
 AGENT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -51,3 +52,18 @@ def user_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
     for e in reversed(kept):
         out = TracebackType(out, e.tb_frame, e.tb_lasti, e.tb_lineno)
     return out
+
+
+def keeps_user_traceback(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """For wrappers off the hot path (multiprocessing, subprocess): the same `except` around
+    the whole call, for the price of one more (hidden) frame."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as e:  # the traceback stays the user's
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
+
+    return call

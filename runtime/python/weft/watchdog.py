@@ -153,9 +153,11 @@ class Watchdog:
             return
         a = self.agent
         internal = a.internal
-        # Quick test first: a Python thread not in a FOREVER wait.
-        for ident in list(getattr(threading, "_active", {})):
-            if ident not in waits and ident not in internal:
+        # Quick test first: a Python thread not in a FOREVER wait (not a thread made outside
+        # Python, whose dummy Thread object stays in `_active` after it has ended).
+        dummy = getattr(threading, "_DummyThread", ())
+        for ident, t in list(getattr(threading, "_active", {}).items()):
+            if ident not in waits and ident not in internal and not isinstance(t, dummy):
                 self._hang_reported = None
                 return
         key = frozenset((i, e[0]) for i, e in waits.items())

@@ -103,6 +103,17 @@ export const commandFactories: CommandFactories = {
   },
 
   showLog: (ctx) => () => ctx.log.show(),
+
+  showStall: (ctx) => (sentence?: unknown) => {
+    const panel = ctx.activePanel;
+    const stalls = panel?.stalls ?? [];
+    if (!panel || stalls.length === 0) {
+      void vscode.window.showInformationMessage('Weft: the trace shown has no deadlock or hang.');
+      return;
+    }
+    const i = typeof sentence === 'string' ? stalls.findIndex((s) => s.sentence === sentence) : 0;
+    panel.revealStall(Math.max(0, i));
+  },
 };
 
 /**

@@ -178,6 +178,8 @@ def main(argv: List[str]) -> Any:
     target.set_argv_and_path()
 
     exit_routine = _start_session(out, opts)
+    from .launcher_link import follow_launcher
+    follow_launcher()  # after the session: its SIGTERM handler writes the end record
     outcome = target.run()
     if exit_routine is not None:
         exit_routine.reason = outcome.reason

@@ -59,6 +59,9 @@ HOOKS = (
     Hook("mp queues", ("multiprocessing.queues",), later("weft.mp.channels", "install_queues")),
     Hook("mp pool", ("multiprocessing.pool",), later("weft.mp.work", "install_pool")),
     Hook("mp join", ("multiprocessing.process",), later("weft.mp.process", "install_join")),
+    Hook("mp start", ("multiprocessing.process",), later("weft.mp.process", "install_start")),
+    Hook("mp signals", ("multiprocessing.popen_fork",), later("weft.mp.process", "install_signals")),
+    Hook("mp forkserver", ("multiprocessing.popen_forkserver",), later("weft.mp.process", "install_forkserver")),
     Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
     # The package, not its submodules: its __init__ has imported them all (taskgroups,
     # streams, subprocess, unix_events) by the time it is done, and the await reasons index

@@ -82,6 +82,8 @@ export function agentCommand(opts: LaunchOptions): { command: string; args: stri
     WEFT_OUT: out,
     WEFT_SAMPLE_HZ: sampleHz,
     WEFT_FLUSH_MS: flushMs,
+    // The program ends with this process even when it is killed outright (weft/launcher_link.py).
+    WEFT_LAUNCHER_PID: String(process.pid),
   };
   if (opts.loopBlockMs !== undefined) env.WEFT_LOOP_BLOCK_MS = String(opts.loopBlockMs);
   if (opts.watchdogMs !== undefined) env.WEFT_WATCHDOG_MS = String(opts.watchdogMs);

@@ -30,6 +30,9 @@
 import { LOOP_LAG_COUNTER, WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
 import type { ProcessInfo, TaskStepColumns, TraceModel } from '../model/types';
+import { buildViewStalls, type ViewStall } from './stalls-view';
+
+export type { ViewStall, ViewStallMember } from './stalls-view';
 
 /** Bumped when the meaning of a field changes; the webview refuses other versions.
  * 2: lanes of every kind (`kind` as the model gives it, thread-only facts in `thread`), hosts.
@@ -147,6 +150,8 @@ export interface ViewProcess {
   ppid: number;
   serial: number;
   argv: string[];
+  /** What the process is, for people (model/process-label.ts). */
+  label: string;
   python: string;
   startMethod: string;
   startNs: number;
@@ -428,6 +433,8 @@ export interface ViewDiagnostic {
   severity: 'info' | 'warning' | 'error';
   message: string;
   site: number | null;
+  /** "deadlock", "hang", "lock-order-inversion", "lock-held-across-wait"; absent otherwise. */
+  code?: string;
 }
 
 export interface ViewData {
@@ -462,6 +469,8 @@ export interface ViewData {
   taskGroups: ViewTaskGroup[];
   loopBlocks: LoopBlockRow[];
   counters: ViewCounter[];
+  /** Deadlocks and hangs (stalls-view.ts). Optional: data built before them lacks it. */
+  stalls?: ViewStall[];
 }
 
 /** Growable parallel columns for segments (amortised O(1) push). */
@@ -838,7 +847,8 @@ export function buildViewData(model: TraceModel): ViewData {
 
   const hosts = viewHosts(model);
   const processes: ViewProcess[] = model.processes.map((p) => ({
-    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv], python: p.python,
+    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv],
+    label: p.label ?? p.argv.join(' '), python: p.python,
     startMethod: p.startMethod, startNs: rel(p.startNs), endNs: rel(p.endNs), complete: p.complete,
     exitCode: p.exitCode, endReason: p.endReason, parent: p.parent, sampleHz: p.sampleHz,
   }));
@@ -864,11 +874,12 @@ export function buildViewData(model: TraceModel): ViewData {
     flows: flows.table,
     locks: buildLockRows(model),
     hotspots: model.hotspots.map((h) => ({ site: h.site, cpuNs: h.cpuNs, waitNs: h.waitNs, samples: h.samples })),
-    diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site })),
+    diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site, ...(d.code !== undefined ? { code: d.code } : {}) })),
     warnings: [...model.warnings],
     taskGroups,
     loopBlocks: buildLoopBlocks(model, rel),
     counters: buildCounters(model, rel),
+    stalls: buildViewStalls(model, rel),
   };
 }
 

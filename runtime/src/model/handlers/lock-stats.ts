@@ -10,7 +10,7 @@
  * and not here. Acquisitions come from the agent's `A` counts (an uncontended acquisition is
  * never a record of its own), summed over the object and its internal parts.
  */
-import { WAIT_REASONS } from '../../format/spec';
+import { WAIT_REASONS, WaitFlags } from '../../format/spec';
 import { percentile } from '../columns';
 import type { ParsedFile } from '../parsed-file';
 import type { LockHolderStat, LockStat, SyncObject, WaitColumns } from '../types';
@@ -49,6 +49,8 @@ interface Acc {
   curEnd: number;
   holders: Map<number, LockHolderStat>;
   waiters: Map<number, LockHolderStat>;
+  /** Waits that never ended (OPEN). */
+  open: number;
 }
 
 /**
@@ -109,7 +111,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
       if (obj < 0) continue;
       let acc = accs[obj];
       if (acc === undefined) {
-        acc = { waits: [], total: 0, unionNs: 0, curBegin: 0, curEnd: -Infinity, holders: new Map(), waiters: new Map() };
+        acc = { waits: [], total: 0, unionNs: 0, curBegin: 0, curEnd: -Infinity, holders: new Map(), waiters: new Map(), open: 0 };
         accs[obj] = acc;
         byObj.set(obj, acc);
       }
@@ -118,6 +120,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
       const d = e - b;
       acc.waits.push(d);
       acc.total += d;
+      if (((w.flags[i] as number) & WaitFlags.OPEN) !== 0) acc.open++;
       if (b > acc.curEnd) {
         if (acc.curEnd > acc.curBegin) acc.unionNs += acc.curEnd - acc.curBegin;
         acc.curBegin = b;
@@ -151,6 +154,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
         contendedHoldNs: union,
         holders: [...acc.holders.values()].sort((a, b) => b.waitNs - a.waitNs || a.lane - b.lane),
         waiters: [...acc.waiters.values()].sort((a, b) => b.waitNs - a.waitNs || a.lane - b.lane),
+        openWaits: acc.open,
       });
     }
     this.acquisitions = new Map();

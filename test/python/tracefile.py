@@ -136,7 +136,15 @@ class Trace:
         return [r for r in self.records if r[0] == code]
 
     def waits(self, reason: Optional[str] = None) -> List[list]:
-        return [r for r in self.records if r[0] == "W" and (reason is None or r[5] == reason)]
+        """The waits as readers keep them: of the `W` records of one lane and begin (an open
+        wait is written again at flushes, then complete), only the last, at its place."""
+        last = {}
+        for i, r in enumerate(self.records):
+            if r[0] == "W":
+                last[(r[3], r[1])] = i
+        keep = set(last.values())
+        return [r for i, r in enumerate(self.records)
+                if i in keep and (reason is None or r[5] == reason)]
 
     def line(self, site: Optional[int]) -> Optional[int]:
         return None if site is None else self.sites[site][1]

@@ -1,10 +1,11 @@
 """Command line of the agent (the TypeScript launcher relies on it exactly):
 
-    python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N] [--lock-order] [--] script.py [args...]
+    python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N]
+                   [--watchdog-ms N] [--hang-ms N] [--lock-order] [--] script.py [args...]
     python -m weft [options] [--] -m module [args...]
 
-Options may also come from WEFT_OUT, WEFT_SAMPLE_HZ, WEFT_FLUSH_MS, WEFT_LOOP_BLOCK_MS and
-WEFT_LOCK_ORDER (1 = on); the command line wins.
+Options may also come from WEFT_OUT, WEFT_SAMPLE_HZ, WEFT_FLUSH_MS, WEFT_LOOP_BLOCK_MS,
+WEFT_WATCHDOG_MS, WEFT_HANG_MS and WEFT_LOCK_ORDER (1 = on); the command line wins.
 The effective values are exported to os.environ so that child processes can inherit them.
 """
 from __future__ import annotations
@@ -16,22 +17,28 @@ from typing import Any, List, Optional
 # Kept light: child processes read their options through from_env at start-up, so this module
 # must not import the runner (dataclasses, inspect) on that path.
 
-USAGE = """usage: python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N] [--lock-order] [--] script.py [args...]
+USAGE = """usage: python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N]
+                      [--watchdog-ms N] [--hang-ms N] [--lock-order] [--] script.py [args...]
        python -m weft [options] [--] -m module [args...]
 
 Runs a Python program and records its threads, locks and waits into DIR (default .weft/trace),
 one file per process. Options may also come from the environment variables WEFT_OUT,
 WEFT_SAMPLE_HZ (stack samples per second, default 100, 0 = off), WEFT_FLUSH_MS (how often
-records are written through, default 100) and WEFT_LOOP_BLOCK_MS (an asyncio callback or task
-step at least this long is a loop block, default 50). --lock-order (WEFT_LOCK_ORDER=1) tracks the
-order in which each thread takes its locks and reports locks taken in opposite orders (off by
-default: it costs time on every acquisition). Read the trace with `weft summary DIR`.
+records are written through, default 100), WEFT_LOOP_BLOCK_MS (an asyncio callback or task
+step at least this long is a loop block, default 50), WEFT_WATCHDOG_MS (a cycle of lock or join
+waits that lasts this long is reported as a deadlock, default 1000, 0 = no watchdog) and
+WEFT_HANG_MS (every thread blocked this long with no cycle is a hang, default 5000, 0 = never).
+--lock-order (WEFT_LOCK_ORDER=1) tracks the order in which each thread takes its locks and
+reports locks taken in opposite orders (off by default: it costs time on every acquisition).
+Read the trace with `weft summary DIR`.
 """
 
 DEFAULT_OUT = os.path.join(".weft", "trace")
 DEFAULT_SAMPLE_HZ = 100
 DEFAULT_FLUSH_MS = 100
 DEFAULT_LOOP_BLOCK_MS = 50
+DEFAULT_WATCHDOG_MS = 1000
+DEFAULT_HANG_MS = 5000
 MAX_SAMPLE_HZ = 10_000
 MIN_FLUSH_MS = 5
 
@@ -47,6 +54,8 @@ class Options:
         self.flush_ms = DEFAULT_FLUSH_MS
         self.loop_block_ms = DEFAULT_LOOP_BLOCK_MS
         self.lock_order = False
+        self.watchdog_ms = DEFAULT_WATCHDOG_MS
+        self.hang_ms = DEFAULT_HANG_MS
         self.script: Optional[str] = None
         self.module: Optional[str] = None
         self.args: List[str] = []
@@ -71,6 +80,10 @@ def _loop_block_ms(n: int) -> int:
     return max(1, n)
 
 
+def _non_negative(n: int) -> int:
+    return max(0, n)
+
+
 def from_env(environ: Any) -> "tuple[Options, List[str]]":
     """Options from the environment, and a warning for each value that is not usable."""
     o = Options()
@@ -78,7 +91,9 @@ def from_env(environ: Any) -> "tuple[Options, List[str]]":
     if environ.get("WEFT_OUT"):
         o.out = environ["WEFT_OUT"]
     for var, attr, fix in (("WEFT_SAMPLE_HZ", "sample_hz", _sample_hz), ("WEFT_FLUSH_MS", "flush_ms", _flush_ms),
-                          ("WEFT_LOOP_BLOCK_MS", "loop_block_ms", _loop_block_ms)):
+                          ("WEFT_LOOP_BLOCK_MS", "loop_block_ms", _loop_block_ms),
+                          ("WEFT_WATCHDOG_MS", "watchdog_ms", _non_negative),
+                          ("WEFT_HANG_MS", "hang_ms", _non_negative)):
         text = environ.get(var)
         if text:
             try:
@@ -105,7 +120,7 @@ def parse(argv: List[str], environ: Any = os.environ) -> "tuple[Options, List[st
             o.lock_order = True
             i += 1
             continue
-        if name in ("--out", "--sample-hz", "--flush-ms", "--loop-block-ms"):
+        if name in ("--out", "--sample-hz", "--flush-ms", "--loop-block-ms", "--watchdog-ms", "--hang-ms"):
             if not eq:
                 if i + 1 >= len(argv):
                     raise UsageError(f"{name} needs a value")
@@ -117,6 +132,10 @@ def parse(argv: List[str], environ: Any = os.environ) -> "tuple[Options, List[st
                 o.sample_hz = _sample_hz(_int(value, name))
             elif name == "--loop-block-ms":
                 o.loop_block_ms = _loop_block_ms(_int(value, name))
+            elif name == "--watchdog-ms":
+                o.watchdog_ms = _non_negative(_int(value, name))
+            elif name == "--hang-ms":
+                o.hang_ms = _non_negative(_int(value, name))
             else:
                 o.flush_ms = _flush_ms(_int(value, name))
             i += 1
@@ -161,6 +180,8 @@ def main(argv: List[str]) -> Any:
     os.environ["WEFT_FLUSH_MS"] = str(opts.flush_ms)
     os.environ["WEFT_LOOP_BLOCK_MS"] = str(opts.loop_block_ms)
     os.environ["WEFT_LOCK_ORDER"] = "1" if opts.lock_order else "0"
+    os.environ["WEFT_WATCHDOG_MS"] = str(opts.watchdog_ms)
+    os.environ["WEFT_HANG_MS"] = str(opts.hang_ms)
     from .processes import export_child_env
     export_child_env()
     target.set_argv_and_path()
@@ -182,7 +203,7 @@ def _start_session(out: str, opts: Options) -> Any:
     session = None
     try:
         session = Session(out, opts.sample_hz, opts.flush_ms, loop_block_ms=opts.loop_block_ms,
-                          lock_order=opts.lock_order)
+                          watchdog_ms=opts.watchdog_ms, hang_ms=opts.hang_ms, lock_order=opts.lock_order)
         session.start()
         return session.exit
     except Exception as e:

@@ -46,6 +46,7 @@ from . import contract, frames, registry
 from .clock import now
 from .hooks import Patches
 from .registry import get_ident, is_user_file, user_where
+from .tracebacks import user_traceback
 
 # Re-exported: the other hooks and the exit routine take them from here.
 TIMED_OUT, OPEN, HOLDER_CHANGED = contract.TIMED_OUT, contract.OPEN, contract.HOLDER_CHANGED
@@ -148,7 +149,11 @@ class Lock(_Wrapper):
         return self._enter  # type: ignore[no-any-return]
 
     def _slow_acquire(self, blocking: Any = True, timeout: Any = -1) -> bool:
-        return contended_acquire(self, blocking, timeout, self._holder)
+        try:
+            return contended_acquire(self, blocking, timeout, self._holder)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
 
 class RLock(_Wrapper):
@@ -213,8 +218,12 @@ class RLock(_Wrapper):
         return self._enter  # type: ignore[no-any-return]
 
     def _slow_acquire(self, blocking: Any = True, timeout: Any = -1) -> bool:
-        m = _OWNER_RE.search(self._repr())  # the exact owner, on the slow path only
-        return contended_acquire(self, blocking, timeout, int(m.group(1)) if m else self._holder)
+        try:
+            m = _OWNER_RE.search(self._repr())  # the exact owner, on the slow path only
+            return contended_acquire(self, blocking, timeout, int(m.group(1)) if m else self._holder)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
 
 def holder_of(a: registry.Agent, ident: int) -> Tuple[Optional[int], Optional[int]]:
@@ -272,7 +281,7 @@ def contended_acquire(lock: Any, blocking: Any, timeout: Any, holder: int) -> bo
         return ok  # type: ignore[no-any-return]
     open_waits = a.open_waits
     waiting = lock._waiting
-    open_waits[me] = (t0, lock, kind, site, htid, hsite)
+    open_waits[me] = (t0, lock, kind, site, htid, hsite, timeout == -1)
     waiting[me] = 1
     try:
         ok = acquire(True, timeout)

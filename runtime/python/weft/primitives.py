@@ -24,6 +24,7 @@ from .clock import now
 from .hooks import Patches
 from .locks import TIMED_OUT, Method, _Wrapper
 from .registry import get_ident, user_where
+from .tracebacks import user_traceback
 
 _ROLE_REASON = {"not_empty": "queue_get", "not_full": "queue_put", "all_tasks_done": "queue_join"}
 _KIND_REASON = {
@@ -73,50 +74,58 @@ def make_condition(base: type) -> type:
             self._weft_site = user_where(0) if a is not None and not a.closed else None
 
         def notify(self, n: int = 1) -> None:
-            me = get_ident()
-            self._weft_notifier = me
-            a = registry.current
-            # A thread seen for the first time is registered so the waiter can name it; not
-            # a starting thread announcing itself (Thread._started), which registers itself.
-            if a is not None and me not in a.tids and not self._weft_internal and not a.closed:
-                a.tid(me)
-            super().notify(n)
+            try:
+                me = get_ident()
+                self._weft_notifier = me
+                a = registry.current
+                # A thread seen for the first time is registered so the waiter can name it; not
+                # a starting thread announcing itself (Thread._started), which registers itself.
+                if a is not None and me not in a.tids and not self._weft_internal and not a.closed:
+                    a.tid(me)
+                super().notify(n)
+            except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+                e.__traceback__ = user_traceback(e.__traceback__)
+                raise
 
         def wait(self, timeout: Optional[float] = None) -> bool:
-            a = registry.current
-            me = get_ident()
-            if (a is None or a.closed or self._weft_internal or me in a.open_waits
-                    or not _positive_timeout(timeout)):
-                return super().wait(timeout)  # type: ignore[no-any-return]
             try:
-                parent = self._weft_parent
-                if parent is None:
-                    reason = "condition"
-                else:
-                    reason = _ROLE_REASON.get(self._weft_role or "") or _KIND_REASON.get(parent._weft_kind, "condition")
-                tid = a.tid(me)
-                oid = a.oid(self)
-                site = a.caller_site(0)
-            except Exception as e:
-                a.fail("condition wait", e)
-                return super().wait(timeout)  # type: ignore[no-any-return]
-            # Reset while this thread holds the lock: no notify can run before wait releases it.
-            self._weft_notifier = 0
-            t0 = now()
-            a.open_waits[me] = (t0, self, reason, site, None, None)
-            try:
-                ok = super().wait(timeout)
-            finally:
-                a.open_waits.pop(me, None)
-            t1 = now()
-            try:
-                wtid = a.known_tid(self._weft_notifier) if ok else None
-                # For a future, the thread that set the result is also what the waiter waited on.
-                holder = wtid if parent is not None and parent._weft_kind == "future" else None
-                a.emit(["W", t0, t1, tid, oid, reason, site, holder, None, wtid, 0 if ok else TIMED_OUT])
-            except Exception as e:
-                a.fail("condition wait", e)
-            return ok  # type: ignore[no-any-return]
+                a = registry.current
+                me = get_ident()
+                if (a is None or a.closed or self._weft_internal or me in a.open_waits
+                        or not _positive_timeout(timeout)):
+                    return super().wait(timeout)  # type: ignore[no-any-return]
+                try:
+                    parent = self._weft_parent
+                    if parent is None:
+                        reason = "condition"
+                    else:
+                        reason = _ROLE_REASON.get(self._weft_role or "") or _KIND_REASON.get(parent._weft_kind, "condition")
+                    tid = a.tid(me)
+                    oid = a.oid(self)
+                    site = a.caller_site(0)
+                except Exception as e:
+                    a.fail("condition wait", e)
+                    return super().wait(timeout)  # type: ignore[no-any-return]
+                # Reset while this thread holds the lock: no notify can run before wait releases it.
+                self._weft_notifier = 0
+                t0 = now()
+                a.open_waits[me] = (t0, self, reason, site, None, None, timeout is None)
+                try:
+                    ok = super().wait(timeout)
+                finally:
+                    a.open_waits.pop(me, None)
+                t1 = now()
+                try:
+                    wtid = a.known_tid(self._weft_notifier) if ok else None
+                    # For a future, the thread that set the result is also what the waiter waited on.
+                    holder = wtid if parent is not None and parent._weft_kind == "future" else None
+                    a.emit(["W", t0, t1, tid, oid, reason, site, holder, None, wtid, 0 if ok else TIMED_OUT])
+                except Exception as e:
+                    a.fail("condition wait", e)
+                return ok  # type: ignore[no-any-return]
+            except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+                e.__traceback__ = user_traceback(e.__traceback__)
+                raise
 
     Condition.__qualname__ = Condition.__name__ = "Condition"
     Condition.__module__ = "threading"
@@ -180,26 +189,30 @@ def make_sleep(raw: Callable[[float], None]) -> Callable[[float], None]:
     """`time.sleep` recording a `sleep` wait; `raw` is the original."""
 
     def sleep(secs: float) -> None:
-        a = registry.current
-        if a is None or a.closed or not isinstance(secs, (int, float)) or not secs > 0:
-            return raw(secs)
-        me = get_ident()
-        if me in a.open_waits:
-            return raw(secs)
         try:
-            tid = a.tid(me)
-            oid = a.oid(CLOCK)
-            site = a.caller_site(0)
-        except Exception as e:
-            a.fail("sleep", e)
-            return raw(secs)
-        t0 = now()
-        a.open_waits[me] = (t0, CLOCK, "sleep", site, None, None)
-        try:
-            raw(secs)
-        finally:
-            a.open_waits.pop(me, None)
-            a.emit(["W", t0, now(), tid, oid, "sleep", site, None, None, None, 0])
+            a = registry.current
+            if a is None or a.closed or not isinstance(secs, (int, float)) or not secs > 0:
+                return raw(secs)
+            me = get_ident()
+            if me in a.open_waits:
+                return raw(secs)
+            try:
+                tid = a.tid(me)
+                oid = a.oid(CLOCK)
+                site = a.caller_site(0)
+            except Exception as e:
+                a.fail("sleep", e)
+                return raw(secs)
+            t0 = now()
+            a.open_waits[me] = (t0, CLOCK, "sleep", site, None, None)
+            try:
+                raw(secs)
+            finally:
+                a.open_waits.pop(me, None)
+                a.emit(["W", t0, now(), tid, oid, "sleep", site, None, None, None, 0])
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
     sleep.__doc__ = raw.__doc__
     return sleep

@@ -24,6 +24,7 @@ from . import registry
 from .registry import get_ident, recordable
 from .clock import now
 from .hooks import Patches
+from .tracebacks import keeps_user_traceback
 
 SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_site")
 AGENT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -124,6 +125,7 @@ def _make_popen_init(orig_init: Callable[..., None]) -> Callable[..., None]:
 
 
 def _make_popen_wait(orig_wait: Callable[..., Any]) -> Callable[..., Any]:
+    @keeps_user_traceback
     def wait(self: subprocess.Popen, timeout: Any = None) -> Any:
         # Waiting for a child (subprocess.run, communicate, check_call all end here) is a wait
         # on that process, recorded when the child is still running.

@@ -18,6 +18,7 @@ from .locks import TIMED_OUT, _Wrapper
 from .hooks import Patches
 from .primitives import adopt
 from .registry import get_ident, user_where
+from .tracebacks import user_traceback
 
 def _kind(q: Any) -> str:
     if isinstance(q, _queue_mod.PriorityQueue):
@@ -53,53 +54,69 @@ class SimpleQueue(_queue_mod.SimpleQueue):  # type: ignore[misc]
         self._weft_site = user_where(0) if a is not None and not a.closed else None
 
     def put(self, item: Any, block: bool = True, timeout: Optional[float] = None) -> None:
-        me = get_ident()
-        self._weft_putter = me
-        a = registry.current
-        if a is not None and me not in a.tids and not a.closed:
-            a.tid(me)  # a thread seen for the first time: so the getter can name it
-        super().put(item, block, timeout)
+        try:
+            me = get_ident()
+            self._weft_putter = me
+            a = registry.current
+            if a is not None and me not in a.tids and not a.closed:
+                a.tid(me)  # a thread seen for the first time: so the getter can name it
+            super().put(item, block, timeout)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
     def put_nowait(self, item: Any) -> None:
-        self.put(item, False)
+        try:
+            self.put(item, False)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
     def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
-        if not block:
-            return super().get(False)
         try:
-            return super().get(False)
-        except _queue_mod.Empty:
-            pass
-        a = registry.current
-        me = get_ident()
-        if (a is None or a.closed or me in a.open_waits
-                or not (timeout is None or (isinstance(timeout, (int, float)) and timeout > 0))):
-            return super().get(True, timeout)
-        try:
-            tid = a.tid(me)
-            oid = a.oid(self)
-            site = a.caller_site(0)
-        except Exception as e:
-            a.fail("simple queue get", e)
-            return super().get(True, timeout)
-        t0 = now()
-        a.open_waits[me] = (t0, self, "queue_get", site, None, None)
-        ok = False
-        try:
-            item = super().get(True, timeout)
-            ok = True
-            return item
-        finally:
-            a.open_waits.pop(me, None)
-            t1 = now()
+            if not block:
+                return super().get(False)
             try:
-                wtid = a.known_tid(self._weft_putter) if ok else None
-                a.emit(["W", t0, t1, tid, oid, "queue_get", site, None, None, wtid, 0 if ok else TIMED_OUT])
+                return super().get(False)
+            except _queue_mod.Empty:
+                pass
+            a = registry.current
+            me = get_ident()
+            if (a is None or a.closed or me in a.open_waits
+                    or not (timeout is None or (isinstance(timeout, (int, float)) and timeout > 0))):
+                return super().get(True, timeout)
+            try:
+                tid = a.tid(me)
+                oid = a.oid(self)
+                site = a.caller_site(0)
             except Exception as e:
                 a.fail("simple queue get", e)
+                return super().get(True, timeout)
+            t0 = now()
+            a.open_waits[me] = (t0, self, "queue_get", site, None, None, timeout is None)
+            ok = False
+            try:
+                item = super().get(True, timeout)
+                ok = True
+                return item
+            finally:
+                a.open_waits.pop(me, None)
+                t1 = now()
+                try:
+                    wtid = a.known_tid(self._weft_putter) if ok else None
+                    a.emit(["W", t0, t1, tid, oid, "queue_get", site, None, None, wtid, 0 if ok else TIMED_OUT])
+                except Exception as e:
+                    a.fail("simple queue get", e)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
     def get_nowait(self) -> Any:
-        return super().get(False)
+        try:
+            return super().get(False)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
 
 SimpleQueue.__module__ = "queue"

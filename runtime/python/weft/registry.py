@@ -78,6 +78,9 @@ def frame_where(frame: Optional[FrameType]) -> Optional[Where]:
 # The `flags` bit of a wait that ended without what it waited for.
 TIMED_OUT = contract.TIMED_OUT
 
+# The 7th item of an `Agent.open_waits` entry of a wait the watchdog may report.
+FOREVER = True
+
 # `recordable(site=KEEP)`: leave the object's creation line as it is (or None if it has none).
 KEEP: Any = object()
 
@@ -119,10 +122,14 @@ class Agent:
         # that wakes after its waker exited) still name them; the OS may reuse the ident,
         # and a thread seen with it again is a new thread.
         self.gone: Set[int] = set()
-        # ident -> (begin, object, reason, site, holder tid, holder site) of a wait in
-        # progress: the sampler marks such threads WAITING, and the exit routine writes the
-        # waits that never ended with the OPEN flag. Also makes nested waits (the lock that
-        # Condition.wait re-acquires) count once.
+        # ident -> (begin, object, reason, site, holder tid, holder site[, forever]) of a wait
+        # in progress: the sampler marks such threads WAITING, the flush thread writes those
+        # older than a flush interval as OPEN waits (openwaits.py), and so does the exit
+        # routine for the waits that never ended. Also makes nested waits (the lock that
+        # Condition.wait re-acquires) count once. `forever` (a 7th item, FOREVER) marks a wait
+        # without timeout that only a thread of this process can end (a threading lock,
+        # Condition, Event, queue, join): the only waits the watchdog (watchdog.py) builds
+        # deadlocks and hangs from. Entries without it (sleep, other processes, I/O) never are.
         self.open_waits: Dict[int, tuple] = {}
         # Lane ids (threads and other lanes, one namespace): `next` is atomic under the GIL.
         self._lane_ids = itertools.count(1)
@@ -140,6 +147,9 @@ class Agent:
         self._count_lock = _thread.RLock()
         self._failures: Dict[str, int] = {}
         self.sampler: Optional[Any] = None  # sampler.Sampler, stopped by the exit routine
+        self.watchdog: Optional[Any] = None  # watchdog.Watchdog, stopped by the exit routine
+        # openwaits.OpenWaits: writes `open_waits` at flushes (the flush thread, the watchdog).
+        self.open_wait_writer: Optional[Any] = None
 
     # -- diagnostics ---------------------------------------------------------------------
     def warn(self, message: str, level: str = "warning") -> None:

@@ -9,9 +9,10 @@ import sys
 import threading
 from typing import List, Optional, Tuple
 
-from . import __version__, contract, frames, locks, primitives, processes, queues, registry, sampler, threads
+from . import __version__, contract, frames, locks, primitives, processes, queues, registry, sampler, threads, watchdog
 from .clock import clock_domain, host_identity, now, wall_ns, wall_pair
 from .hooks import Hook, HookSet, Patches, later
+from .openwaits import OpenWaits
 from .shutdown import ExitRoutine
 from .writer import TraceWriter
 
@@ -110,7 +111,7 @@ def command_line() -> List[str]:
 
 
 def make_header(sample_hz: int, start_method: str, loop_block_ms: Optional[int] = None,
-                lock_order: bool = False) -> dict:
+                watchdog_ms: Optional[int] = None, lock_order: bool = False) -> dict:
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     if start_method in _NEW_INTERPRETERS:
         argv = command_line()
@@ -129,6 +130,7 @@ def make_header(sample_hz: int, start_method: str, loop_block_ms: Optional[int] 
         "startMethod": start_method, "sampleHz": sample_hz,
         **({"loopBlockMs": loop_block_ms} if loop_block_ms is not None else {}),
         **({"lockOrder": True} if lock_order else {}),
+        **({"watchdogMs": watchdog_ms} if watchdog_ms is not None else {}),
     }
 
 
@@ -142,16 +144,22 @@ def emit_wall_clock(agent: registry.Agent) -> None:
 class Session:
     def __init__(self, out_dir: str, sample_hz: int, flush_ms: int, start_method: str = "main",
                  hooks: Tuple[Hook, ...] = HOOKS, loop_block_ms: Optional[int] = None,
+                 watchdog_ms: Optional[int] = None, hang_ms: Optional[int] = None,
                  lock_order: Optional[bool] = None) -> None:
         self.out_dir = out_dir
-        # The asyncio loop-block threshold (weft.aio): the option, else WEFT_LOOP_BLOCK_MS;
-        # lock-order mode (weft.lockorder): the option, else WEFT_LOCK_ORDER.
-        if loop_block_ms is None or lock_order is None:
+        # The asyncio loop-block threshold (weft.aio), the watchdog's times (weft.watchdog) and
+        # lock-order mode (weft.lockorder): the options, else WEFT_LOOP_BLOCK_MS,
+        # WEFT_WATCHDOG_MS, WEFT_HANG_MS, WEFT_LOCK_ORDER.
+        if loop_block_ms is None or watchdog_ms is None or hang_ms is None or lock_order is None:
             from .cli import from_env
             env = from_env(os.environ)[0]
             loop_block_ms = env.loop_block_ms if loop_block_ms is None else loop_block_ms
+            watchdog_ms = env.watchdog_ms if watchdog_ms is None else watchdog_ms
+            hang_ms = env.hang_ms if hang_ms is None else hang_ms
             lock_order = env.lock_order if lock_order is None else lock_order
         self.loop_block_ms = loop_block_ms
+        self.watchdog_ms = watchdog_ms
+        self.hang_ms = hang_ms
         self.lock_order = bool(lock_order)
         self.sample_hz = sample_hz if frames.CURRENT_FRAMES_SAFE else 0
         self.flush_ms = flush_ms
@@ -167,7 +175,7 @@ class Session:
 
     def _open(self, start_method: str) -> None:
         """A new trace file and agent state for this process (at start, and after a fork)."""
-        self.writer = TraceWriter(self.out_dir, make_header(self.sample_hz, start_method, self.loop_block_ms, self.lock_order), self.flush_ms)
+        self.writer = TraceWriter(self.out_dir, make_header(self.sample_hz, start_method, self.loop_block_ms, self.watchdog_ms, self.lock_order), self.flush_ms)
         self.agent = registry.Agent(self.writer, self.sample_hz)
 
     @property
@@ -181,9 +189,17 @@ class Session:
             agent.warn(frames.CURRENT_FRAMES_NOTE)
         # The calling thread is this process's main thread: tid 1.
         agent.register(threading.get_ident(), threading.current_thread())
-        self.writer.before_flush = lambda: agent.emit_counts(final=False)
+        open_waits = OpenWaits(agent, self.writer.flush_ns)
+        agent.open_wait_writer = open_waits
+
+        def before_flush() -> None:
+            agent.emit_counts(final=False)
+            open_waits.flush()
+
+        self.writer.before_flush = before_flush
         emit_wall_clock(agent)
         self.writer.start()
+        agent.watchdog = watchdog.start(agent, self.watchdog_ms, self.hang_ms)
 
     def start(self) -> None:
         self._activate()

@@ -139,13 +139,15 @@ class ExitRoutine:
         a = self.agent
         if a.sampler is not None:
             a.sampler.stop()
+        if a.watchdog is not None:
+            a.watchdog.stop()
         mono, wall, err = wall_pair()  # before `ts`: no record is later than the end record
         ts = now()
         try:
-            for ident, (t0, obj, why, site, htid, hsite) in list(a.open_waits.items()):
+            for ident, e in list(a.open_waits.items()):
                 if ident in a.internal:  # not a lane (a CUDA simulator thread: gpu/numba_cuda.py)
                     continue
-                a.emit(["W", t0, ts, a.tid(ident), a.oid(obj), why, site, htid, hsite, None, OPEN])
+                a.emit(["W", e[0], ts, a.tid(ident), a.oid(e[1]), e[2], e[3], e[4], e[5], None, OPEN])
         except Exception as e:
             a.fail("exit routine: open waits", e)
         for finisher in list(registry.FINISHERS):

@@ -22,6 +22,7 @@ from .clock import now, own_cpu_ns
 from .hooks import Patches
 from .locks import TIMED_OUT, holder_of
 from .registry import AGENT_DIR, get_ident, user_where
+from .tracebacks import user_traceback
 
 class ThreadObject:
     """What a join waits on: an object of kind `thread` standing for one Thread."""
@@ -46,18 +47,22 @@ def thread_object(t: threading.Thread) -> ThreadObject:
 
 def _make_start(start: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
     def _start(self: threading.Thread) -> None:
-        a = registry.current
-        if a is not None and not a.closed:
-            try:
-                self._weft_start = (a.tid(), user_where(0))  # type: ignore[attr-defined]
-                # Thread.start waits on the `_started` Event: that is not a wait of the user's.
-                cond = getattr(getattr(self, "_started", None), "_cond", None)
-                if cond is not None and hasattr(cond, "_weft_internal"):
-                    cond._weft_internal = True
-                _wrap_run(self)
-            except Exception as e:
-                a.fail("thread start", e)
-        start(self)
+        try:
+            a = registry.current
+            if a is not None and not a.closed:
+                try:
+                    self._weft_start = (a.tid(), user_where(0))  # type: ignore[attr-defined]
+                    # Thread.start waits on the `_started` Event: that is not a wait of the user's.
+                    cond = getattr(getattr(self, "_started", None), "_cond", None)
+                    if cond is not None and hasattr(cond, "_weft_internal"):
+                        cond._weft_internal = True
+                    _wrap_run(self)
+                except Exception as e:
+                    a.fail("thread start", e)
+            start(self)
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
     _start.__doc__ = start.__doc__
     # The plain start, for threads that must not be lanes (the CUDA simulator's, gpu/numba_cuda.py).
@@ -130,33 +135,37 @@ def _report(thread: threading.Thread, exc: BaseException, caller: Optional[Frame
 
 def _make_join(join: Callable[..., None]) -> Callable[..., None]:
     def _join(self: threading.Thread, timeout: Optional[float] = None) -> None:
-        a = registry.current
-        if (a is None or a.closed or self is threading.current_thread() or not self.is_alive()
-                or not (timeout is None or (isinstance(timeout, (int, float)) and timeout > 0))):
-            return join(self, timeout)
-        me = get_ident()
-        if me in a.open_waits:
-            return join(self, timeout)
         try:
-            obj = thread_object(self)
-            tid = a.tid(me)
-            oid = a.oid(obj)
-            site = a.caller_site(0)
-            # The joined thread is what the join waits on; its current line says what it does.
-            htid, hsite = holder_of(a, self.ident or 0)
-        except Exception as e:
-            a.fail("join", e)
-            return join(self, timeout)
-        t0 = now()
-        a.open_waits[me] = (t0, obj, "join", site, htid, hsite)
-        try:
-            join(self, timeout)
-        finally:
-            a.open_waits.pop(me, None)
-        t1 = now()
-        done = not self.is_alive()
-        a.emit(["W", t0, t1, tid, oid, "join", site, htid, hsite, htid if done else None,
-                0 if done else TIMED_OUT])
+            a = registry.current
+            if (a is None or a.closed or self is threading.current_thread() or not self.is_alive()
+                    or not (timeout is None or (isinstance(timeout, (int, float)) and timeout > 0))):
+                return join(self, timeout)
+            me = get_ident()
+            if me in a.open_waits:
+                return join(self, timeout)
+            try:
+                obj = thread_object(self)
+                tid = a.tid(me)
+                oid = a.oid(obj)
+                site = a.caller_site(0)
+                # The joined thread is what the join waits on; its current line says what it does.
+                htid, hsite = holder_of(a, self.ident or 0)
+            except Exception as e:
+                a.fail("join", e)
+                return join(self, timeout)
+            t0 = now()
+            a.open_waits[me] = (t0, obj, "join", site, htid, hsite, timeout is None)
+            try:
+                join(self, timeout)
+            finally:
+                a.open_waits.pop(me, None)
+            t1 = now()
+            done = not self.is_alive()
+            a.emit(["W", t0, t1, tid, oid, "join", site, htid, hsite, htid if done else None,
+                    0 if done else TIMED_OUT])
+        except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+            e.__traceback__ = user_traceback(e.__traceback__)
+            raise
 
     _join.__doc__ = join.__doc__
     return _join

@@ -80,6 +80,7 @@ class TraceWriter:
         self.buf: Deque[Any] = deque()
         self.count = 0
         self._flush_s = max(flush_ms, 5) / 1000.0
+        self.flush_ns = int(self._flush_s * 1e9)
         self._closed = False
         # A raw re-entrant lock: the agent's own synchronisation is never instrumented, and
         # the SIGTERM handler may run `close` in a thread that is already inside `flush`.

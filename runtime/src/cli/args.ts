@@ -48,6 +48,11 @@ options (before the script; everything after it belongs to the program):
   --loop-block-ms N
                    report asyncio event-loop blocks of N ms or longer, 1 to 60000
                    (default: the agent's threshold)
+  --watchdog-ms N  report a deadlock (threads waiting for each other's locks, or joining
+                   each other) once it has lasted N ms, 0 to 600000 (default 1000; 0 turns
+                   the watchdog off); it is printed at once, while the program hangs
+  --hang-ms N      report a hang (every thread blocked, no cycle) once it has lasted N ms,
+                   0 to 600000 (default 5000; 0: never)
   --lock-order     also track the order in which each thread takes its locks, and report
                    two locks taken in opposite orders (a deadlock waiting to happen) even
                    when this run did not hang; off by default: it makes every lock
@@ -147,9 +152,13 @@ export class UsageError extends Error {
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'version' }
-  | { kind: 'run'; out: string | null; python: string | null; sampleHz: number; loopBlockMs: number | null; summary: boolean; target: string[];
-      /** `--lock-order` was given (absent: off). */
-      lockOrder?: true }
+  | {
+    kind: 'run'; out: string | null; python: string | null; sampleHz: number; loopBlockMs: number | null;
+    /** The watchdog's times (ms); null: the agent's defaults. */
+    watchdogMs: number | null; hangMs: number | null; summary: boolean; target: string[];
+    /** `--lock-order` was given (absent: off). */
+    lockOrder?: true;
+  }
   | { kind: 'summary'; dirs: string[]; json: boolean; loopBlockMs: number | null }
   | { kind: 'export'; dirs: string[]; format: ExportFormat; out: string | null }
   | { kind: 'query'; dirs: string[]; sql: string; output: 'table' | 'json' | 'csv' }
@@ -159,6 +168,9 @@ export type Command =
 /** Bounds of the event-loop block threshold (ms): below 1 ms every step would be a block;
  * above a minute nothing a person waits for is. The VS Code setting has the same. */
 export const LOOP_BLOCK_MS = { min: 1, max: 60_000 } as const;
+
+/** Bounds of the watchdog's times (ms): 0 is off; ten minutes is longer than anyone waits. */
+export const WATCHDOG_MS = { min: 0, max: 600_000 } as const;
 
 const isHelp = (a: string): boolean => a === '-h' || a === '--help';
 
@@ -184,6 +196,8 @@ function parseRun(rest: string[]): Command {
   let python: string | null = null;
   let sampleHz = 100;
   let loopBlockMs: number | null = null;
+  let watchdogMs: number | null = null;
+  let hangMs: number | null = null;
   let summary = true;
   let lockOrder = false;
   let i = 0;
@@ -204,6 +218,8 @@ function parseRun(rest: string[]): Command {
     else if (a === '--python') python = value(a, inline);
     else if (a === '--sample-hz') sampleHz = intArg(a, inline ?? rest[++i], 0, 1000, 'run');
     else if (a === '--loop-block-ms') loopBlockMs = intArg(a, inline ?? rest[++i], LOOP_BLOCK_MS.min, LOOP_BLOCK_MS.max, 'run');
+    else if (a === '--watchdog-ms') watchdogMs = intArg(a, inline ?? rest[++i], WATCHDOG_MS.min, WATCHDOG_MS.max, 'run');
+    else if (a === '--hang-ms') hangMs = intArg(a, inline ?? rest[++i], WATCHDOG_MS.min, WATCHDOG_MS.max, 'run');
     else if (a === '--no-summary' && inline === undefined) summary = false;
     else if (a === '--lock-order' && inline === undefined) lockOrder = true;
     else throw new UsageError(`unknown option ${rest[i]} for "weft run" (options go before the script)`, 'run');
@@ -211,7 +227,7 @@ function parseRun(rest: string[]): Command {
   const target = rest.slice(i);
   if (target.length === 0) throw new UsageError('"weft run" needs a script (or -m module) to run', 'run');
   if (target[0] === '-m' && (target.length < 2 || (target[1] as string) === '')) throw new UsageError('-m needs a module name', 'run');
-  return { kind: 'run', out, python, sampleHz, loopBlockMs, summary, target, ...(lockOrder ? { lockOrder: true as const } : {}) };
+  return { kind: 'run', out, python, sampleHz, loopBlockMs, watchdogMs, hangMs, summary, target, ...(lockOrder ? { lockOrder: true as const } : {}) };
 }
 
 function parseSummary(rest: string[]): Command {

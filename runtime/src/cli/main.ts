@@ -51,6 +51,11 @@ async function runCommand(cmd: Extract<Command, { kind: 'run' }>, io: CliIo): Pr
     python, outDir: out, target: cmd.target, sampleHz: cmd.sampleHz, cwd: io.cwd,
     ...(cmd.loopBlockMs !== null ? { loopBlockMs: cmd.loopBlockMs } : {}),
     ...(cmd.lockOrder ? { lockOrder: true } : {}),
+    ...(cmd.watchdogMs !== null ? { watchdogMs: cmd.watchdogMs } : {}),
+    ...(cmd.hangMs !== null ? { hangMs: cmd.hangMs } : {}),
+    // The watchdog's finding, printed while the program still hangs (stdout stays the program's).
+    // A child process's stall says whose it is.
+    onStall: (s) => io.stderr.write(`weft: ${s.sentence}${s.pid !== null && s.pid !== running.child.pid ? ` (pid ${s.pid})` : ''}\n`),
   });
   const unforward = forwardSignals(running.child);
   let status;

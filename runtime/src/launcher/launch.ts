@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { RUN_FILE, type RunInfo } from '../format/spec';
 import { agentPath } from './agent-path';
 import { ProgressWatcher, type RunProgress } from './progress';
+import { StallWatcher, type LiveStall } from './stall-watch';
 import { LaunchError, type PythonInfo } from './python';
 
 export interface LaunchOptions {
@@ -35,6 +36,10 @@ export interface LaunchOptions {
   /** Lock-order mode (the agent's `I` records), passed as WEFT_LOCK_ORDER=1; absent or
    * false: the agent's default (off), or what the base environment says. */
   lockOrder?: boolean;
+  /** The watchdog's times (ms), passed as WEFT_WATCHDOG_MS and WEFT_HANG_MS (environment
+   * only, as loopBlockMs); absent: the agent's defaults (1000 and 5000; 0 turns off). */
+  watchdogMs?: number;
+  hangMs?: number;
   cwd?: string;
   /** Base environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -44,6 +49,10 @@ export interface LaunchOptions {
   /** Called while the program runs (every `progressIntervalMs`) and once at its end. */
   onProgress?: (p: RunProgress) => void;
   progressIntervalMs?: number;
+  /** Called once for each deadlock or hang the agent's watchdog writes, while the program
+   * runs (polled every `stallIntervalMs`, default 250) and in a last poll at its end. */
+  onStall?: (s: LiveStall) => void;
+  stallIntervalMs?: number;
   /** Override of the agent directory (tests). */
   agentDir?: string;
 }
@@ -81,6 +90,8 @@ export function agentCommand(opts: LaunchOptions): { command: string; args: stri
   };
   if (opts.loopBlockMs !== undefined) env.WEFT_LOOP_BLOCK_MS = String(opts.loopBlockMs);
   if (opts.lockOrder) env.WEFT_LOCK_ORDER = '1';
+  if (opts.watchdogMs !== undefined) env.WEFT_WATCHDOG_MS = String(opts.watchdogMs);
+  if (opts.hangMs !== undefined) env.WEFT_HANG_MS = String(opts.hangMs);
   const args = ['-m', 'weft', '--out', out, '--sample-hz', sampleHz, '--flush-ms', flushMs, '--', ...opts.target];
   const command = typeof opts.python === 'string' ? opts.python : opts.python.executable;
   return { command, args, env };
@@ -112,10 +123,15 @@ export function launch(opts: LaunchOptions): RunningProgram {
   });
   const watcher = opts.onProgress ? new ProgressWatcher(outDir, opts.onProgress, opts.progressIntervalMs) : null;
   watcher?.start();
+  const stalls = opts.onStall ? new StallWatcher(outDir, opts.onStall, opts.stallIntervalMs) : null;
+  stalls?.start();
+  const stopWatching = async (): Promise<void> => {
+    await Promise.all([watcher?.stop(), stalls?.stop()]);
+  };
   let exited = false;
   const done = new Promise<ExitStatus>((resolve, reject) => {
     child.once('error', (e) => {
-      void watcher?.stop();
+      void stopWatching();
       reject(new LaunchError(`could not start ${command}: ${e.message}. Check the interpreter given to --python.`));
     });
     child.once('exit', (code, signal) => {
@@ -125,8 +141,7 @@ export function launch(opts: LaunchOptions): RunningProgram {
       run.signal = signal;
       writeRun();
       const finish = (): void => resolve({ exitCode: code, signal });
-      if (watcher !== null) watcher.stop().then(finish, finish);
-      else finish();
+      stopWatching().then(finish, finish);
     });
   });
   const kill = (sig: NodeJS.Signals): void => {

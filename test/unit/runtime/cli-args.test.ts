@@ -15,11 +15,11 @@ const usage = (argv: string[]): string => {
 describe('weft run arguments', () => {
   it('takes Weft options only before the script; the rest is the program\'s', () => {
     expect(parseArgs(['run', '--sample-hz', '50', '--out', 'd', 'a.py', '--out', 'x', '-v'])).toEqual({
-      kind: 'run', out: 'd', python: null, sampleHz: 50, loopBlockMs: null, summary: true, target: ['a.py', '--out', 'x', '-v'],
+      kind: 'run', out: 'd', python: null, sampleHz: 50, loopBlockMs: null, watchdogMs: null, hangMs: null, summary: true, target: ['a.py', '--out', 'x', '-v'],
     });
     expect(parseArgs(['run', 'a.py', '--help'])).toMatchObject({ kind: 'run', target: ['a.py', '--help'] });
     expect(parseArgs(['run', '--no-summary', '--python=/opt/py', '--out=o', '-m', 'pkg.mod', '-x'])).toEqual({
-      kind: 'run', out: 'o', python: '/opt/py', sampleHz: 100, loopBlockMs: null, summary: false, target: ['-m', 'pkg.mod', '-x'],
+      kind: 'run', out: 'o', python: '/opt/py', sampleHz: 100, loopBlockMs: null, watchdogMs: null, hangMs: null, summary: false, target: ['-m', 'pkg.mod', '-x'],
     });
     expect(parseArgs(['run', '--', '-weird.py'])).toMatchObject({ target: ['-weird.py'] });
   });

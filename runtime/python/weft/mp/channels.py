@@ -13,6 +13,7 @@ from ..clock import now
 from ..hooks import Patches
 from ..registry import get_ident, is_user_file, user_where
 from . import Sent, agent, from_user, new_key, queue_channel, tls, work
+from ..tracebacks import keeps_user_traceback, user_traceback
 
 # A multiprocessing.Queue() without maxsize has a semaphore of the platform's maximum value.
 _UNBOUNDED = 1 << 30
@@ -23,7 +24,7 @@ def outgoing(a: registry.Agent, channel: Any, obj: Any, me: int) -> Any:
     item = work.outgoing(a, channel, obj, me)
     if item is not None:
         return item
-    # Frames: from_user, outgoing, the put wrapper, its caller.
+    # Frames: from_user, outgoing, the put wrapper (no decorator: it would be one more), its caller.
     if not from_user(3) or isinstance(obj, Sent):
         return obj
     queue_channel(channel)
@@ -51,29 +52,34 @@ def install_queues(h: Patches, queues: ModuleType) -> None:
 
     def wrap_put(orig: Callable[..., Any]) -> Callable[..., Any]:
         def put(self: Any, obj: Any, block: bool = True, timeout: Optional[float] = None) -> None:
-            a = agent()
-            if a is None:
-                return orig(self, obj, block, timeout)  # type: ignore[no-any-return]
-            me = get_ident()
             try:
-                obj = outgoing(a, self, obj, me)
-            except Exception as e:
-                a.fail("queue put", e)
-            sem = getattr(self, "_sem", None)
-            if (block and sem is not None and getattr(self, "_maxsize", 0) < _UNBOUNDED
-                    and me not in a.open_waits and not self._closed):
-                # Full? Take a slot without blocking and give it back; if there is none, the
-                # put will block, and is recorded as a wait.
-                if not sem.acquire(False):
-                    queue_channel(self)
-                    return a.record_wait(  # type: ignore[no-any-return]
-                        me, self, "mp_queue_put", lambda: orig(self, obj, block, timeout), (_std_queue.Full,))
-                sem.release()
-            return orig(self, obj, block, timeout)  # type: ignore[no-any-return]
+                a = agent()
+                if a is None:
+                    return orig(self, obj, block, timeout)  # type: ignore[no-any-return]
+                me = get_ident()
+                try:
+                    obj = outgoing(a, self, obj, me)
+                except Exception as e:
+                    a.fail("queue put", e)
+                sem = getattr(self, "_sem", None)
+                if (block and sem is not None and getattr(self, "_maxsize", 0) < _UNBOUNDED
+                        and me not in a.open_waits and not self._closed):
+                    # Full? Take a slot without blocking and give it back; if there is none, the
+                    # put will block, and is recorded as a wait.
+                    if not sem.acquire(False):
+                        queue_channel(self)
+                        return a.record_wait(  # type: ignore[no-any-return]
+                            me, self, "mp_queue_put", lambda: orig(self, obj, block, timeout), (_std_queue.Full,))
+                    sem.release()
+                return orig(self, obj, block, timeout)  # type: ignore[no-any-return]
+            except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+                e.__traceback__ = user_traceback(e.__traceback__)
+                raise
 
         return put
 
     def wrap_get(orig: Callable[..., Any]) -> Callable[..., Any]:
+        @keeps_user_traceback
         def get(self: Any, block: bool = True, timeout: Optional[float] = None) -> Any:
             a = agent()
             if a is None:
@@ -98,17 +104,22 @@ def install_queues(h: Patches, queues: ModuleType) -> None:
 
     def wrap_simple_put(sq_put: Callable[..., Any]) -> Callable[..., Any]:
         def put(self: Any, obj: Any) -> None:
-            a = agent()
-            if a is not None:
-                try:
-                    obj = outgoing(a, self, obj, get_ident())
-                except Exception as e:
-                    a.fail("queue put", e)
-            return sq_put(self, obj)  # type: ignore[no-any-return]
+            try:
+                a = agent()
+                if a is not None:
+                    try:
+                        obj = outgoing(a, self, obj, get_ident())
+                    except Exception as e:
+                        a.fail("queue put", e)
+                return sq_put(self, obj)  # type: ignore[no-any-return]
+            except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+                e.__traceback__ = user_traceback(e.__traceback__)
+                raise
 
         return put
 
     def wrap_simple_get(sq_get: Callable[..., Any]) -> Callable[..., Any]:
+        @keeps_user_traceback
         def get(self: Any) -> Any:
             a = agent()
             if a is None:
@@ -197,21 +208,26 @@ def install_pipes(h: Patches, connection: ModuleType, reduction: ModuleType) -> 
 
     def wrap_send(send: Callable[..., None]) -> Callable[..., None]:
         def weft_send(self: Any, obj: Any) -> None:
-            a = agent()
-            end = getattr(self, "_weft_end", None)
-            if a is not None and end is not None and not isinstance(obj, Sent):
-                try:
-                    if from_user(2):
-                        key = new_key("msg")
-                        a.emit(["L", now(), a.tid(), key, "s", "pipe", a.oid(end), None])
-                        obj = Sent(key, "pipe", obj)
-                except Exception as e:
-                    a.fail("pipe send", e)
-            return send(self, obj)
+            try:
+                a = agent()
+                end = getattr(self, "_weft_end", None)
+                if a is not None and end is not None and not isinstance(obj, Sent):
+                    try:
+                        if from_user(2):
+                            key = new_key("msg")
+                            a.emit(["L", now(), a.tid(), key, "s", "pipe", a.oid(end), None])
+                            obj = Sent(key, "pipe", obj)
+                    except Exception as e:
+                        a.fail("pipe send", e)
+                return send(self, obj)
+            except BaseException as e:  # the traceback stays the user's (tracebacks.py)
+                e.__traceback__ = user_traceback(e.__traceback__)
+                raise
 
         return weft_send
 
     def wrap_recv(recv: Callable[..., Any]) -> Callable[..., Any]:
+        @keeps_user_traceback
         def weft_recv(self: Any) -> Any:
             a = agent()
             end = getattr(self, "_weft_end", None)

@@ -13,10 +13,12 @@ from .. import processes
 from ..processes import emit_start
 from ..registry import get_ident, recordable
 from . import agent
+from ..tracebacks import keeps_user_traceback
 
 
 def install_join(h: Patches, process: ModuleType) -> None:
     def make_join(join: Callable[..., None]) -> Callable[..., None]:
+        @keeps_user_traceback
         def weft_join(self: Any, timeout: Optional[float] = None) -> None:
             a = agent()
             popen = getattr(self, "_popen", None)

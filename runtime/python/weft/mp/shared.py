@@ -12,6 +12,7 @@ from ..clock import now
 from ..hooks import Patches
 from ..registry import get_ident, recordable, user_where
 from . import agent, sem_gkey
+from ..tracebacks import keeps_user_traceback
 
 _SEM_KINDS = {"Lock": "mp_lock", "RLock": "mp_rlock", "Semaphore": "mp_semaphore",
               "BoundedSemaphore": "mp_bounded_semaphore"}
@@ -34,6 +35,7 @@ def _instrument(self: Any) -> None:
     count = sl._count
     obj = self
 
+    @keeps_user_traceback
     def acquire(block: bool = True, timeout: Optional[float] = None) -> bool:
         a = agent()
         if a is None:
@@ -49,6 +51,7 @@ def _instrument(self: Any) -> None:
             obj._weft_held = (now(), me)
         return ok  # type: ignore[no-any-return]
 
+    @keeps_user_traceback
     def release() -> None:
         if lockish and not getattr(obj, "_weft_internal", False):
             held = obj.__dict__.get("_weft_held")

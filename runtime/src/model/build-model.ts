@@ -18,6 +18,7 @@ import { listTraceFiles, TraceError, type ReadOptions } from '../reader/read-tra
 import { IdMap } from './columns';
 import type { ParsedFile } from './parsed-file';
 import { createParser, type Parallelism, type TraceFileParser } from './parser-pool';
+import { CallTreeHandler } from './handlers/call-tree';
 import { CountersHandler } from './handlers/counters';
 import { DiagnosticsHandler } from './handlers/diagnostics';
 import { FlowsHandler } from './handlers/flows';
@@ -53,6 +54,7 @@ export class ModelAssembler {
   private readonly threadTimes: ThreadTimesHandler;
   private readonly locks: LockStatsHandler;
   private readonly hotspots: HotspotsHandler;
+  private readonly callTree: CallTreeHandler;
   private readonly diagnostics: DiagnosticsHandler;
   private readonly counters = new CountersHandler();
   private readonly workItems: WorkItemsHandler;
@@ -81,6 +83,7 @@ export class ModelAssembler {
     this.threadTimes = new ThreadTimesHandler(lanes, waits);
     this.locks = new LockStatsHandler(objects, waits);
     this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
+    this.callTree = new CallTreeHandler(() => this.samples.data(), waits, lanes, frames, sites);
     this.diagnostics = new DiagnosticsHandler({
       processes: () => this.processes.data().processes, lanes, sites, objects, waits,
       locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(), loopBlocks: () => this.loopBlocks.data(),
@@ -88,7 +91,7 @@ export class ModelAssembler {
     this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [
       this.processes, this.interning, this.lanes, this.waits, this.lockHolds, this.samples, this.tasks, this.loopBlocks, this.flows,
-      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.diagnostics, this.counters,
+      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.callTree, this.diagnostics, this.counters,
     ];
     for (const h of this.ordered) h.reset();
   }
@@ -147,6 +150,7 @@ export class ModelAssembler {
       threadTimes: this.threadTimes.data(),
       locks: this.locks.data(),
       hotspots: this.hotspots.data(),
+      callTree: this.callTree.data(),
       diagnostics: this.diagnostics.data(),
       counters: this.counters.data(),
       workItems: this.workItems.data(),

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import type { HotspotSummary, LockSummary, LoopBlockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
 import { displayPath, formatMs } from '../../../runtime/src/summary/summary';
+import { addFunctionFacts, functionHoverMarkdown, functionLensTitle, type FunctionFact } from './function-times';
 
 /** Waits made at this line on one object. */
 export interface WaitFact {
@@ -105,6 +106,8 @@ export interface LineFacts {
   runMs: number;
   /** asyncio event-loop blocks at this line; absent when none (and in facts of older hosts). */
   loopBlocks?: LoopBlockFact;
+  /** Sampled time of the function defined at this line (function-times.ts); absent when none. */
+  function?: FunctionFact;
 }
 
 export const WARNING_SHARE = 0.1;
@@ -201,6 +204,8 @@ export function lineFactsFromSummary(summary: Summary, cwd: string | null): Line
     if (b.file === null || b.line === null) continue;
     addLoopBlock(at({ file: b.file, line: b.line, func: b.function ?? '' }), b);
   }
+
+  addFunctionFacts(summary, (file, line) => at({ file, line, func: '' }), (file) => resolveTraceFile(file, cwd));
 
   const out = [...byKey.values()];
   for (const f of out) {
@@ -333,6 +338,8 @@ export function loopBlockMessage(f: LineFacts): string | null {
  */
 export function lensTitles(f: LineFacts, cwd: string | null): string[] {
   const out: string[] = [];
+  // Time per function first: it sits on the def line, above the body's own facts.
+  if (f.function) out.push(functionLensTitle(f.function));
   const b = f.loopBlocks;
   if (b) {
     const parts = [b.count === 1 ? `Weft: event loop blocked ${formatMs(b.maxMs)}` : `Weft: event loop blocked ${b.count}× · ${formatMs(b.totalMs)} in total · longest ${formatMs(b.maxMs)}`];
@@ -342,7 +349,7 @@ export function lensTitles(f: LineFacts, cwd: string | null): string[] {
     if (b.siteSource === 'samples') parts.push('from samples');
     out.push(parts.join(' · '));
   }
-  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || !b) out.push(lensTitle(f, cwd));
+  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && !f.function)) out.push(lensTitle(f, cwd));
   return out;
 }
 
@@ -387,6 +394,7 @@ export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
   if (f.cpu) {
     out.push('', `CPU hotspot in \`${f.cpu.func}\`: ${plural(f.cpu.samples, 'sample')}, ~${formatMs(f.cpu.cpuMs)} running, ~${formatMs(f.cpu.waitMs)} in waits (estimates from samples)`);
   }
+  if (f.function) out.push(...functionHoverMarkdown(f.function, (file) => shortPath(file, cwd)));
   return out.join('\n');
 }
 

@@ -3,14 +3,42 @@
  * from the model's call tree (model/handlers/call-tree.ts), and the text section "Time by
  * function". Kept beside summary.ts so that section stays one call there.
  */
-import { CATEGORY_COUNT, categoryName, isWaitCategory, nodePath, SampleCategory } from '../model/call-tree';
+import { CATEGORY_COUNT, categoryName, isWaitCategory, nodePath, SampleCategory, type CallTree } from '../model/call-tree';
 import type { TraceModel } from '../model/types';
-import type { FunctionSummary, HotPathSummary, LineTimeSummary, SamplingSummary, Summary } from './schema';
+import type { CallEdgeSummary, FunctionSummary, HotPathSummary, LineTimeSummary, SamplingSummary, Summary } from './schema';
 
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 
 /** Defaults: functions kept (by inclusive time), lines kept, hot paths. */
 export const CALL_PATH_LIMITS = { functions: 100, lines: 300, hotPaths: 10 } as const;
+
+/** Callers and callees kept per function. */
+const MAX_EDGES = 5;
+
+/**
+ * Call edges of the kept functions in one pass over the tree: caller → callee with the
+ * callee node's inclusive time, summed over the nodes of that edge. A recursive function
+ * is its own caller and callee; an edge inside a recursion is counted at each level.
+ */
+function callGraph(tree: CallTree, kept: ReadonlySet<number>): { callers: Map<number, Map<number, number>>; callees: Map<number, Map<number, number>> } {
+  const callers = new Map<number, Map<number, number>>();
+  const callees = new Map<number, Map<number, number>>();
+  const add = (m: Map<number, Map<number, number>>, a: number, b: number, v: number): void => {
+    let e = m.get(a);
+    if (e === undefined) m.set(a, (e = new Map()));
+    e.set(b, (e.get(b) ?? 0) + v);
+  };
+  for (let n = 1; n < tree.nodeCount; n++) {
+    const p = tree.parent[n] as number;
+    if (p <= 0) continue;
+    const callee = tree.func[n] as number;
+    const caller = tree.func[p] as number;
+    const v = tree.totalNs[n] as number;
+    if (kept.has(callee)) add(callers, callee, caller, v);
+    if (kept.has(caller)) add(callees, caller, callee, v);
+  }
+  return { callers, callees };
+}
 
 export interface CallPathSections {
   functions: FunctionSummary[];
@@ -40,7 +68,12 @@ export function summarizeCallPaths(model: TraceModel, limits: { functions?: numb
   for (let f = 0; f < fns.count; f++) if ((t.totalSamples[f] as number) > 0) order.push(f);
   order.sort((a, b) => (t.totalNs[b] as number) - (t.totalNs[a] as number) || (t.selfNs[b] as number) - (t.selfNs[a] as number) || a - b);
   const maxFunctions = limits.functions ?? CALL_PATH_LIMITS.functions;
-  const functions = order.slice(0, maxFunctions).map((f): FunctionSummary => {
+  const kept = order.slice(0, maxFunctions);
+  const edges = callGraph(all.tree, new Set(kept));
+  const edgeList = (m: Map<number, number> | undefined): CallEdgeSummary[] => [...(m ?? new Map<number, number>())]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, MAX_EDGES)
+    .map(([g, ns]) => ({ name: fns.name[g] as string, file: fns.file[g] as string, line: fns.line[g] as number, ms: ms(ns) }));
+  const functions = kept.map((f): FunctionSummary => {
     const waitingMs: Record<string, number> = {};
     let offCpu = 0;
     let cpu = 0;
@@ -60,6 +93,8 @@ export function summarizeCallPaths(model: TraceModel, limits: { functions?: numb
       share: sampledNs > 0 ? Math.round(((t.totalNs[f] as number) / sampledNs) * 1e4) / 1e4 : 0,
       runningMs: ms(cpu), notOnCpuEstimateMs: ms(offCpu), waitingMs,
       samples: t.totalSamples[f] as number, selfSamples: t.selfSamples[f] as number,
+      ...(edges.callers.has(f) ? { callers: edgeList(edges.callers.get(f)) } : {}),
+      ...(edges.callees.has(f) ? { callees: edgeList(edges.callees.get(f)) } : {}),
     };
   });
   // Hot paths: the user-frame tree's nodes with the most self time.

@@ -375,6 +375,20 @@ export interface FunctionSummary {
   /** Samples with the function on the stack, and with it innermost. */
   samples: number;
   selfSamples: number;
+  /** The functions that called it and that it called, most time first (at most 5 each): the
+   * time of each call edge (the callee's inclusive time under that caller). Absent for
+   * functions with neither. */
+  callers?: CallEdgeSummary[];
+  callees?: CallEdgeSummary[];
+}
+
+/** One edge of the call graph, seen from a function. */
+export interface CallEdgeSummary {
+  name: string;
+  file: string;
+  /** The other function's def line (as in FunctionSummary.line). */
+  line: number;
+  ms: number;
 }
 
 /** One frame of a hot path. */
@@ -501,6 +515,11 @@ const durationStats = {
 const threadStat = {
   type: 'object', required: ['thread', 'site', 'waits', 'waitMs'],
   properties: { thread: { type: 'string' }, site: siteRef, waits: { type: 'integer', minimum: 0 }, waitMs: num, pid: { type: 'integer' } },
+} as const;
+
+const callEdge = {
+  type: 'object', required: ['name', 'file', 'line', 'ms'],
+  properties: { name: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' }, ms: num },
 } as const;
 
 /**
@@ -673,6 +692,7 @@ export const SUMMARY_JSON_SCHEMA = {
           file: { type: 'string' }, line: { type: 'integer' }, defLine: { type: 'boolean' }, name: { type: 'string' }, library: { type: 'boolean' },
           selfMs: num, totalMs: num, share: num, runningMs: num, notOnCpuEstimateMs: num,
           waitingMs: { type: 'object', additionalProperties: num }, samples: int, selfSamples: int,
+          callers: { type: 'array', items: callEdge }, callees: { type: 'array', items: callEdge },
         },
       },
     },

@@ -30,6 +30,7 @@
 import { LOOP_LAG_COUNTER, WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
 import type { ProcessInfo, TaskStepColumns, TraceModel } from '../model/types';
+import { buildCallStacks, type CallStackTable } from './call-stacks';
 
 /** Bumped when the meaning of a field changes; the webview refuses other versions.
  * 2: lanes of every kind (`kind` as the model gives it, thread-only facts in `thread`), hosts.
@@ -263,6 +264,8 @@ export interface ViewSite {
   file: string;
   line: number;
   func: string;
+  /** The function's def line, when the agent wrote it (issue 16). */
+  defLine?: number;
 }
 
 export interface ViewObject {
@@ -462,6 +465,9 @@ export interface ViewData {
   taskGroups: ViewTaskGroup[];
   loopBlocks: LoopBlockRow[];
   counters: ViewCounter[];
+  /** Stack samples and frames for the flame graph and call tree (call-stacks.ts); absent in
+   * data built before them and when the trace has no samples. */
+  callStacks?: CallStackTable;
 }
 
 /** Growable parallel columns for segments (amortised O(1) push). */
@@ -852,7 +858,7 @@ export function buildViewData(model: TraceModel): ViewData {
     durationNs: Math.max(0, (model.endNs as number) - origin),
     processes,
     lanes,
-    sites: model.sites.map((x) => ({ file: x.file, line: x.line, func: x.func })),
+    sites: model.sites.map((x) => (x.defLine !== undefined ? { file: x.file, line: x.line, func: x.func, defLine: x.defLine } : { file: x.file, line: x.line, func: x.func })),
     objects: model.objects.map((o) => ({ kind: o.kind, name: o.name, site: o.site, parent: o.parent, role: o.role, process: o.process })),
     waits,
     segments,
@@ -869,7 +875,13 @@ export function buildViewData(model: TraceModel): ViewData {
     taskGroups,
     loopBlocks: buildLoopBlocks(model, rel),
     counters: buildCounters(model, rel),
+    ...callStacksOf(model, origin),
   };
+}
+
+function callStacksOf(model: TraceModel, origin: number): { callStacks?: CallStackTable } {
+  const t = buildCallStacks(model, origin);
+  return t === null || t.samples.count === 0 ? {} : { callStacks: t };
 }
 
 /** Task facts by lane and the groups they belong to (model tasks and taskGroups). */

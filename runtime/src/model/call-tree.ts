@@ -13,8 +13,8 @@
  * sampling period of its process (`laneWeightNs`, measured from the samples).
  *
  * Cost. Samples are read once: their weight is added per leaf frame into typed arrays (running
- * on and off a CPU) or, for waits, per (leaf frame, reason) into a map, so the rest of the work
- * is per *distinct leaf*, not per sample: each is walked up to the root once, memoised per frame,
+ * on and off a CPU, waiting with its reason; a second reason at one leaf goes to a small map),
+ * so the rest of the work is per *distinct leaf*, not per sample: each is walked up to the root once, memoised per frame,
  * to find its call-tree node; totals then flow to parents in one reverse pass over the nodes
  * (a node is always created after its parent). Functions (inclusive time, a recursive function
  * counted once per path) and lines are one more walk per distinct leaf. Measured by
@@ -222,6 +222,51 @@ export function upperBound(ts: Float64Array, t: number, n = ts.length): number {
   return lo;
 }
 
+/**
+ * (parent node, function) → child node: open addressing over typed arrays. A `Map` keyed by
+ * `parent * functions + fn` was most of the build's time at 400,000 nodes (hashing boxed
+ * keys, a cache miss per probe); this is one multiply-shift hash and a linear probe. At most
+ * one entry per frame, so it never grows past half full.
+ */
+class ChildTable {
+  private readonly mask: number;
+  /** Slots of (parent, function, child); parent -1 marks an empty slot. */
+  private readonly slots: Int32Array;
+
+  constructor(maxEntries: number) {
+    let cap = 16;
+    while (cap < maxEntries * 2) cap *= 2;
+    this.mask = cap - 1;
+    this.slots = new Int32Array(cap * 3).fill(-1);
+  }
+
+  private slot(a: number, b: number): number {
+    return ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 1, 0x85ebca77)) >>> 0) & this.mask;
+  }
+
+  get(a: number, b: number): number {
+    const t = this.slots;
+    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
+      const k = t[i * 3] as number;
+      if (k === -1) return -1;
+      if (k === a && t[i * 3 + 1] === b) return t[i * 3 + 2] as number;
+    }
+  }
+
+  set(a: number, b: number, v: number): void {
+    const t = this.slots;
+    for (let i = this.slot(a, b); ; i = (i + 1) & this.mask) {
+      const k = t[i * 3] as number;
+      if (k === -1 || (k === a && t[i * 3 + 1] === b)) {
+        t[i * 3] = a;
+        t[i * 3 + 1] = b;
+        t[i * 3 + 2] = v;
+        return;
+      }
+    }
+  }
+}
+
 /** Grows a typed array to at least n elements (doubling). */
 function grown<T extends Float64Array | Int32Array>(a: T, n: number, make: (k: number) => T): T {
   if (n <= a.length) return a;
@@ -238,12 +283,14 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
   const rowEnd = opts.toNs === undefined ? s.count : upperBound(s.ts, opts.toNs, s.count);
   const lanes = opts.lanes;
 
-  // 1. Per leaf frame: running time split into on and off a CPU (typed arrays: most samples
-  // are these), waiting time per (leaf, category) in a map, and samples.
-  const waitCat = new Map<number, number>();
-  const leafCpu = new Float64Array(frameCount);
-  const leafOff = new Float64Array(frameCount);
-  const leafSamples = new Float64Array(frameCount);
+  // 1. Per leaf frame: running time split into on and off a CPU, waiting time with its first
+  // category (typed arrays: no hashing per sample), samples. A leaf that waits for a second
+  // reason too keeps the others in a small map (rare: a leaf is one line).
+  // One interleaved row per frame (on CPU, off CPU, waiting, samples): a sample touches one
+  // cache line, not four arrays at a random index each.
+  const acc = new Float64Array(frameCount * 4);
+  const leafWaitCat = new Int16Array(frameCount).fill(-1);
+  const otherWaits = new Map<number, number>();
   const onCpu = s.onCpu;
   let samples = 0;
   let firstNs = Number.NaN;
@@ -255,19 +302,27 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     if (lanes !== undefined && !lanes.has(lane)) continue;
     const w = laneWeightNs[lane] ?? 0;
     const cat = s.category[i] as number;
+    const r = frame * 4;
     if (cat === SampleCategory.RUNNING) {
       const share = onCpu === undefined ? 1 : (onCpu[i] as number) / ON_CPU_SCALE;
-      leafCpu[frame] = (leafCpu[frame] as number) + w * share;
-      leafOff[frame] = (leafOff[frame] as number) + w * (1 - share);
+      acc[r] = (acc[r] as number) + w * share;
+      acc[r + 1] = (acc[r + 1] as number) + w * (1 - share);
     } else {
-      const key = frame * C + cat;
-      waitCat.set(key, (waitCat.get(key) ?? 0) + w);
+      const first = leafWaitCat[frame] as number;
+      if (first === -1 || first === cat) {
+        leafWaitCat[frame] = cat;
+        acc[r + 2] = (acc[r + 2] as number) + w;
+      } else {
+        const key = frame * C + cat;
+        otherWaits.set(key, (otherWaits.get(key) ?? 0) + w);
+      }
     }
-    leafSamples[frame] = (leafSamples[frame] as number) + 1;
+    acc[r + 3] = (acc[r + 3] as number) + 1;
     samples++;
     if (Number.isNaN(firstNs)) firstNs = s.ts[i] as number;
     lastNs = s.ts[i] as number;
   }
+  const leafSamples = (f: number): number => acc[f * 4 + 3] as number;
 
   // 2. Call-tree nodes, found once per distinct frame on a path (memoised).
   const hidden = opts.hideLibrary === true ? fns.library : null;
@@ -279,8 +334,7 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
   parent[0] = -1;
   func[0] = -1;
   let nodeCount = 1;
-  const childKey = new Map<number, number>();
-  const F = fns.count + 1;
+  const children_ = new ChildTable(frameCount + 1);
   const stack: number[] = [];
   const nodeOf = (leaf: number): number => {
     let f = leaf;
@@ -297,9 +351,8 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
       const site = frameSite[fr] as number;
       const fn = site >= 0 && site < fns.ofSite.length ? (fns.ofSite[site] as number) : -1;
       if (fn >= 0 && (hidden === null || hidden[fn] === 0)) {
-        const key = node * F + fn;
-        let child = childKey.get(key);
-        if (child === undefined) {
+        let child = children_.get(node, fn);
+        if (child < 0) {
           child = nodeCount++;
           if (child >= cap) {
             cap *= 2;
@@ -310,7 +363,7 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
           parent[child] = node;
           func[child] = fn;
           depth[child] = (node === 0 ? 0 : (depth[node] as number)) + 1;
-          childKey.set(key, child);
+          children_.set(node, fn, child);
         }
         node = child;
       }
@@ -328,10 +381,13 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
   // order does not depend on the order samples came in).
   const leafEntries: [number, number, number][] = [];
   for (let f = 0; f < frameCount; f++) {
-    if ((leafCpu[f] as number) > 0) leafEntries.push([f, SampleCategory.ON_CPU, leafCpu[f] as number]);
-    if ((leafOff[f] as number) > 0) leafEntries.push([f, SampleCategory.OFF_CPU_ESTIMATE, leafOff[f] as number]);
+    if (leafSamples(f) === 0) continue;
+    const r = f * 4;
+    if ((acc[r] as number) > 0) leafEntries.push([f, SampleCategory.ON_CPU, acc[r] as number]);
+    if ((acc[r + 1] as number) > 0) leafEntries.push([f, SampleCategory.OFF_CPU_ESTIMATE, acc[r + 1] as number]);
+    if ((acc[r + 2] as number) > 0) leafEntries.push([f, leafWaitCat[f] as number, acc[r + 2] as number]);
   }
-  for (const [key, w] of waitCat) {
+  for (const [key, w] of otherWaits) {
     const leaf = Math.floor(key / C);
     leafEntries.push([leaf, key - leaf * C, w]);
   }
@@ -352,7 +408,7 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     else selfWait[n] = (selfWait[n] as number) + w;
   });
   for (let f = 0; f < frameCount; f++) {
-    const c = leafSamples[f] as number;
+    const c = leafSamples(f);
     if (c > 0) {
       const n = nodeOfFrame[f] as number;
       if (n >= 0) totalSamples[n] = (totalSamples[n] as number) + c;
@@ -396,77 +452,63 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     }
   }
 
-  // 6. Functions: every distinct function on a leaf's path gets the leaf's weight once, so a
-  // recursive function's total is the time it was on the stack, not a multiple of it.
+  // 6 and 7. Functions and lines, one walk per distinct leaf: every distinct function (and
+  // line) on the leaf's path gets the leaf's weight once, so a recursive function's total is
+  // the time it was on the stack, not a multiple of it. A leaf's second wait reason (rare)
+  // walks again with its weight only.
   const fnSelf = new Float64Array(fns.count);
   const fnTotal = new Float64Array(fns.count);
   const fnSelfSamples = new Float64Array(fns.count);
   const fnTotalSamples = new Float64Array(fns.count);
   const byCategory = new Float64Array(fns.count * C);
   const stamp = new Int32Array(fns.count).fill(-1);
-  leafEntries.forEach(([leaf, cat, w], k) => {
+  const nSites = input.sites.length;
+  const wantLines = opts.lines === true;
+  const lineSelf = wantLines ? new Float64Array(nSites) : null;
+  const lineTotal = wantLines ? new Float64Array(nSites) : null;
+  const siteStamp = wantLines ? new Int32Array(nSites).fill(-1) : null;
+  let walk = 0;
+  const walkUp = (leaf: number, cpu: number, off: number, wait: number, waitCat: number, count: number): void => {
+    const id = walk++;
+    const tot = cpu + off + wait;
     let f = leaf;
     let first = true;
     for (let guard = 0; f >= 0 && f < frameCount && guard < 100_000; guard++) {
       const site = frameSite[f] as number;
       const fn = site >= 0 && site < fns.ofSite.length ? (fns.ofSite[site] as number) : -1;
-      if (fn >= 0 && stamp[fn] !== k) {
-        stamp[fn] = k;
-        fnTotal[fn] = (fnTotal[fn] as number) + w;
-        byCategory[fn * C + cat] = (byCategory[fn * C + cat] as number) + w;
-        if (first) fnSelf[fn] = (fnSelf[fn] as number) + w;
-      }
-      first = false;
-      f = frameParent[f] as number;
-    }
-  });
-  // Sample counts per function, once per distinct leaf (the entries split leaves by category).
-  const stamp2 = new Int32Array(fns.count).fill(-1);
-  for (let leaf = 0; leaf < frameCount; leaf++) {
-    const c = leafSamples[leaf] as number;
-    if (c === 0) continue;
-    let f = leaf;
-    let first = true;
-    for (let guard = 0; f >= 0 && f < frameCount && guard < 100_000; guard++) {
-      const site = frameSite[f] as number;
-      const fn = site >= 0 && site < fns.ofSite.length ? (fns.ofSite[site] as number) : -1;
-      if (fn >= 0 && stamp2[fn] !== leaf) {
-        stamp2[fn] = leaf;
-        fnTotalSamples[fn] = (fnTotalSamples[fn] as number) + c;
-        if (first) fnSelfSamples[fn] = (fnSelfSamples[fn] as number) + c;
-      }
-      first = false;
-      f = frameParent[f] as number;
-    }
-  }
-
-  // 7. Lines (optional): the leaf's line is self; every distinct line on the path is total.
-  let lines: LineTimes | null = null;
-  if (opts.lines === true) {
-    const nSites = input.sites.length;
-    const lineSelf = new Float64Array(nSites);
-    const lineTotal = new Float64Array(nSites);
-    const siteStamp = new Int32Array(nSites).fill(-1);
-    const leafW = new Float64Array(frameCount);
-    for (const [leaf, , w] of leafEntries) leafW[leaf] = (leafW[leaf] as number) + w;
-    for (let leaf = 0; leaf < frameCount; leaf++) {
-      const w = leafW[leaf] as number;
-      if (w === 0) continue;
-      let f = leaf;
-      let first = true;
-      for (let guard = 0; f >= 0 && f < frameCount && guard < 100_000; guard++) {
-        const site = frameSite[f] as number;
-        if (site >= 0 && site < nSites && siteStamp[site] !== leaf) {
-          siteStamp[site] = leaf;
-          lineTotal[site] = (lineTotal[site] as number) + w;
-          if (first) lineSelf[site] = (lineSelf[site] as number) + w;
+      if (fn >= 0 && stamp[fn] !== id) {
+        stamp[fn] = id;
+        fnTotal[fn] = (fnTotal[fn] as number) + tot;
+        fnTotalSamples[fn] = (fnTotalSamples[fn] as number) + count;
+        const row = fn * C;
+        if (cpu > 0) byCategory[row] = (byCategory[row] as number) + cpu;
+        if (off > 0) byCategory[row + 1] = (byCategory[row + 1] as number) + off;
+        if (wait > 0) byCategory[row + waitCat] = (byCategory[row + waitCat] as number) + wait;
+        if (first) {
+          fnSelf[fn] = (fnSelf[fn] as number) + tot;
+          fnSelfSamples[fn] = (fnSelfSamples[fn] as number) + count;
         }
-        first = false;
-        f = frameParent[f] as number;
       }
+      if (siteStamp !== null && lineSelf !== null && lineTotal !== null && site >= 0 && site < nSites && siteStamp[site] !== id) {
+        siteStamp[site] = id;
+        lineTotal[site] = (lineTotal[site] as number) + tot;
+        if (first) lineSelf[site] = (lineSelf[site] as number) + tot;
+      }
+      first = false;
+      f = frameParent[f] as number;
     }
-    lines = { selfNs: lineSelf, totalNs: lineTotal };
+  };
+  for (let leaf = 0; leaf < frameCount; leaf++) {
+    const r = leaf * 4;
+    const c = acc[r + 3] as number;
+    if (c === 0) continue;
+    walkUp(leaf, acc[r] as number, acc[r + 1] as number, acc[r + 2] as number, leafWaitCat[leaf] as number, c);
   }
+  for (const [key, w] of otherWaits) {
+    const leaf = Math.floor(key / C);
+    walkUp(leaf, 0, 0, w, key - leaf * C, 0);
+  }
+  const lines: LineTimes | null = lineSelf !== null && lineTotal !== null ? { selfNs: lineSelf, totalNs: lineTotal } : null;
 
   const tree: CallTree = {
     nodeCount, parent: parent.slice(0, nodeCount), func: func.slice(0, nodeCount), depth: depth.slice(0, nodeCount),

@@ -168,7 +168,12 @@ export function formatCallPaths(
   const paths = (s.hotPaths ?? []).slice(0, 3);
   if (paths.length > 0) {
     out.push('', 'Hottest call paths (library frames folded into their callers):');
-    for (const p of paths) out.push(`  ${fmt.formatMs(p.selfMs).padStart(9)}  ${p.frames.map((f) => f.name).join(' → ')}`);
+    for (const p of paths) {
+      // A deep path keeps its root and its last frames (the JSON has all of them).
+      const names = p.frames.map((f) => f.name);
+      const shown = names.length > 8 ? [names[0] as string, '…', ...names.slice(-6)] : names;
+      out.push(`  ${fmt.formatMs(p.selfMs).padStart(9)}  ${shown.join(' → ')}`);
+    }
   }
   return out;
 }

@@ -83,7 +83,7 @@ export class ModelAssembler {
     this.threadTimes = new ThreadTimesHandler(lanes, waits);
     this.locks = new LockStatsHandler(objects, waits);
     this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
-    this.callTree = new CallTreeHandler(() => this.samples.data(), waits, lanes, frames, sites);
+    this.callTree = new CallTreeHandler(() => this.samples.data(), waits, lanes, frames, sites, () => this.tasks.data().taskSteps);
     this.diagnostics = new DiagnosticsHandler({
       processes: () => this.processes.data().processes, lanes, sites, objects, waits,
       locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(), loopBlocks: () => this.loopBlocks.data(),

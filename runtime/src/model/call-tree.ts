@@ -76,8 +76,9 @@ export interface CallTreeInput {
   sites: readonly CallSite[];
   /** Samples sorted by time. `frame` -1: no Python frame (skipped). `onCpu`: for RUNNING
    * samples, the share of the interval before them that the lane was on a CPU, 0..255
-   * (absent: all on a CPU). */
-  samples: { count: number; ts: Float64Array; lane: Int32Array; frame: Int32Array; category: Uint8Array; onCpu?: Uint8Array };
+   * (absent: all on a CPU). `task`: the asyncio task lane whose step covered the sample on
+   * its thread, -1 for none (absent: no tasks); a lane filter naming the task selects it. */
+  samples: { count: number; ts: Float64Array; lane: Int32Array; frame: Int32Array; category: Uint8Array; onCpu?: Uint8Array; task?: Int32Array };
   /** Time each sample of a lane stands for, ns (its process's achieved sampling period). */
   laneWeightNs: Float64Array;
 }
@@ -292,6 +293,7 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
   const leafWaitCat = new Int16Array(frameCount).fill(-1);
   const otherWaits = new Map<number, number>();
   const onCpu = s.onCpu;
+  const task = s.task;
   let samples = 0;
   let firstNs = Number.NaN;
   let lastNs = Number.NaN;
@@ -299,7 +301,7 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     const frame = s.frame[i] as number;
     if (frame < 0 || frame >= frameCount) continue;
     const lane = s.lane[i] as number;
-    if (lanes !== undefined && !lanes.has(lane)) continue;
+    if (lanes !== undefined && !lanes.has(lane) && !(task !== undefined && lanes.has(task[i] as number))) continue;
     const w = laneWeightNs[lane] ?? 0;
     const cat = s.category[i] as number;
     const r = frame * 4;
@@ -595,7 +597,7 @@ export function samplesUnder(input: CallTreeInput, fns: FunctionTable, tree: Cal
   for (let i = rowBegin; i < rowEnd; i++) {
     const fr = s.frame[i] as number;
     if (fr < 0 || fr >= frameCount) continue;
-    if (opts.lanes !== undefined && !opts.lanes.has(s.lane[i] as number)) continue;
+    if (opts.lanes !== undefined && !opts.lanes.has(s.lane[i] as number) && !(s.task !== undefined && opts.lanes.has(s.task[i] as number))) continue;
     const m = match[fr] === -1 ? resolve(fr) : (match[fr] as number);
     if (m === 1) out.push(i);
   }

@@ -24,7 +24,7 @@ export interface CallStackTable {
   frameParent: Int32Array;
   frameSite: Int32Array;
   /** Samples by time (view ns), each on a lane, with its leaf frame. */
-  samples: { count: number; ts: Float64Array; lane: Int32Array; frame: Int32Array; category: Uint8Array; onCpu: Uint8Array };
+  samples: { count: number; ts: Float64Array; lane: Int32Array; frame: Int32Array; category: Uint8Array; onCpu: Uint8Array; task?: Int32Array };
   /** What one sample of each lane stands for (its process's achieved period), ns. */
   laneWeightNs: Float64Array;
   /** The achieved sampling period of each process, ns (0: it did not sample). */
@@ -42,7 +42,9 @@ export function buildCallStacks(model: TraceModel, originNs: number): CallStackT
   const out = {
     count: n, ts: new Float64Array(n), lane: new Int32Array(n), frame: new Int32Array(n), category: new Uint8Array(n), onCpu: new Uint8Array(n),
   };
+  const task = s.task === undefined ? null : new Int32Array(n);
   keep.forEach((i, k) => {
+    if (task !== null) task[k] = s.task?.[i] as number;
     out.ts[k] = (s.ts[i] as number) - originNs;
     out.lane[k] = s.lane[i] as number;
     out.frame[k] = s.frame[i] as number;
@@ -50,7 +52,7 @@ export function buildCallStacks(model: TraceModel, originNs: number): CallStackT
     out.onCpu[k] = s.onCpu?.[i] ?? 255;
   });
   return {
-    frameParent: ct.input.frameParent, frameSite: ct.input.frameSite, samples: out, laneWeightNs: ct.input.laneWeightNs,
+    frameParent: ct.input.frameParent, frameSite: ct.input.frameSite, samples: task === null ? out : { ...out, task }, laneWeightNs: ct.input.laneWeightNs,
     periodNs: Float64Array.from(ct.periodNs),
   };
 }

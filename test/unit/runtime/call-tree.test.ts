@@ -181,4 +181,26 @@ describe('call tree: time by function', () => {
     expect(text).toMatch(/600 ms +600 ms +0\.00 ms +67 % +f +app\.py:10/);
     expect(text).toContain('main → f → burn');
   });
+
+  it('gives an asyncio task the samples its steps cover on its thread', async () => {
+    const dir = tempDir();
+    writeProcessFile(dir, header({ sampleHz: 100, version: 2 }), [
+      ['T', T0, 1, 1, 'MainThread', 0, null, null],
+      ['Y', T0, 2, 'task', 1, 'Task-1', null, null],
+      ['Y', T0, 3, 'task', 1, 'Task-2', null, null],
+      ['S', 1, 'aio.py', 5, 'work', 4], ['S', 2, 'aio.py', 9, 'other', 8],
+      ['F', 1, null, 1], ['F', 2, null, 2],
+      // Task-1 runs 0-45 ms, Task-2 50-95 ms.
+      ['R', T0, T0 + 45 * MS, 2], ['R', T0 + 50 * MS, T0 + 95 * MS, 3],
+      ...samples([1, 1, 1, 1, 1, 2, 2, 2, 2, 2]),
+    ], T0 + 100 * MS);
+    const m = await loadTrace(dir);
+    const ct = m.callTree;
+    if (ct === undefined) throw new Error('no call tree');
+    const lane = (name: string): number => m.lanes.findIndex((l) => l.name === name);
+    const only = (name: string) => buildCallTree(ct.input, ct.functions, { lanes: new Set([lane(name)]) });
+    expect(only('Task-1').tree.samples).toBe(5);
+    expect(ct.functions.name[only('Task-2').tree.func[1] as number]).toBe('other');
+    expect(only('MainThread').tree.samples).toBe(10);
+  });
 });

@@ -38,6 +38,7 @@ export interface FlameHost {
 
 const ROW_PX = 18;
 const MAX_TABLE_ROWS = 400;
+const MAX_TASK_OPTIONS = 100;
 
 /** What the flame graph shows: "all", "p<process>" or "l<lane>". */
 type Scope = string;
@@ -154,9 +155,17 @@ export class FlamePanel {
     this.scopeSelect.append(h('option', { text: 'All lanes', attrs: { value: 'all' } }));
     const sampled = new Set<number>();
     const cs = d.callStacks;
-    if (cs) for (let i = 0; i < cs.samples.count; i += Math.max(1, Math.floor(cs.samples.count / 200_000))) sampled.add(cs.samples.lane[i] as number);
+    if (cs) {
+      const step = Math.max(1, Math.floor(cs.samples.count / 200_000));
+      for (let i = 0; i < cs.samples.count; i += step) sampled.add(cs.samples.lane[i] as number);
+      // asyncio tasks: every task a step covered a sample of (not thinned: tasks are short).
+      const task = cs.samples.task;
+      if (task) for (let i = 0; i < task.length; i++) if ((task[i] as number) >= 0) sampled.add(task[i] as number);
+    }
     for (const p of d.processes) {
-      const lanes = d.lanes.filter((l) => l.process === p.index && sampled.has(l.index));
+      // Threads, then at most MAX_TASK_OPTIONS other lanes (a server has thousands of tasks).
+      const all = d.lanes.filter((l) => l.process === p.index && sampled.has(l.index));
+      const lanes = [...all.filter((l) => l.kind === 'thread'), ...all.filter((l) => l.kind !== 'thread').slice(0, MAX_TASK_OPTIONS)];
       if (lanes.length === 0) continue;
       if (d.processes.length > 1) this.scopeSelect.append(h('option', { text: `Process ${p.pid}`, attrs: { value: `p${p.index}` } }));
       for (const l of lanes) this.scopeSelect.append(h('option', { text: `${d.processes.length > 1 ? '  ' : ''}${l.kind === 'thread' ? '' : `${l.kind} `}${l.name}${d.processes.length > 1 ? ` (pid ${p.pid})` : ''}`, attrs: { value: `l${l.index}` } }));

@@ -10,13 +10,16 @@
  *   "not on a CPU" (an estimate). CPU time beyond one sample's share carries to the next.
  *   Lanes without CPU clocks, and a lane's first sample, count as on a CPU.
  *
+ * Samples are on threads; an asyncio task's samples are those its steps cover
+ * ({@link sampleTasks}), so a call tree can be asked for one task too.
+ *
  * Each sample stands for its process's achieved sampling period (first to last tick over the
  * ticks, hotspots.ts `effectiveSamplePeriod`), never the configured rate.
  */
 import { SampleState } from '../../format/spec';
 import { buildCallTree, functionTable, ON_CPU_SCALE, SampleCategory, type CallTreeInput, type CallTreeResult, type FunctionTable } from '../call-tree';
 import type { ParsedFile } from '../parsed-file';
-import type { FrameNode, Lane, SampleColumns, SourceSite, WaitColumns } from '../types';
+import type { FrameNode, Lane, SampleColumns, SourceSite, TaskStepColumns, WaitColumns } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 import { effectiveSamplePeriod } from './hotspots';
 
@@ -98,6 +101,49 @@ export function sampleCategories(s: SampleColumns, w: WaitColumns, laneWeightNs:
   return { category: out, onCpu };
 }
 
+/**
+ * The asyncio task each sample ran for: the task lane whose step (`R`) on the sample's thread
+ * covers its time, -1 for none. Samples are on threads (the sampler reads threads' stacks); a
+ * step says which task the loop was running then. Null when the run had no task steps.
+ */
+export function sampleTasks(s: SampleColumns, steps: TaskStepColumns | undefined, lanes: readonly Lane[]): Int32Array | null {
+  if (steps === undefined || steps.count === 0) return null;
+  const laneCount = lanes.length;
+  // Steps per thread (the task lane's parent), in begin order (CSR).
+  const threadOf = (step: number): number => {
+    const p = lanes[steps.lane[step] as number]?.parentLane;
+    return p === null || p === undefined || p < 0 || p >= laneCount ? -1 : p;
+  };
+  const offsets = new Uint32Array(laneCount + 1);
+  for (let i = 0; i < steps.count; i++) {
+    const t = threadOf(i);
+    if (t >= 0) offsets[t + 1] = (offsets[t + 1] as number) + 1;
+  }
+  for (let l = 0; l < laneCount; l++) offsets[l + 1] = (offsets[l + 1] as number) + (offsets[l] as number);
+  const rows = new Int32Array(offsets[laneCount] as number);
+  const fill = offsets.slice(0, laneCount);
+  for (let i = 0; i < steps.count; i++) {
+    const t = threadOf(i);
+    if (t < 0) continue;
+    rows[fill[t] as number] = i;
+    fill[t] = (fill[t] as number) + 1;
+  }
+  const cursor = offsets.slice(0, laneCount);
+  const out = new Int32Array(s.count).fill(-1);
+  for (let i = 0; i < s.count; i++) {
+    const l = s.lane[i] as number;
+    if (l < 0 || l >= laneCount) continue;
+    const end = offsets[l + 1] as number;
+    const t = s.ts[i] as number;
+    let c = cursor[l] as number;
+    while (c < end && (steps.end[rows[c] as number] as number) < t) c++;
+    cursor[l] = c;
+    const r = c < end ? (rows[c] as number) : -1;
+    if (r >= 0 && (steps.begin[r] as number) <= t) out[i] = steps.lane[r] as number;
+  }
+  return out;
+}
+
 /** Frame columns from the model's frame table. */
 export function frameColumns(frames: readonly FrameNode[]): { frameParent: Int32Array; frameSite: Int32Array } {
   const frameParent = new Int32Array(frames.length);
@@ -119,6 +165,7 @@ export class CallTreeHandler implements ModelHandler<CallTreeData> {
     private readonly lanes: () => Lane[],
     private readonly frames: () => FrameNode[],
     private readonly sites: () => SourceSite[],
+    private readonly taskSteps: () => TaskStepColumns | undefined = () => undefined,
   ) {}
 
   reset(): void {
@@ -135,9 +182,13 @@ export class CallTreeHandler implements ModelHandler<CallTreeData> {
     const lanes = this.lanes();
     const sites = this.sites();
     const laneWeightNs = Float64Array.from(lanes, (l) => this.period[l.process] ?? 0);
+    const tasks = sampleTasks(s, this.taskSteps(), lanes);
     const input: CallTreeInput = {
       ...frameColumns(this.frames()), sites,
-      samples: { count: s.count, ts: s.ts, lane: s.lane, frame: s.frame, ...sampleCategories(s, this.waits(), laneWeightNs) },
+      samples: {
+        count: s.count, ts: s.ts, lane: s.lane, frame: s.frame, ...sampleCategories(s, this.waits(), laneWeightNs),
+        ...(tasks === null ? {} : { task: tasks }),
+      },
       laneWeightNs,
     };
     const functions = functionTable(sites);

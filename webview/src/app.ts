@@ -587,6 +587,7 @@ export class App implements TimelineHost {
         return;
       case 'clear':
         this.select(null);
+        this.flame.clearSelection();
         return;
       default:
         assertUnreachable(cmd);

@@ -373,6 +373,15 @@ export class FlamePanel {
     this.updateHighlight();
   }
 
+  /** Esc on the timeline: no frame selected, nothing highlighted. */
+  clearSelection(): void {
+    if (this.selected === 0) return;
+    this.selected = 0;
+    this.draw();
+    this.renderTable();
+    this.updateHighlight();
+  }
+
   private updateHighlight(): void {
     const b = this.built;
     const d = this.host.data();

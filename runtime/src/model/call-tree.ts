@@ -287,10 +287,15 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
   // 1. Per leaf frame: running time split into on and off a CPU, waiting time with its first
   // category (typed arrays: no hashing per sample), samples. A leaf that waits for a second
   // reason too keeps the others in a small map (rare: a leaf is one line).
-  // One interleaved row per frame (on CPU, off CPU, waiting, samples): a sample touches one
-  // cache line, not four arrays at a random index each.
-  const acc = new Float64Array(frameCount * 4);
-  const leafWaitCat = new Int16Array(frameCount).fill(-1);
+  // One interleaved row per distinct leaf (on CPU, off CPU, waiting, samples), leaves numbered
+  // densely in order of first sight: a sample touches one small remap entry and one row of a
+  // table that stays in cache, not four arrays of every frame at a random index (measured:
+  // those cache misses were half the build at 400,000 frames).
+  const denseOf = new Int32Array(frameCount).fill(-1);
+  let leafCount = 0;
+  let acc = new Float64Array(4 * 1024);
+  let denseFrame = new Int32Array(1024);
+  let denseWaitCat = new Int16Array(1024).fill(-1);
   const otherWaits = new Map<number, number>();
   const onCpu = s.onCpu;
   const task = s.task;
@@ -302,17 +307,35 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     if (frame < 0 || frame >= frameCount) continue;
     const lane = s.lane[i] as number;
     if (lanes !== undefined && !lanes.has(lane) && !(task !== undefined && lanes.has(task[i] as number))) continue;
+    let d = denseOf[frame] as number;
+    if (d < 0) {
+      d = leafCount++;
+      denseOf[frame] = d;
+      if (d >= denseFrame.length) {
+        const n = denseFrame.length * 2;
+        const f2 = new Int32Array(n);
+        f2.set(denseFrame);
+        denseFrame = f2;
+        const w2 = new Int16Array(n).fill(-1);
+        w2.set(denseWaitCat);
+        denseWaitCat = w2;
+        const a2 = new Float64Array(n * 4);
+        a2.set(acc);
+        acc = a2;
+      }
+      denseFrame[d] = frame;
+    }
     const w = laneWeightNs[lane] ?? 0;
     const cat = s.category[i] as number;
-    const r = frame * 4;
+    const r = d * 4;
     if (cat === SampleCategory.RUNNING) {
       const share = onCpu === undefined ? 1 : (onCpu[i] as number) / ON_CPU_SCALE;
       acc[r] = (acc[r] as number) + w * share;
       acc[r + 1] = (acc[r + 1] as number) + w * (1 - share);
     } else {
-      const first = leafWaitCat[frame] as number;
+      const first = denseWaitCat[d] as number;
       if (first === -1 || first === cat) {
-        leafWaitCat[frame] = cat;
+        denseWaitCat[d] = cat;
         acc[r + 2] = (acc[r + 2] as number) + w;
       } else {
         const key = frame * C + cat;
@@ -324,7 +347,6 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     if (Number.isNaN(firstNs)) firstNs = s.ts[i] as number;
     lastNs = s.ts[i] as number;
   }
-  const leafSamples = (f: number): number => acc[f * 4 + 3] as number;
 
   // 2. Call-tree nodes, found once per distinct frame on a path (memoised).
   const hidden = opts.hideLibrary === true ? fns.library : null;
@@ -379,15 +401,16 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
   let selfCpu = new Float64Array(cap);
   let selfOff = new Float64Array(cap);
   let selfWait = new Float64Array(cap);
-  // Node of every leaf with time (running leaves in frame order first, so the tree's node
-  // order does not depend on the order samples came in).
+  // Node of every leaf with time, leaves in order of their first sample (nodes are numbered
+  // in that order; children are sorted by weight afterwards, so the tree's shape does not
+  // depend on it).
   const leafEntries: [number, number, number][] = [];
-  for (let f = 0; f < frameCount; f++) {
-    if (leafSamples(f) === 0) continue;
-    const r = f * 4;
+  for (let d = 0; d < leafCount; d++) {
+    const f = denseFrame[d] as number;
+    const r = d * 4;
     if ((acc[r] as number) > 0) leafEntries.push([f, SampleCategory.ON_CPU, acc[r] as number]);
     if ((acc[r + 1] as number) > 0) leafEntries.push([f, SampleCategory.OFF_CPU_ESTIMATE, acc[r + 1] as number]);
-    if ((acc[r + 2] as number) > 0) leafEntries.push([f, leafWaitCat[f] as number, acc[r + 2] as number]);
+    if ((acc[r + 2] as number) > 0) leafEntries.push([f, denseWaitCat[d] as number, acc[r + 2] as number]);
   }
   for (const [key, w] of otherWaits) {
     const leaf = Math.floor(key / C);
@@ -409,12 +432,9 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
     else if (cat === SampleCategory.OFF_CPU_ESTIMATE) selfOff[n] = (selfOff[n] as number) + w;
     else selfWait[n] = (selfWait[n] as number) + w;
   });
-  for (let f = 0; f < frameCount; f++) {
-    const c = leafSamples(f);
-    if (c > 0) {
-      const n = nodeOfFrame[f] as number;
-      if (n >= 0) totalSamples[n] = (totalSamples[n] as number) + c;
-    }
+  for (let d = 0; d < leafCount; d++) {
+    const n = nodeOfFrame[denseFrame[d] as number] as number;
+    if (n >= 0) totalSamples[n] = (totalSamples[n] as number) + (acc[d * 4 + 3] as number);
   }
 
   // 4. Totals flow to parents (children have higher indexes).
@@ -500,11 +520,9 @@ export function buildCallTree(input: CallTreeInput, fns: FunctionTable, opts: Ca
       f = frameParent[f] as number;
     }
   };
-  for (let leaf = 0; leaf < frameCount; leaf++) {
-    const r = leaf * 4;
-    const c = acc[r + 3] as number;
-    if (c === 0) continue;
-    walkUp(leaf, acc[r] as number, acc[r + 1] as number, acc[r + 2] as number, leafWaitCat[leaf] as number, c);
+  for (let d = 0; d < leafCount; d++) {
+    const r = d * 4;
+    walkUp(denseFrame[d] as number, acc[r] as number, acc[r + 1] as number, acc[r + 2] as number, denseWaitCat[d] as number, acc[r + 3] as number);
   }
   for (const [key, w] of otherWaits) {
     const leaf = Math.floor(key / C);

@@ -12,13 +12,15 @@
  * a CPU, or waiting with the reason of the `W` that covered it) and stands for the achieved
  * sampling period of its process (`laneWeightNs`, measured from the samples).
  *
- * Cost. Samples are read once: their weight is added per leaf frame into typed arrays (running
+ * Cost. Samples are read once: their weight is added into one row per distinct leaf (running
  * on and off a CPU, waiting with its reason; a second reason at one leaf goes to a small map),
- * so the rest of the work is per *distinct leaf*, not per sample: each is walked up to the root once, memoised per frame,
- * to find its call-tree node; totals then flow to parents in one reverse pass over the nodes
+ * so the rest of the work is per *distinct leaf*, not per sample: each is walked up to the
+ * root once, memoised per frame, to find its call-tree node; totals then flow to parents in one reverse pass over the nodes
  * (a node is always created after its parent). Functions (inclusive time, a recursive function
  * counted once per path) and lines are one more walk per distinct leaf. Measured by
- * bench/call-tree.ts: 1M samples over 5,000 leaves build in ~60 ms here.
+ * bench/call-tree.ts (1M samples, 20,000 leaves 24 deep, 400,000 nodes, a loaded 2-core
+ * machine): 0.7-0.8 s of CPU for the whole run with lines; 70-140 ms when 1M samples share
+ * 5,000 leaves of 100,000 frames.
  *
  * Nodes are functions, not lines: two calls of `burn` from different lines of `f` are one node
  * (`f` → `burn`), as in speedscope's and py-spy's flame graphs; lines are aggregated beside it

@@ -8,7 +8,7 @@
  * CPU time rather than wall time is the truth here: the test machine is shared, a busy loop
  * gets a fraction of a core, and then `totalMs` (time on the stack) is longer than the CPU
  * time the loop measured, while `runningMs` (the part the thread's CPU clock measured) is not.
- * The ratio f:g holds for both.
+ * On an idle machine the two agree.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -51,15 +51,19 @@ describe('time by function on a program with known CPU time per call path', () =
     text = await run(['summary', out]);
   }, 60_000);
 
-  it('gives f 600 ms and g 300 ms of CPU within 10 %, and f twice g on the stack', () => {
+  it('gives f 600 ms and g 300 ms of CPU within 10 %, f twice g, and no less on the stack', () => {
     expect(validate(SUMMARY_JSON_SCHEMA as unknown as Record<string, unknown>, s)).toEqual([]);
     const f = fn('f');
     const g = fn('g');
     expect(Math.abs(f.runningMs - 600)).toBeLessThan(60);
     expect(Math.abs(g.runningMs - 300)).toBeLessThan(30);
-    // On the stack (wall) time keeps the ratio, whatever the machine's load.
-    expect(f.totalMs / g.totalMs).toBeGreaterThan(1.7);
-    expect(f.totalMs / g.totalMs).toBeLessThan(2.3);
+    // f costs twice g. On the stack (wall) time holds the CPU time and more: how much more
+    // depends on how the machine's load varied while each ran (in a full parallel test run,
+    // f:g on the stack was once 1.45), so the ratio is asserted on CPU time.
+    expect(f.runningMs / g.runningMs).toBeGreaterThan(1.8);
+    expect(f.runningMs / g.runningMs).toBeLessThan(2.2);
+    expect(f.totalMs).toBeGreaterThanOrEqual(0.97 * f.runningMs);
+    expect(g.totalMs).toBeGreaterThanOrEqual(0.97 * g.runningMs);
     expect(f.selfMs).toBeLessThan(0.05 * f.totalMs);
     expect([f.line, g.line, f.defLine]).toEqual([defLine('f'), defLine('g'), true]);
   });
@@ -72,7 +76,7 @@ describe('time by function on a program with known CPU time per call path', () =
     // 0.1 s under 6 frames of depth(): about 100 ms, not 600.
     expect(depth.runningMs).toBeGreaterThan(70);
     expect(depth.runningMs).toBeLessThan(130);
-    expect(depth.totalMs).toBeLessThan(0.2 * fn('main').totalMs);
+    expect(depth.runningMs).toBeLessThan(0.2 * fn('main').runningMs);
   });
 
   it('reports the sampling period it achieved and prints the section', () => {

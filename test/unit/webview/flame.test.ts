@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildCallTree, functionTable, type CallTreeInput } from '../../../runtime/src/view/call-stacks';
-import { FlameRects, hitFlame, layoutFlame, nodeStarts } from '../../../webview/src/flame/flame-layout';
+import { FlameRects, hitFlame, layoutFlame, metricBy, nodeStarts } from '../../../webview/src/flame/flame-layout';
 
 /** A tree from paths of site ids (root first) and a sample count per path, 1 ms each. */
 function treeOf(paths: [number[], number][], siteCount: number) {
@@ -66,6 +66,25 @@ describe('flame layout', () => {
     const out = layoutFlame(tree, starts, { focus: g, widthPx: 300, firstDepth: 1, rows: 10, minPx: 1 }, new FlameRects());
     const rows = Array.from({ length: out.length }, (_, i) => [fns.name[tree.func[out.node[i] as number] as number], out.depth[i], out.x[i], out.w[i]]);
     expect(rows).toEqual([['fn0', 1, 0, 300], ['fn2', 2, 0, 300], ['fn3', 3, 0, 300]]);
+  });
+
+  it('measures widths by another weight (CPU time), its heaviest child first', () => {
+    const { tree, fns } = treeOf([[[0, 1, 3], 60], [[0, 2, 3], 30]], 4);
+    // Suppose f was on a CPU 20 % of its stack time and g all of it.
+    const cpu = Float64Array.from(tree.totalNs);
+    const name = (n: number): string => fns.name[tree.func[n] as number] ?? '';
+    for (let n = 1; n < tree.nodeCount; n++) {
+      let f = n;
+      while (f > 0 && name(f) !== 'fn1') f = tree.parent[f] as number;
+      if (f > 0) cpu[n] = (cpu[n] as number) * 0.2;
+    }
+    cpu[1] = (cpu[1] as number) - 0.8 * 60e6; // main: f's part shrinks
+    cpu[0] = cpu[1] as number;
+    const metric = metricBy(tree, cpu);
+    const out = layoutFlame(tree, nodeStarts(tree, metric), { focus: 0, widthPx: 420, firstDepth: 1, rows: 10, minPx: 1 }, new FlameRects(), metric);
+    const rows = Array.from({ length: out.length }, (_, i) => [name(out.node[i] as number), out.depth[i] as number, Math.round(out.x[i] as number), Math.round(out.w[i] as number)] as const)
+      .sort((a, b) => a[1] - b[1] || a[2] - b[2]);
+    expect(rows).toEqual([['fn0', 1, 0, 420], ['fn2', 2, 0, 300], ['fn1', 2, 300, 120], ['fn3', 3, 0, 300], ['fn3', 3, 300, 120]]);
   });
 
   it('merges callees narrower than a pixel into one block per caller and does not visit below them', () => {

@@ -16,15 +16,40 @@
  */
 import type { CallTree } from '../../../runtime/src/view/call-stacks';
 
-/** Offsets of each node within its parent's span (tree ns), from the children's order. */
-export function nodeStarts(tree: CallTree): Float64Array {
+/**
+ * What widths measure: a weight per node (the tree's `totalNs`, time on the stack, or its
+ * `cpuNs`, time on a CPU) and the children ordered heaviest first by that weight.
+ */
+export interface FlameMetric {
+  weight: Float64Array;
+  children: Int32Array;
+}
+
+/** Time on the stack: the tree's own order. */
+export function totalMetric(tree: CallTree): FlameMetric {
+  return { weight: tree.totalNs, children: tree.children };
+}
+
+/** Another weight (CPU time): children re-sorted by it, once per tree. */
+export function metricBy(tree: CallTree, weight: Float64Array): FlameMetric {
+  const children = tree.children.slice();
+  for (let n = 0; n < tree.nodeCount; n++) {
+    const a = tree.childOffsets[n] as number;
+    const b = tree.childOffsets[n + 1] as number;
+    if (b - a > 1) children.set(Array.from(children.subarray(a, b)).sort((x, y) => (weight[y] as number) - (weight[x] as number) || x - y), a);
+  }
+  return { weight, children };
+}
+
+/** Offsets of each node within its parent's span (in the metric's unit), from the children's order. */
+export function nodeStarts(tree: CallTree, metric: FlameMetric = totalMetric(tree)): Float64Array {
   const start = new Float64Array(tree.nodeCount);
   for (let n = 0; n < tree.nodeCount; n++) {
     let x = start[n] as number;
     for (let k = tree.childOffsets[n] as number; k < (tree.childOffsets[n + 1] as number); k++) {
-      const c = tree.children[k] as number;
+      const c = metric.children[k] as number;
       start[c] = x;
-      x += tree.totalNs[c] as number;
+      x += metric.weight[c] as number;
     }
   }
   return start;
@@ -86,10 +111,11 @@ export interface FlameView {
  * ancestors are drawn full width above it (as speedscope does when zoomed), so the path stays
  * readable.
  */
-export function layoutFlame(tree: CallTree, starts: Float64Array, view: FlameView, out: FlameRects): FlameRects {
+export function layoutFlame(tree: CallTree, starts: Float64Array, view: FlameView, out: FlameRects, metric: FlameMetric = totalMetric(tree)): FlameRects {
   out.clear();
+  const { weight, children } = metric;
   const focus = view.focus > 0 && view.focus < tree.nodeCount ? view.focus : 0;
-  const span = tree.totalNs[focus] as number;
+  const span = weight[focus] as number;
   if (span <= 0 || view.widthPx <= 0) return out;
   const scale = view.widthPx / span;
   const lastDepth = view.firstDepth + view.rows - 1;
@@ -112,14 +138,14 @@ export function layoutFlame(tree: CallTree, starts: Float64Array, view: FlameVie
     const a = tree.childOffsets[n] as number;
     const b = tree.childOffsets[n + 1] as number;
     for (let k = a; k < b; k++) {
-      const c = tree.children[k] as number;
+      const c = children[k] as number;
       out.visited++;
-      const w = (tree.totalNs[c] as number) * scale;
+      const w = (weight[c] as number) * scale;
       const cx = x + ((starts[c] as number) - (starts[n] as number)) * scale;
       if (w < view.minPx) {
         // This child and every later sibling (lighter still) merge into one block.
         let rest = 0;
-        for (let j = k; j < b; j++) rest += tree.totalNs[tree.children[j] as number] as number;
+        for (let j = k; j < b; j++) rest += weight[children[j] as number] as number;
         const mw = rest * scale;
         if (d + 1 >= view.firstDepth && mw > 0) out.push(-1, d + 1, cx, mw, b - k);
         break;

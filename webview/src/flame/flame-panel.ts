@@ -4,7 +4,9 @@
  * whole run, with library frames (standard library, Weft) folded into their callers or shown.
  *
  * Every figure is an estimate: samples × the sampling period each process achieved (the
- * header says which). A frame's width is its inclusive time; a strip along its bottom splits
+ * header says which). A frame's width is its inclusive time (on the stack, or on a CPU when
+ * "Width by CPU time" is checked: on a loaded machine the two differ, and CPU time is what the
+ * code cost); a strip along its bottom splits
  * it into on a CPU, running but not on a CPU (estimated, hatched as on the timeline) and
  * waiting. Clicking a frame selects it: its samples are highlighted on the timeline (the
  * rest dimmed) and the table opens its path; double-click zooms into it.
@@ -26,7 +28,7 @@ import { LodIndex } from '../lod';
 import type { LockOverlay } from '../overlays';
 import type { SourceRef } from '../protocol';
 import { readTheme, type Theme } from '../theme';
-import { FlameRects, hitFlame, layoutFlame, nodeStarts } from './flame-layout';
+import { FlameRects, hitFlame, layoutFlame, metricBy, nodeStarts, totalMetric, type FlameMetric } from './flame-layout';
 
 export interface FlameHost {
   data(): ViewData | null;
@@ -48,6 +50,7 @@ interface Built {
   fns: FunctionTable;
   result: CallTreeResult;
   starts: Float64Array;
+  metric: FlameMetric;
   opts: CallTreeOptions;
 }
 
@@ -88,6 +91,7 @@ export class FlamePanel {
   private readonly scopeSelect = h('select', { attrs: { 'aria-label': 'Lanes' } });
   private readonly foldBox = h('input', { attrs: { type: 'checkbox', checked: true, 'aria-label': 'Fold library frames' } });
   private readonly windowBox = h('input', { attrs: { type: 'checkbox', checked: true, 'aria-label': 'Visible window only' } });
+  private readonly cpuBox = h('input', { attrs: { type: 'checkbox', 'aria-label': 'Width by CPU time' } });
   private readonly info = h('span', { className: 'weft-flame-info muted' });
   private readonly canvas = h('canvas', { className: 'weft-flame-canvas', attrs: { 'aria-label': 'Flame graph' } });
   private readonly canvasWrap = h('div', { className: 'weft-flame-wrap' });
@@ -115,6 +119,7 @@ export class FlamePanel {
         this.scopeSelect,
         label(this.foldBox, 'Fold library frames', 'Fold frames of the standard library and of Weft into the user\'s function that called them'),
         label(this.windowBox, 'Visible window only', 'Only samples in the timeline\'s visible window (zoom the timeline to pick a range)'),
+        label(this.cpuBox, 'Width by CPU time', 'Frame widths by time on a CPU (from the thread CPU clock) rather than time on the stack: on a busy machine, or with threads competing for the GIL, the stack time of a CPU-bound function grows with the wait for a CPU'),
         reset, this.info,
       ]),
       this.canvasWrap, this.detail, this.table, this.tooltip,
@@ -122,6 +127,7 @@ export class FlamePanel {
     this.scopeSelect.addEventListener('change', () => this.rebuild(true));
     this.foldBox.addEventListener('change', () => this.rebuild(true));
     this.windowBox.addEventListener('change', () => this.rebuild(true));
+    this.cpuBox.addEventListener('change', () => this.remeasure());
     this.canvas.addEventListener('mousemove', (ev) => this.onHover(ev));
     this.canvas.addEventListener('mouseleave', () => {
       this.tooltip.hidden = true;
@@ -223,7 +229,8 @@ export class FlamePanel {
     // A new selection of samples keeps the zoomed and selected path when it still exists.
     const keepFocus = this.built ? this.pathOf(this.built, this.focus) : [];
     const keepSel = this.built ? this.pathOf(this.built, this.selected) : [];
-    this.built = { input, fns: this.fns, result, starts: nodeStarts(result.tree), opts };
+    const metric = this.cpuBox.checked ? metricBy(result.tree, result.tree.cpuNs) : totalMetric(result.tree);
+    this.built = { input, fns: this.fns, result, starts: nodeStarts(result.tree, metric), metric, opts };
     this.focus = this.findPath(keepFocus);
     this.selected = this.findPath(keepSel);
     if (force) this.expanded = new Set();
@@ -231,6 +238,15 @@ export class FlamePanel {
     this.renderTable();
     this.draw();
     this.updateHighlight();
+  }
+
+  /** The width metric changed: same tree, new order and offsets. */
+  private remeasure(): void {
+    const b = this.built;
+    if (!b) return;
+    b.metric = this.cpuBox.checked ? metricBy(b.result.tree, b.result.tree.cpuNs) : totalMetric(b.result.tree);
+    b.starts = nodeStarts(b.result.tree, b.metric);
+    this.draw();
   }
 
   private renderInfo(d: ViewData): void {
@@ -306,7 +322,7 @@ export class FlamePanel {
     ctx.fillStyle = theme.background;
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     if (!b || !t) return;
-    layoutFlame(t, b.starts, { focus: this.focus, widthPx: widthCss, firstDepth: this.firstDepth, rows, minPx: 1 / dpr }, this.rects);
+    layoutFlame(t, b.starts, { focus: this.focus, widthPx: widthCss, firstDepth: this.firstDepth, rows, minPx: 1 / dpr }, this.rects, b.metric);
     drawFlame(ctx, t, b.fns, this.rects, theme, { dpr, firstDepth: this.firstDepth, selected: this.selected, rowPx: ROW_PX });
     this.canvas.dataset.rects = String(this.rects.length);
   }

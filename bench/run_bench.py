@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORKLOADS = ["lock_heavy.py", "contention_free.py", "call_dense.py", "mp_messages.py", "aio_tasks.py"]
+WORKLOADS = ["lock_heavy.py", "contention_free.py", "call_dense.py", "mp_messages.py", "aio_tasks.py", "io_pingpong.py"]
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:

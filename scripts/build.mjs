@@ -2,7 +2,7 @@
 // as in vscode-extension-samples: esbuild strips types, tsc checks them.
 // Entries whose source does not exist yet are skipped, so layers can land one at a time.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const entries = [
@@ -14,6 +14,7 @@ const entries = [
   { in: 'extension/src/server/server.ts', out: 'dist/server.js', platform: 'node' },
   { in: 'bench/model-load.ts', out: 'dist/bench-model-load.js', platform: 'node' },
   { in: 'bench/call-tree.ts', out: 'dist/bench-call-tree.js', platform: 'node' },
+  { in: 'bench/export-query.ts', out: 'dist/bench-export-query.js', platform: 'node' },
   // Browser entries (webview and the self-contained HTML report).
   { in: 'webview/src/main.ts', out: 'dist/webview.js', platform: 'browser' },
 ];
@@ -39,3 +40,6 @@ await Promise.all(
       }),
     ),
 );
+// `weft query`'s SQLite (sql.js) loads its WebAssembly from beside the bundle that uses it
+// (runtime/src/query/engine.ts), so it travels with dist/.
+copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');

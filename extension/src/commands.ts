@@ -11,7 +11,8 @@ import { readSettings } from './config';
 import type { CommandFactories, Ctx } from './ctx';
 import { COMMANDS } from './manifest';
 import { ProfilingSession } from './profiling-session';
-import { isReportFile } from './trace-loader';
+import { EXPORT_FORMAT_INFO } from '../../runtime/src/export/formats';
+import { exportChoices, type TraceExportFormat } from './trace-loader';
 
 export const commandFactories: CommandFactories = {
   profileCurrentFile: (ctx) => async (uri?: unknown) => {
@@ -90,19 +91,34 @@ export const commandFactories: CommandFactories = {
       target = picked?.[0]?.fsPath ?? null;
     }
     if (!target) return;
-    // The file type picks the format: .json for Perfetto / chrome://tracing, .html for the
-    // self-contained report (the same views as this panel, for people without VS Code).
+    const choice = await vscode.window.showQuickPick(exportChoices().map((c) => ({ label: c.label, detail: c.detail, choice: c })), {
+      title: 'Weft: Export Trace — choose the format',
+      placeHolder: 'Perfetto opens the biggest traces; speedscope shows the stack samples as flame graphs',
+    });
+    if (!choice) return;
+    const { format, suffix, filter } = choice.choice;
     const out = await vscode.window.showSaveDialog({
-      title: 'Weft: Export Trace (Chrome trace JSON or HTML report)',
+      title: `Weft: Export Trace (${choice.label})`,
       saveLabel: 'Export',
-      defaultUri: vscode.Uri.file(`${target.replace(/[\\/]+$/, '').replace(/\.jsonl$/, '')}.chrome.json`),
-      filters: { 'Chrome trace (Perfetto, chrome://tracing)': ['json'], 'HTML report (any browser)': ['html'] },
+      defaultUri: vscode.Uri.file(`${target.replace(/[\\/]+$/, '').replace(/\.jsonl$/, '')}${suffix}`),
+      filters: { [filter[0]]: filter[1], 'All files': ['*'] },
     });
     if (!out) return;
-    await exportTrace(ctx, target, out.fsPath);
+    await exportTrace(ctx, target, out.fsPath, format);
   },
 
   showLog: (ctx) => () => ctx.log.show(),
+
+  showStall: (ctx) => (sentence?: unknown) => {
+    const panel = ctx.activePanel;
+    const stalls = panel?.stalls ?? [];
+    if (!panel || stalls.length === 0) {
+      void vscode.window.showInformationMessage('Weft: the trace shown has no deadlock or hang.');
+      return;
+    }
+    const i = typeof sentence === 'string' ? stalls.findIndex((s) => s.sentence === sentence) : 0;
+    panel.revealStall(Math.max(0, i));
+  },
 };
 
 /**
@@ -178,11 +194,11 @@ async function defaultTraceFolder(): Promise<vscode.Uri | undefined> {
   }
 }
 
-async function exportTrace(ctx: Ctx, target: string, out: string): Promise<void> {
+async function exportTrace(ctx: Ctx, target: string, out: string, format: TraceExportFormat): Promise<void> {
   try {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Weft: exporting ${path.basename(target)}` },
-      () => ctx.loader.exportTrace(target, out),
+      () => ctx.loader.exportTrace(target, out, format),
     );
   } catch (e) {
     const message = e instanceof TraceError ? e.message : `could not export ${target} to ${out}: ${(e as Error).message}`;
@@ -191,7 +207,7 @@ async function exportTrace(ctx: Ctx, target: string, out: string): Promise<void>
     return;
   }
   ctx.log.info(`exported ${target} to ${out}`);
-  void vscode.window.showInformationMessage(isReportFile(out)
+  void vscode.window.showInformationMessage(format === 'report'
     ? `Weft: wrote ${out}. It opens in any browser, without a server.`
-    : `Weft: wrote ${out}. Open it in Perfetto UI (ui.perfetto.dev) or chrome://tracing.`);
+    : `Weft: wrote ${out}. Open it in ${EXPORT_FORMAT_INFO[format].opensIn}.`);
 }

@@ -119,6 +119,12 @@ export class Ctx implements PanelHost, vscode.Disposable {
     return p && !p.isDisposed ? p.target : null;
   }
 
+  /** The Weft view the user looked at last, for commands about what it shows (Show Deadlock). */
+  get activePanel(): TracePanel | null {
+    const p = this.lastActivePanel;
+    return p && !p.isDisposed ? p : null;
+  }
+
   panelDisposed(panel: TracePanel): void {
     if (this.panels.get(panel.target) === panel) this.panels.delete(panel.target);
     if (this.lastActivePanel === panel) this.lastActivePanel = null;

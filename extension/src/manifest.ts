@@ -16,6 +16,9 @@ export const COMMANDS = {
   stopProfiling: { id: 'weft.stopProfiling', title: 'Stop Profiling', runsCode: false },
   exportTrace: { id: 'weft.exportTrace', title: 'Export Trace...', runsCode: false },
   showLog: { id: 'weft.showLog', title: 'Show Log', runsCode: false },
+  // Issue 12: a deadlock's CodeLens runs it with the stall's sentence; from the palette it
+  // shows the first deadlock or hang of the view looked at last.
+  showStall: { id: 'weft.showStall', title: 'Show Deadlock or Hang on the Timeline', runsCode: false },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -8,7 +8,7 @@
  */
 import { createWriteStream, existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { writeChromeTrace } from '../../runtime/src/cli/export-chrome';
+import { EXPORT_FORMAT_INFO, writeExport, type ExportFormatName } from '../../runtime/src/export/formats';
 import { RUN_FILE, type RunInfo } from '../../runtime/src/format/spec';
 import { loadTrace } from '../../runtime/src/model/build-model';
 import { TraceError, type TraceErrorCode } from '../../runtime/src/reader/read-trace';
@@ -39,10 +39,11 @@ export interface TraceLoader {
    */
   load(target: string, opts?: { live?: boolean }): Promise<LoadedTrace>;
   /**
-   * Writes the trace to `out`: the self-contained HTML report when `out` ends in `.html`,
-   * else Chrome Trace Event JSON (Perfetto, chrome://tracing).
+   * Writes the trace to `out` in `format` (Perfetto protobuf, Chrome JSON, speedscope, or the
+   * self-contained HTML report); without a format, the report when `out` ends in `.html`,
+   * else Chrome Trace Event JSON.
    */
-  exportTrace(target: string, out: string): Promise<void>;
+  exportTrace(target: string, out: string, format?: TraceExportFormat): Promise<void>;
   dispose(): void;
 }
 
@@ -102,13 +103,38 @@ export async function loadViewData(target: string, opts: { live?: boolean } = {}
 /** Whether an export to `out` writes the HTML report (else Chrome Trace Event JSON). */
 export const isReportFile = (out: string): boolean => /\.html?$/i.test(out);
 
+/** What Export Trace... can write: the runtime's export formats and the HTML report. */
+export type TraceExportFormat = ExportFormatName | 'report';
+
+export interface ExportChoice {
+  format: TraceExportFormat;
+  label: string;
+  detail: string;
+  /** Appended to the trace's name for the proposed file. */
+  suffix: string;
+  /** Save dialog filter: name and file endings. */
+  filter: [string, string[]];
+}
+
+/** The formats Export Trace... offers, in the order of its picker (Perfetto first: it opens big traces). */
+export function exportChoices(): ExportChoice[] {
+  const { perfetto, chrome, speedscope } = EXPORT_FORMAT_INFO;
+  return [
+    { format: 'perfetto', label: perfetto.label, detail: `Timeline with lanes, flows and counters; opens in ${perfetto.opensIn}, also for millions of events.`, suffix: '.perfetto-trace', filter: [perfetto.label, perfetto.extensions] },
+    { format: 'chrome', label: chrome.label, detail: `The JSON trace format; opens in ${chrome.opensIn}.`, suffix: '.chrome.json', filter: [chrome.label, chrome.extensions] },
+    { format: 'speedscope', label: speedscope.label, detail: `A flame graph per thread or task; opens in ${speedscope.opensIn}.`, suffix: '.speedscope.json', filter: [speedscope.label, ['json']] },
+    { format: 'report', label: 'HTML report', detail: 'The timeline, lock table and hotspots of this view in one file that any browser opens, without a server.', suffix: '.html', filter: ['HTML report', ['html']] },
+  ];
+}
+
 /**
- * Reads a trace and writes it to `out`, in the calling thread: the HTML report for `.html`,
- * else Chrome Trace Event JSON, streamed.
+ * Reads a trace and writes it to `out`, in the calling thread, streamed: in `format`, or
+ * (none given) the HTML report for `.html` and Chrome Trace Event JSON for anything else.
  */
-export async function exportTraceFile(target: string, out: string): Promise<void> {
+export async function exportTraceFile(target: string, out: string, format?: TraceExportFormat): Promise<void> {
   const model = await loadTrace(target);
-  if (isReportFile(out)) {
+  const chosen = format ?? (isReportFile(out) ? 'report' : 'chrome');
+  if (chosen === 'report') {
     await writeReport(model, out, { traceId: target });
     return;
   }
@@ -118,7 +144,7 @@ export async function exportTraceFile(target: string, out: string): Promise<void
     stream.once('open', () => resolve());
     stream.once('error', reject);
   });
-  await writeChromeTrace(model, stream);
+  await writeExport(model, chosen, stream);
 }
 
 /**
@@ -144,8 +170,8 @@ export class InProcessTraceLoader implements TraceLoader {
     return loadViewData(target, opts);
   }
 
-  exportTrace(target: string, out: string): Promise<void> {
-    return exportTraceFile(target, out);
+  exportTrace(target: string, out: string, format?: TraceExportFormat): Promise<void> {
+    return exportTraceFile(target, out, format);
   }
 
   dispose(): void {
@@ -156,7 +182,7 @@ export class InProcessTraceLoader implements TraceLoader {
 /** A task for the worker (view-worker.ts), and its reply; errors travel as data. */
 export type WorkerTask =
   | { kind: 'view'; target: string; live: boolean }
-  | { kind: 'export'; target: string; out: string };
+  | { kind: 'export'; target: string; out: string; format?: TraceExportFormat };
 export type WorkerReply =
   | { ok: true; loaded: LoadedTrace | null }
   | { ok: false; code: TraceErrorCode | null; message: string };
@@ -226,8 +252,9 @@ export class WorkerTraceLoader implements TraceLoader {
     return r;
   }
 
-  async exportTrace(target: string, out: string): Promise<void> {
-    if ((await this.inWorker({ kind: 'export', target, out })) === 'fallback') await this.fallback.exportTrace(target, out);
+  async exportTrace(target: string, out: string, format?: TraceExportFormat): Promise<void> {
+    const task: WorkerTask = format === undefined ? { kind: 'export', target, out } : { kind: 'export', target, out, format };
+    if ((await this.inWorker(task)) === 'fallback') await this.fallback.exportTrace(target, out, format);
   }
 
   dispose(): void {

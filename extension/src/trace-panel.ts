@@ -18,6 +18,7 @@ import {
 import { assertUnreachable } from './assert';
 import { VIEW_TYPE } from './manifest';
 import { resolveSourcePath } from './paths';
+import { newStallNotices } from './stall-notices';
 import { traceDisplayName, type LoadedTrace } from './trace-loader';
 import { makeNonce, webviewHtml } from './webview-html';
 
@@ -46,6 +47,9 @@ export class TracePanel implements vscode.Disposable {
   private loadSent = false;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
+  /** Deadlocks and hangs already announced (by sentence), and a "Show" waiting for `ready`. */
+  private readonly stallsSeen = new Set<string>();
+  private pendingStall: number | null = null;
 
   private constructor(
     private readonly host: PanelHost,
@@ -130,9 +134,35 @@ export class TracePanel implements vscode.Disposable {
     this.live = live;
     this.error = null;
     this.host.traceShown(this, loaded);
+    this.announceStalls(loaded);
     if (!this.ready) return;
     this.post({ type: this.loadSent ? 'update' : 'load', traceId: this.target, data: loaded.data, live });
     this.loadSent = true;
+  }
+
+  /** A notification for each deadlock or hang not announced yet (issue 12), with "Show", which
+   * selects it on the timeline. Called by setData; a live run's watchdog finding is
+   * announced while the program still hangs. */
+  private announceStalls(loaded: LoadedTrace): void {
+    for (const n of newStallNotices(loaded.data.stalls, this.stallsSeen)) {
+      const shown = n.severity === 'error' ? vscode.window.showErrorMessage(n.text, 'Show') : vscode.window.showWarningMessage(n.text, 'Show');
+      void shown.then((choice) => {
+        if (choice === 'Show') this.revealStall(n.index);
+      });
+    }
+  }
+
+  /** The deadlocks and hangs of the data shown (ViewData.stalls). */
+  get stalls(): readonly { sentence: string }[] {
+    return this.latest?.data.stalls ?? [];
+  }
+
+  /** Brings the view forward and selects stall `index` (ViewData.stalls) on its timeline. */
+  revealStall(index: number): void {
+    if (this.disposed) return;
+    this.panel.reveal(undefined, false);
+    if (this.ready && this.loadSent) this.post({ type: 'reveal', stall: index });
+    else this.pendingStall = index;
   }
 
   setStatus(state: StatusMessage['state'], text: string): void {
@@ -167,6 +197,8 @@ export class TracePanel implements vscode.Disposable {
         if (this.latest) {
           this.post({ type: 'load', traceId: this.target, data: this.latest.data, live: this.live });
           this.loadSent = true;
+          if (this.pendingStall !== null) this.post({ type: 'reveal', stall: this.pendingStall });
+          this.pendingStall = null;
         }
         if (this.error) this.post({ type: 'error', ...this.error });
         return;

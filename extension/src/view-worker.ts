@@ -18,7 +18,7 @@ export default async function run(task: WorkerTask): Promise<unknown> {
         return move({ [transferableSymbol]: viewDataTransferables(loaded.data), [valueSymbol]: reply } as never);
       }
       case 'export':
-        await exportTraceFile(task.target, task.out);
+        await exportTraceFile(task.target, task.out, task.format);
         return { ok: true, loaded: null } satisfies WorkerReply;
       default:
         return assertUnreachable(task);

@@ -1,6 +1,6 @@
 /**
  * A hostile user's trace folders: whatever the damage, `weft summary`, `summary --json`,
- * `report` and `export` either succeed (warnings allowed) or fail with exactly one line that
+ * `report`, `export` (chrome, perfetto, speedscope) and `query` either succeed (warnings allowed) or fail with exactly one line that
  * starts with "weft:", never a stack trace, never a hang.
  *
  * The folders come from a seeded generator (the same ones on every run) applied to the real
@@ -246,8 +246,14 @@ describe('damaged trace folders never crash the commands that read them', () => 
       expectHandled(what('export'), exp, () => typeof JSON.parse(readFileSync(path.join(dir, 'out.json'), 'utf8')) === 'object');
       const rep = await inProcess(['report', ...c.args, '-o', path.join(dir, 'out.html')], dir);
       expectHandled(what('report'), rep, () => readFileSync(path.join(dir, 'out.html'), 'utf8').startsWith('<!'));
+      const pf = await inProcess(['export', ...c.args, '--format', 'perfetto', '-o', path.join(dir, 'out.pftrace')], dir);
+      expectHandled(what('export --format perfetto'), pf, () => readFileSync(path.join(dir, 'out.pftrace')).length > 0);
+      const ss = await inProcess(['export', ...c.args, '--format', 'speedscope', '-o', path.join(dir, 'out.speedscope.json')], dir);
+      expectHandled(what('export --format speedscope'), ss, () => typeof JSON.parse(readFileSync(path.join(dir, 'out.speedscope.json'), 'utf8')) === 'object');
+      const q = await inProcess(['query', ...c.args, 'SELECT count(*) AS n FROM waits JOIN lanes USING (lane)', '--json'], dir);
+      expectHandled(what('query'), q, () => Array.isArray(JSON.parse(q.stdout)));
       // Every damaged folder that can be read at all must still give the same answer to all.
-      expect(new Set([summary.status, json.status, exp.status, rep.status]).size, what('all')).toBe(1);
+      expect(new Set([summary.status, json.status, exp.status, rep.status, pf.status, ss.status, q.status]).size, what('all')).toBe(1);
       if (summary.status === 0) seen.ok++;
       else seen.failed++;
     }
@@ -287,7 +293,7 @@ describe('the built CLI on damaged folders and closed pipes', () => {
   };
 
   it('a reader that closes the pipe early ends the command quietly with exit 0', () => {
-    for (const args of [`summary ${big}`, `summary ${big} --json`, `export ${big} -o -`]) {
+    for (const args of [`summary ${big}`, `summary ${big} --json`, `export ${big} -o -`, `export ${big} --format perfetto -o -`, `export ${big} --format speedscope -o -`]) {
       const r = shell(`node ${CLI} ${args} | head -c 10`);
       expect(r.stderr, args).toBe('');
       expect(r.status, args).toBe(0);

@@ -2,8 +2,12 @@
 SIGKILL, SIGTERM, os._exit, and with a thread still blocked at exit."""
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 from tracefile import AGENT, line_of, only_trace, program, run_agent
@@ -13,6 +17,15 @@ from weft.frames import CURRENT_FRAMES_SAFE  # noqa: E402
 sys.path.remove(AGENT)
 
 OPEN = 2
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie nobody reaped has ended)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in f)
+    except OSError:
+        return False
 
 
 class CrashSafety(unittest.TestCase):
@@ -44,6 +57,41 @@ class CrashSafety(unittest.TestCase):
         # on without the guard.
         proc, out = run_agent([program("fork_sigterm.py"), "20"], agent_args=["--sample-hz", "0"])
         self.assertEqual((proc.returncode, proc.stdout), (0, "survivors 0\n"), proc.stderr)
+
+    @unittest.skipUnless(sys.platform.startswith("linux"), "PR_SET_PDEATHSIG is Linux's")
+    def test_a_program_whose_launcher_is_killed_ends_with_its_end_record(self):
+        # Regression: SIGKILL of `weft run` left the program running as an orphan. A stand-in
+        # launcher (Python here, Node in `weft run`) passes its pid as WEFT_LAUNCHER_PID.
+        out = tempfile.mkdtemp(prefix="weft-test-")
+        pid_file = os.path.join(out, "program.pid")
+        launcher = (
+            "import os, subprocess, sys\n"
+            "env = dict(os.environ, WEFT_LAUNCHER_PID=str(os.getpid()), PYTHONPATH=sys.argv[1])\n"
+            "subprocess.run([sys.executable, '-m', 'weft', '--out', sys.argv[2], sys.argv[3], sys.argv[4]], env=env)\n"
+        )
+        program_text = "import os, sys, time\nopen(sys.argv[1], 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+        script = os.path.join(out, "long.py")
+        with open(script, "w") as f:
+            f.write(program_text)
+        trace = os.path.join(out, "trace")
+        p = subprocess.Popen([sys.executable, "-c", launcher, AGENT, trace, script, pid_file])
+        try:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(pid_file) or not open(pid_file).read():
+                self.assertLess(time.monotonic(), deadline, "the program did not start")
+                time.sleep(0.05)
+            program_pid = int(open(pid_file).read())
+            p.kill()
+            p.wait()
+            deadline = time.monotonic() + 10
+            while _alive(program_pid):
+                self.assertLess(time.monotonic(), deadline, "the program outlived its launcher")
+                time.sleep(0.05)
+        finally:
+            p.kill()
+        t = only_trace(trace)
+        self.assertTrue(t.complete)
+        self.assertEqual(t.records[-1][2:4], ["signal", -signal.SIGTERM])
 
     def test_os_exit_writes_the_end_record(self):
         proc, t = self.run_killed("os_exit")

@@ -67,6 +67,26 @@ class _GroundTruth:
         started = {r[2] for t in self.all for r in t.of("P")}
         self.assertTrue({t.header["pid"] for t in children} <= started)
 
+    def test_each_child_is_labelled_by_its_role_and_a_pools_own_shutdown_is_its_parents_choice(self) -> None:
+        # The `P` record of each child names it as multiprocessing knows it (written by the
+        # process that asked for it: for forkserver, not the fork server that forked it).
+        labels = {r[2]: r[7] for t in self.mine for r in t.of("P") if len(r) > 7}
+        children = {t.header["pid"] for t in self.mine if t is not self.main}
+        self.assertEqual(sorted(labels.get(pid, "?").split(" ")[0] for pid in children),
+                         sorted(["Pool", "Pool", "ProcessPoolExecutor", "consumer:", "holder:", "pipe-child:", "producer:"]))
+        self.assertEqual(sorted(labels[p] for p in children if labels[p].startswith("Pool")), ["Pool worker 5", "Pool worker 6"])
+        self.assertIn("producer: producer", labels.values())
+        # A child ended by a signal was sent it by the program (Pool.terminate at the end of
+        # `with Pool`): its `Q` says so, and no child is left cut short for another reason.
+        for t in self.mine:
+            if t.complete or t is self.main:
+                continue
+            pid = t.header["pid"]
+            ends = [r for u in self.mine for r in u.of("Q") if r[2] == pid and r[3] < 0]
+            self.assertTrue(ends and any(len(r) > 4 and r[4] == "parent" for r in ends), (pid, labels.get(pid), ends))
+        errors = [r[3] for t in self.all for r in t.of("!") if r[2] == "error"]
+        self.assertEqual(errors, [])
+
     # -- messages -------------------------------------------------------------------------
     def test_every_queue_message_is_one_flow_from_its_sender_to_its_receiver(self) -> None:
         msgs = self.flows("queue")

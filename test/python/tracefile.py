@@ -212,7 +212,7 @@ def run_agent(args: List[str], timeout: float = 60, env: Optional[dict] = None,
     out = tempfile.mkdtemp(prefix="weft-test-")
     e = dict(os.environ)
     e["PYTHONPATH"] = AGENT + os.pathsep + e.get("PYTHONPATH", "")
-    for var in ("WEFT_OUT", "WEFT_SAMPLE_HZ", "WEFT_FLUSH_MS"):
+    for var in ("WEFT_OUT", "WEFT_SAMPLE_HZ", "WEFT_FLUSH_MS", "WEFT_LAUNCHER_PID"):
         e.pop(var, None)
     if env:
         e.update(env)

@@ -24,6 +24,7 @@ import {
   PANEL_TABS, assertUnreachable, type HostToWebviewMessage, type PanelTab, type SavedSelection, type SavedState,
   type SourceRef, type StatusMessage, type ViewPayload,
 } from './protocol';
+import { stallSelection } from './stalls';
 import { Timeline, type LockOverlay, type TimelineHost } from './timeline';
 import { Tooltip } from './tooltip';
 
@@ -35,6 +36,8 @@ type Selection =
   | { kind: 'segment'; seg: number }
   | { kind: 'lock'; lock: number }
   | { kind: 'tasks'; thread: number; coroutine: string; lanes: readonly number[]; group: number }
+  /** A deadlock or hang (ViewData.stalls): its members' waits outlined, the rest dimmed. */
+  | { kind: 'stall'; stall: number }
   | null;
 
 export class App implements TimelineHost {
@@ -188,6 +191,7 @@ export class App implements TimelineHost {
         return;
       case 'reveal':
         this.reveal(msg.tab, msg.lockKey, msg.lockName, msg.site);
+        if (msg.stall !== undefined) this.selectStall(msg.stall);
         return;
       default:
         assertUnreachable(msg);
@@ -343,6 +347,11 @@ export class App implements TimelineHost {
       this.details.showSegment(d, sel.seg);
     } else if (sel.kind === 'tasks') {
       this.details.showTaskGroup(d, sel.thread, sel.coroutine, sel.lanes, sel.group);
+    } else if (sel.kind === 'stall') {
+      // The member waits say it on the timeline; the banner holds the sentence.
+      this.details.hide();
+      const st = stallSelection(d, sel.stall);
+      if (st) this.overlay = this.buildStallOverlay(d, st.segments);
     } else {
       const row = d.locks[sel.lock];
       if (row) {
@@ -378,6 +387,23 @@ export class App implements TimelineHost {
     };
   }
 
+  /** The waits of a stall's members as an overlay (like a lock's waits). */
+  private buildStallOverlay(d: ViewData, rows: number[]): LockOverlay {
+    const sub = subsetTable(d.segments, rows, d.lanes.length);
+    return { lod: new LodIndex(sub.cols, sub.laneOffsets), source: sub.source, holds: null };
+  }
+
+  /** Selects stall `i` (the banner's "Show", the host's reveal from the notification): outlines
+   * its members' waits, zooms from the first of them to the end and shows its first lane. */
+  private selectStall(i: number): void {
+    const d = this.d;
+    const st = d ? stallSelection(d, i) : null;
+    if (!st) return;
+    this.select({ kind: 'stall', stall: i });
+    for (const lane of [...st.lanes].reverse()) this.revealLane(lane);
+    this.setWindow(st.window);
+  }
+
   private savedSelection(): SavedSelection | null {
     const d = this.d;
     const sel = this.selection;
@@ -386,8 +412,9 @@ export class App implements TimelineHost {
       const r = d.locks[sel.lock];
       return r ? { kind: 'lock', key: r.key } : null;
     }
-    // A task group is a view of rows, not an event: it is not kept across reloads.
-    if (sel.kind === 'tasks') return null;
+    // A task group is a view of rows, not an event: it is not kept across reloads; nor is a
+    // stall (a live update may find it again, with another index).
+    if (sel.kind === 'tasks' || sel.kind === 'stall') return null;
     const lane = d.lanes[laneOfSegment(d, sel.seg)];
     return lane ? { kind: 'segment', laneId: lane.id, beginNs: d.segments.begin[sel.seg] as number } : null;
   }
@@ -507,6 +534,22 @@ export class App implements TimelineHost {
         ]),
       ]));
     }
+    // When the program hung, that is the first thing to see (issue 12), with a way to the cycle.
+    const stalls = this.d?.stalls ?? [];
+    stalls.slice(0, 3).forEach((st, i) => {
+      const how = st.source === 'watchdog' ? 'found by Weft\'s watchdog while the program ran' : 'found in the waits still open when the process stopped';
+      this.banners.append(h('div', { className: 'weft-banner error', data: { banner: 'stall', stall: String(i) }, attrs: { role: 'alert' } }, [
+        h('div', { className: 'weft-banner-body' }, [
+          h('div', { className: 'weft-banner-title', text: st.sentence }),
+          h('div', { text: `${how}${this.d && this.d.processes.length > 1 ? ` (pid ${st.pid})` : ''}.` }),
+        ]),
+        h('button', {
+          className: 'weft-button', text: st.kind === 'deadlock' ? 'Show cycle' : 'Show threads',
+          title: 'Select these waits on the timeline', data: { action: 'select-stall' }, on: { click: () => this.selectStall(i) },
+        }),
+      ]));
+    });
+    if (stalls.length > 3) this.banners.append(h('div', { className: 'weft-banner', data: { banner: 'stall-more' }, text: `${stalls.length - 3} more deadlocks or hangs (weft summary lists them).` }));
     const warnings = [...(this.d?.warnings ?? []), ...this.hostWarnings];
     if (warnings.length > 0) {
       const shown = warnings.slice(0, 3);

@@ -32,11 +32,18 @@ export function countText(kind: string, n: number): string {
   return `${n} ${n === 1 ? noun[0] : noun[1]}`;
 }
 
-/** "exit 0", "killed by signal 9", "still running or killed". */
+/** End reasons of a process without an exit code, as the badge says them. */
+const END_WITHOUT_CODE: Readonly<Record<string, string>> = { exit: 'exit ?', os_exit: 'os._exit', signal: 'ended by a signal', exec: 'exec' };
+
+/** "exit 0", "killed by signal 9", "ended by its parent (signal 15)", "still running or killed". */
 function exitText(d: ViewData, p: number): string {
   const proc = d.processes[p];
   const exit = proc?.exitCode;
-  if (exit === null || exit === undefined) return proc?.complete ? 'exit ?' : 'still running or killed';
+  if (exit === null || exit === undefined) {
+    const reason = proc?.endReason ?? null;
+    if (reason !== null) return END_WITHOUT_CODE[reason] ?? reason;
+    return proc?.complete ? 'exit ?' : 'still running or killed';
+  }
   return exit < 0 ? `killed by signal ${-exit}` : `exit ${exit}`;
 }
 
@@ -116,7 +123,7 @@ export function labelRow(
         h('span', { className: 'caret', text: row.collapsed ? '▸' : '▾' }),
         h('span', { text: `Process ${p?.pid ?? '?'}` }),
         h('span', { className: `weft-exit${exit ? ' bad' : ''}`, text: exitText(d, row.process) }),
-        h('span', { className: 'argv', text: p ? p.argv.join(' ') : '' }),
+        h('span', { className: 'argv', text: p ? p.label : '' }),
         h('span', { className: 'argv', text: row.kindCounts.map(([k, n]) => countText(k, n)).join(', ') || countText('thread', 0) }),
         p && p.parent !== null ? h('span', { className: 'argv', text: `started by ${d.processes[p.parent]?.pid ?? '?'} (${p.startMethod})` }) : null,
       ]);

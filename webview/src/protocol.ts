@@ -134,6 +134,9 @@ export interface RevealMessage {
   lockKey?: string;
   lockName?: string;
   site?: SourceRef;
+  /** Select this deadlock or hang (index into ViewData.stalls) on the timeline: its members'
+   * waits outlined, zoomed to them (the "Show" of the extension's notification). */
+  stall?: number;
 }
 
 export type HostToWebviewMessage =
@@ -199,7 +202,8 @@ export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
       return (v.tab === undefined || (PANEL_TABS as readonly unknown[]).includes(v.tab))
         && (v.lockKey === undefined || isStr(v.lockKey))
         && (v.lockName === undefined || isStr(v.lockName))
-        && (v.site === undefined || isSourceRef(v.site));
+        && (v.site === undefined || isSourceRef(v.site))
+        && (v.stall === undefined || (isNum(v.stall) && Number.isInteger(v.stall) && v.stall >= 0));
     default:
       assertNever(t);
       return false;

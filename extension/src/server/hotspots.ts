@@ -14,6 +14,9 @@ import * as path from 'node:path';
 import type { HotspotSummary, LockSummary, LoopBlockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
 import { displayPath, formatMs } from '../../../runtime/src/summary/summary';
 import { addFunctionFacts, functionHoverMarkdown, functionLensTitle, type FunctionFact } from './function-times';
+import { addProblemFacts, type ProblemCode, type ProblemFact, type RelatedFact } from './problems';
+
+export type { ProblemFact, RelatedFact } from './problems';
 
 /** Waits made at this line on one object. */
 export interface WaitFact {
@@ -108,6 +111,9 @@ export interface LineFacts {
   loopBlocks?: LoopBlockFact;
   /** Sampled time of the function defined at this line (function-times.ts); absent when none. */
   function?: FunctionFact;
+  /** Deadlocks, hangs, lock-order inversions and locks held across blocking calls at this
+   * line (problems.ts); absent when none. */
+  problems?: ProblemFact[];
 }
 
 export const WARNING_SHARE = 0.1;
@@ -206,6 +212,7 @@ export function lineFactsFromSummary(summary: Summary, cwd: string | null): Line
   }
 
   addFunctionFacts(summary, (file, line) => at({ file, line, func: '' }), (file) => resolveTraceFile(file, cwd));
+  addProblemFacts(summary, at, (site) => resolveTraceFile(site.file, cwd));
 
   const out = [...byKey.values()];
   for (const f of out) {
@@ -349,8 +356,15 @@ export function lensTitles(f: LineFacts, cwd: string | null): string[] {
     if (b.siteSource === 'samples') parts.push('from samples');
     out.push(parts.join(' · '));
   }
-  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && !f.function)) out.push(lensTitle(f, cwd));
-  return out;
+  const problems = f.problems ?? [];
+  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && !f.function && problems.length === 0)) out.push(lensTitle(f, cwd));
+  return [...problems.map((p) => p.lens), ...out];
+}
+
+/** The problem lenses of a line, with the stall each can show on the timeline (the server
+ * makes those a command, `weft.showStall`). Same order as the first titles of lensTitles. */
+export function problemLenses(f: LineFacts): { title: string; stall: string | null }[] {
+  return (f.problems ?? []).map((p) => ({ title: p.lens, stall: p.stall ?? null }));
 }
 
 /** Escapes text for a markdown table cell. */
@@ -359,6 +373,7 @@ const cell = (s: string): string => s.replace(/[\\|`*_[\]<>]/g, (c) => `\\${c}`)
 /** Hover markdown: tables of the line's waits, holds, creations and samples. */
 export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
   const out: string[] = [`**Weft** · ${cell(shortPath(f.file, cwd))}:${f.line}`];
+  for (const p of f.problems ?? []) out.push('', `**${cell(p.code)}**: ${cell(p.message)}`);
   const b = f.loopBlocks;
   if (b) {
     out.push('', 'Event loop blocked here (asyncio: nothing else ran on the loop meanwhile)', '',
@@ -401,9 +416,12 @@ export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
 export interface HotDiagnostic {
   /** 0-based. */
   line: number;
-  severity: 'information' | 'warning';
+  severity: 'information' | 'warning' | 'error';
   message: string;
   source: 'weft';
+  /** Problems of issue 12 only: their code and the other lines they are about. */
+  code?: ProblemCode;
+  related?: RelatedFact[];
 }
 
 /**
@@ -420,9 +438,13 @@ export function loopBlockDiagnosticOf(f: LineFacts): HotDiagnostic | null {
   return message === null ? null : { line: lspLine(f), severity: 'warning', message, source: 'weft' };
 }
 
-/** Every diagnostic of a line: the loop block's, then the waits' ({@link diagnosticOf}). */
+/** Every diagnostic of a line: its problems (deadlocks first), the loop block's, then the
+ * waits' ({@link diagnosticOf}). */
 export function diagnosticsOf(f: LineFacts): HotDiagnostic[] {
-  return [loopBlockDiagnosticOf(f), diagnosticOf(f)].filter((d): d is HotDiagnostic => d !== null);
+  const problems = (f.problems ?? []).map((p): HotDiagnostic => ({
+    line: lspLine(f), severity: p.severity, message: p.message, source: 'weft', code: p.code, related: p.related,
+  }));
+  return [...problems, loopBlockDiagnosticOf(f), diagnosticOf(f)].filter((d): d is HotDiagnostic => d !== null);
 }
 
 /** Who waits on these objects: asyncio primitives (kinds `aio_*`) make tasks wait. */

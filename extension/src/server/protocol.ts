@@ -20,3 +20,8 @@ export interface TraceShownParams {
 /** Host → server: no trace is shown any more (the view closed); drop lenses and diagnostics. */
 export const TRACE_CLEARED = 'weft/traceCleared';
 export type TraceClearedParams = Record<string, never>;
+
+/** The command a deadlock's or hang's CodeLens runs (registered by the extension,
+ * commands.ts): shows the Weft view with that stall selected. Its one argument is the stall's
+ * sentence (ViewData.stalls[].sentence, Summary deadlocks[].sentence). */
+export const SHOW_STALL_COMMAND = 'weft.showStall';

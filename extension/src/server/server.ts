@@ -12,8 +12,8 @@ import {
   CodeLensRefreshRequest, createConnection, DiagnosticSeverity, MarkupKind, ProposedFeatures, TextDocumentSyncKind,
   type CodeLens, type Connection, type Diagnostic, type Hover, type InitializeResult,
 } from 'vscode-languageserver/node';
-import { diagnosticsOf, hoverMarkdown, lensTitles, lspLine, type LineFacts } from './hotspots';
-import { TRACE_CLEARED, TRACE_SHOWN, type TraceShownParams } from './protocol';
+import { diagnosticsOf, hoverMarkdown, lensTitles, lspLine, problemLenses, type LineFacts } from './hotspots';
+import { SHOW_STALL_COMMAND, TRACE_CLEARED, TRACE_SHOWN, type TraceShownParams } from './protocol';
 
 /** The shown trace's facts: absolute path → 0-based line → facts. */
 interface State {
@@ -51,9 +51,17 @@ export function serve(connection: Connection): void {
       for (const f of lines.values()) {
         for (const d of diagnosticsOf(f)) diagnostics.push({
           range: { start: { line: d.line, character: 0 }, end: { line: d.line, character: Number.MAX_SAFE_INTEGER } },
-          severity: d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+          severity: d.severity === 'error' ? DiagnosticSeverity.Error : d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
           source: d.source,
           message: d.message,
+          ...(d.code !== undefined ? { code: d.code } : {}),
+          // The other members of a deadlock, the other path of an inversion: one click away.
+          ...(d.related !== undefined && d.related.length > 0 ? {
+            relatedInformation: d.related.map((r) => ({
+              location: { uri: pathToFileURL(r.file).href, range: { start: { line: Math.max(0, r.line - 1), character: 0 }, end: { line: Math.max(0, r.line - 1), character: 0 } } },
+              message: r.message,
+            })),
+          } : {}),
         });
       }
       void connection.sendDiagnostics({ uri: pathToFileURL(file).href, diagnostics });
@@ -92,12 +100,19 @@ export function serve(connection: Connection): void {
   connection.onCodeLens((params): CodeLens[] => {
     const lines = factsOf(params.textDocument.uri);
     if (!lines) return [];
-    // A line may have two lenses: an event-loop block, and its waits, holds or samples.
-    return [...lines.entries()].flatMap(([line, f]) => lensTitles(f, state.cwd).map((title) => ({
-      range: { start: { line, character: 0 }, end: { line, character: 0 } },
-      // An empty command id makes a label: the lens informs, the hover has the details.
-      command: { title, command: '' },
-    })));
+    // A line may have several lenses: its problems (a deadlock's opens the timeline on the
+    // cycle), an event-loop block, and its waits, holds or samples.
+    return [...lines.entries()].flatMap(([line, f]) => {
+      const problems = problemLenses(f);
+      return lensTitles(f, state.cwd).map((title, i) => {
+        const stall = i < problems.length ? problems[i]?.stall ?? null : null;
+        return {
+          range: { start: { line, character: 0 }, end: { line, character: 0 } },
+          // An empty command id makes a label: the lens informs, the hover has the details.
+          command: stall === null ? { title, command: '' } : { title, command: SHOW_STALL_COMMAND, arguments: [stall] },
+        };
+      });
+    });
   });
 
   connection.onHover((params): Hover | null => {

@@ -1,10 +1,10 @@
 """Command line of the agent (the TypeScript launcher relies on it exactly):
 
-    python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N] [--] script.py [args...]
+    python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N] [--lock-order] [--] script.py [args...]
     python -m weft [options] [--] -m module [args...]
 
-Options may also come from WEFT_OUT, WEFT_SAMPLE_HZ, WEFT_FLUSH_MS and WEFT_LOOP_BLOCK_MS; the
-command line wins.
+Options may also come from WEFT_OUT, WEFT_SAMPLE_HZ, WEFT_FLUSH_MS, WEFT_LOOP_BLOCK_MS and
+WEFT_LOCK_ORDER (1 = on); the command line wins.
 The effective values are exported to os.environ so that child processes can inherit them.
 """
 from __future__ import annotations
@@ -16,14 +16,16 @@ from typing import Any, List, Optional
 # Kept light: child processes read their options through from_env at start-up, so this module
 # must not import the runner (dataclasses, inspect) on that path.
 
-USAGE = """usage: python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N] [--] script.py [args...]
+USAGE = """usage: python -m weft [--out DIR] [--sample-hz N] [--flush-ms N] [--loop-block-ms N] [--lock-order] [--] script.py [args...]
        python -m weft [options] [--] -m module [args...]
 
 Runs a Python program and records its threads, locks and waits into DIR (default .weft/trace),
 one file per process. Options may also come from the environment variables WEFT_OUT,
 WEFT_SAMPLE_HZ (stack samples per second, default 100, 0 = off), WEFT_FLUSH_MS (how often
 records are written through, default 100) and WEFT_LOOP_BLOCK_MS (an asyncio callback or task
-step at least this long is a loop block, default 50). Read the trace with `weft summary DIR`.
+step at least this long is a loop block, default 50). --lock-order (WEFT_LOCK_ORDER=1) tracks the
+order in which each thread takes its locks and reports locks taken in opposite orders (off by
+default: it costs time on every acquisition). Read the trace with `weft summary DIR`.
 """
 
 DEFAULT_OUT = os.path.join(".weft", "trace")
@@ -44,6 +46,7 @@ class Options:
         self.sample_hz = DEFAULT_SAMPLE_HZ
         self.flush_ms = DEFAULT_FLUSH_MS
         self.loop_block_ms = DEFAULT_LOOP_BLOCK_MS
+        self.lock_order = False
         self.script: Optional[str] = None
         self.module: Optional[str] = None
         self.args: List[str] = []
@@ -83,6 +86,7 @@ def from_env(environ: Any) -> "tuple[Options, List[str]]":
             except ValueError:
                 warnings.append(f"weft: ignoring {var}={text!r} (not a whole number); "
                                 f"using {getattr(o, attr)}\n")
+    o.lock_order = environ.get("WEFT_LOCK_ORDER", "") not in ("", "0")
     return o, warnings
 
 
@@ -97,6 +101,10 @@ def parse(argv: List[str], environ: Any = os.environ) -> "tuple[Options, List[st
         if a == "-m" or not a.startswith("-"):
             break
         name, eq, value = a.partition("=")
+        if a == "--lock-order":
+            o.lock_order = True
+            i += 1
+            continue
         if name in ("--out", "--sample-hz", "--flush-ms", "--loop-block-ms"):
             if not eq:
                 if i + 1 >= len(argv):
@@ -152,11 +160,14 @@ def main(argv: List[str]) -> Any:
     os.environ["WEFT_SAMPLE_HZ"] = str(opts.sample_hz)
     os.environ["WEFT_FLUSH_MS"] = str(opts.flush_ms)
     os.environ["WEFT_LOOP_BLOCK_MS"] = str(opts.loop_block_ms)
+    os.environ["WEFT_LOCK_ORDER"] = "1" if opts.lock_order else "0"
     from .processes import export_child_env
     export_child_env()
     target.set_argv_and_path()
 
     exit_routine = _start_session(out, opts)
+    from .launcher_link import follow_launcher
+    follow_launcher()  # after the session: its SIGTERM handler writes the end record
     outcome = target.run()
     if exit_routine is not None:
         exit_routine.reason = outcome.reason
@@ -170,7 +181,8 @@ def _start_session(out: str, opts: Options) -> Any:
     from .session import Session
     session = None
     try:
-        session = Session(out, opts.sample_hz, opts.flush_ms, loop_block_ms=opts.loop_block_ms)
+        session = Session(out, opts.sample_hz, opts.flush_ms, loop_block_ms=opts.loop_block_ms,
+                          lock_order=opts.lock_order)
         session.start()
         return session.exit
     except Exception as e:

@@ -8,13 +8,17 @@ records the children it starts (`P`) and how they ended (`Q`).
   folder first on PYTHONPATH, and the sitecustomize chains to any other one.
 - `os.waitpid` is where every way of waiting for a child ends (subprocess, multiprocessing,
   plain os.wait callers use it too), so it is where exit statuses are recorded.
+- A child that dies of a signal this process sent it through multiprocessing (Process.terminate
+  and kill, which Pool.terminate and a `with Pool()` block's exit use) or subprocess
+  (Popen.send_signal, terminate, kill) ended as the program chose: its `Q` says so ("parent"),
+  and readers do not report it as a crash.
 """
 from __future__ import annotations
 
 import os
 import subprocess
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Dict, Optional
 
 from . import registry
 from .registry import get_ident, recordable
@@ -32,18 +36,56 @@ def export_child_env() -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(parts)
 
 
-def emit_start(pid: int, how: str, argv: list) -> None:
+# Thread ident -> the label of the multiprocessing process that thread is starting (set by
+# mp.process around BaseProcess.start), written on the `P` record of the child it forks or spawns.
+starting: Dict[int, str] = {}
+# Child pid -> the signal this process last sent it (multiprocessing and subprocess only).
+signalled: Dict[int, int] = {}
+
+
+def _forget_in_child() -> None:
+    # A forked child starts its own children: nothing its parent was doing is its own.
+    starting.clear()
+    signalled.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def emit_start(pid: int, how: str, argv: list, label: Optional[str] = None) -> None:
     agent = registry.current
     if agent is None or agent.closed:
         return
-    agent.emit(["P", now(), pid, how, [str(a) for a in argv], agent.tid(), agent.caller_site(0)])
+    rec = ["P", now(), pid, how, [str(a) for a in argv], agent.tid(), agent.caller_site(0)]
+    if label is not None:
+        rec.append(label)
+    agent.emit(rec)
+
+
+def emit_exit(pid: int, code: int) -> None:
+    """The `Q` of a child that ended with `code` (negative: the signal it died of), noting when
+    that signal was this process's own."""
+    agent = registry.current
+    if agent is None or agent.closed:
+        return
+    if code < 0 and signalled.pop(pid, None) == -code:
+        agent.emit(["Q", now(), pid, code, "parent"])
+    else:
+        agent.emit(["Q", now(), pid, code])
+
+
+def note_signal(pid: Any, sig: Any) -> None:
+    """Remembers that this process sent `sig` to its child `pid` (see the module docstring)."""
+    if isinstance(pid, int) and pid > 0 and isinstance(sig, int) and sig > 0:
+        signalled[pid] = sig
 
 
 def _make_fork(fork: Callable[[], int], session: Any) -> Callable[[], int]:
     def weft_fork() -> int:
         pid = fork()
         if pid > 0:
-            emit_start(pid, session.fork_method, [])
+            emit_start(pid, session.fork_method, [], starting.get(get_ident()))
         return pid
 
     weft_fork.__name__ = weft_fork.__qualname__ = "fork"
@@ -55,13 +97,12 @@ def _make_waitpid(waitpid: Callable[[int, int], Any]) -> Callable[[int, int], An
     def weft_waitpid(pid: int, options: int) -> Any:
         result = waitpid(pid, options)
         child, status = result
-        agent = registry.current
-        if child > 0 and agent is not None and not agent.closed:
+        if child > 0:
             try:
                 code = os.waitstatus_to_exitcode(status)  # 3.9+
             except ValueError:
                 code = status
-            agent.emit(["Q", now(), child, code])
+            emit_exit(child, code)
         return result
 
     weft_waitpid.__name__ = weft_waitpid.__qualname__ = "waitpid"
@@ -104,6 +145,17 @@ def _make_popen_wait(orig_wait: Callable[..., Any]) -> Callable[..., Any]:
     return wait
 
 
+def _make_send_signal(orig: Callable[..., None]) -> Callable[..., None]:
+    def send_signal(self: subprocess.Popen, sig: int) -> None:
+        # Noted before the call, which reaps nothing: its own errors pass through unchanged.
+        if self.returncode is None:
+            note_signal(self.pid, sig)
+        return orig(self, sig)
+
+    send_signal.__doc__ = orig.__doc__
+    return send_signal
+
+
 def install(h: Patches, os: ModuleType, subprocess: ModuleType) -> None:
     """Child processes: `P` from fork and Popen, `Q` from waitpid, waits in Popen.wait. The
     fork method of the `P` record is the session's (`h.context`): "forkserver" in the fork
@@ -115,6 +167,7 @@ def install(h: Patches, os: ModuleType, subprocess: ModuleType) -> None:
         h.wrap(os, "waitpid", _make_waitpid)
     h.wrap(subprocess.Popen, "__init__", _make_popen_init)
     h.wrap(subprocess.Popen, "wait", _make_popen_wait)
+    h.wrap(subprocess.Popen, "send_signal", _make_send_signal)
 
 
 def _process_name(p: subprocess.Popen) -> str:

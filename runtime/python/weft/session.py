@@ -34,6 +34,12 @@ def _install_exit(h: Patches) -> None:
     h.context.exit.install(h)
 
 
+def _install_lock_order(h: Patches, threading: "object") -> None:
+    if getattr(h.context, "lock_order", False):
+        from . import lockorder
+        lockorder.install(h, threading)
+
+
 # Every change the agent makes to the interpreter, one row per concern: (name, the modules it
 # patches, install function). A row runs when all its modules are imported: at start for the
 # ones every program has, at the first import for the others (multiprocessing, concurrent
@@ -45,10 +51,17 @@ def _install_exit(h: Patches) -> None:
 HOOKS = (
     Hook("gc guard", ("gc",), frames.install),
     Hook("locks", ("threading",), locks.install),
+    # Opt-in (--lock-order): lock classes that also track the order of acquisitions.
+    Hook("lock order", ("threading",), _install_lock_order),
     Hook("primitives", ("threading", "time"), primitives.install),
     Hook("queues", ("queue",), queues.install),
     Hook("threads", ("threading",), threads.install),
     Hook("processes", ("os", "subprocess"), processes.install),
+    # Blocking I/O as waits (weft.iowaits): sockets, ssl, select/selectors, pipes.
+    Hook("socket waits", ("socket",), later("weft.iowaits", "install_sockets")),
+    Hook("ssl waits", ("ssl",), later("weft.iowaits", "install_ssl")),
+    Hook("select waits", ("select", "selectors"), later("weft.iowaits", "install_select")),
+    Hook("fd waits", ("os", "subprocess"), later("weft.iowaits", "install_fds")),
     Hook("futures", ("concurrent.futures._base",), primitives.install_futures),
     Hook("mp spawn", ("multiprocessing.util",), later("weft.mp.process", "install_spawn")),
     Hook("mp sizes", ("multiprocessing.reduction",), later("weft.mp", "install_sizes")),
@@ -58,6 +71,9 @@ HOOKS = (
     Hook("mp queues", ("multiprocessing.queues",), later("weft.mp.channels", "install_queues")),
     Hook("mp pool", ("multiprocessing.pool",), later("weft.mp.work", "install_pool")),
     Hook("mp join", ("multiprocessing.process",), later("weft.mp.process", "install_join")),
+    Hook("mp start", ("multiprocessing.process",), later("weft.mp.process", "install_start")),
+    Hook("mp signals", ("multiprocessing.popen_fork",), later("weft.mp.process", "install_signals")),
+    Hook("mp forkserver", ("multiprocessing.popen_forkserver",), later("weft.mp.process", "install_forkserver")),
     Hook("mp executor", ("concurrent.futures.process",), later("weft.mp.work", "install_executor")),
     # The package, not its submodules: its __init__ has imported them all (taskgroups,
     # streams, subprocess, unix_events) by the time it is done, and the await reasons index
@@ -89,7 +105,8 @@ def command_line() -> List[str]:
         return list(sys.argv)
 
 
-def make_header(sample_hz: int, start_method: str, loop_block_ms: Optional[int] = None) -> dict:
+def make_header(sample_hz: int, start_method: str, loop_block_ms: Optional[int] = None,
+                lock_order: bool = False) -> dict:
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     if start_method in _NEW_INTERPRETERS:
         argv = command_line()
@@ -107,6 +124,7 @@ def make_header(sample_hz: int, start_method: str, loop_block_ms: Optional[int] 
         "argv": [str(a) for a in argv], "cwd": os.getcwd(), "executable": sys.executable or "",
         "startMethod": start_method, "sampleHz": sample_hz,
         **({"loopBlockMs": loop_block_ms} if loop_block_ms is not None else {}),
+        **({"lockOrder": True} if lock_order else {}),
     }
 
 
@@ -119,13 +137,18 @@ def emit_wall_clock(agent: registry.Agent) -> None:
 
 class Session:
     def __init__(self, out_dir: str, sample_hz: int, flush_ms: int, start_method: str = "main",
-                 hooks: Tuple[Hook, ...] = HOOKS, loop_block_ms: Optional[int] = None) -> None:
+                 hooks: Tuple[Hook, ...] = HOOKS, loop_block_ms: Optional[int] = None,
+                 lock_order: Optional[bool] = None) -> None:
         self.out_dir = out_dir
-        # The asyncio loop-block threshold (weft.aio): the option, else WEFT_LOOP_BLOCK_MS.
-        if loop_block_ms is None:
+        # The asyncio loop-block threshold (weft.aio): the option, else WEFT_LOOP_BLOCK_MS;
+        # lock-order mode (weft.lockorder): the option, else WEFT_LOCK_ORDER.
+        if loop_block_ms is None or lock_order is None:
             from .cli import from_env
-            loop_block_ms = from_env(os.environ)[0].loop_block_ms
+            env = from_env(os.environ)[0]
+            loop_block_ms = env.loop_block_ms if loop_block_ms is None else loop_block_ms
+            lock_order = env.lock_order if lock_order is None else lock_order
         self.loop_block_ms = loop_block_ms
+        self.lock_order = bool(lock_order)
         self.sample_hz = sample_hz if frames.CURRENT_FRAMES_SAFE else 0
         self.flush_ms = flush_ms
         # How children forked from this process began: "forkserver" in the fork server.
@@ -140,7 +163,7 @@ class Session:
 
     def _open(self, start_method: str) -> None:
         """A new trace file and agent state for this process (at start, and after a fork)."""
-        self.writer = TraceWriter(self.out_dir, make_header(self.sample_hz, start_method, self.loop_block_ms), self.flush_ms)
+        self.writer = TraceWriter(self.out_dir, make_header(self.sample_hz, start_method, self.loop_block_ms, self.lock_order), self.flush_ms)
         self.agent = registry.Agent(self.writer, self.sample_hz)
 
     @property

@@ -20,8 +20,11 @@ import { RUN_FILE } from '../format/spec';
 import { buildSummary, DEFAULT_LIMITS, formatSummary } from '../summary/summary';
 import { HELP, UsageError, VERSION, defaultOutDir, parseArgs, type Command } from './args';
 import { firstLine } from '../format/safe-values';
-import { writeChromeTrace } from './export-chrome';
+import { EXPORT_FORMAT_INFO, writeExport } from '../export/formats';
 import { ReportError, writeReport } from '../report/report';
+import { QueryError, queryTrace } from '../query/engine';
+import { formatCsv, formatJson, formatTable } from '../query/format';
+import { TABLES, formatSchema } from '../query/tables';
 
 export { parseArgs, VERSION };
 
@@ -47,6 +50,7 @@ async function runCommand(cmd: Extract<Command, { kind: 'run' }>, io: CliIo): Pr
   const running = launch({
     python, outDir: out, target: cmd.target, sampleHz: cmd.sampleHz, cwd: io.cwd,
     ...(cmd.loopBlockMs !== null ? { loopBlockMs: cmd.loopBlockMs } : {}),
+    ...(cmd.lockOrder ? { lockOrder: true } : {}),
   });
   const unforward = forwardSignals(running.child);
   let status;
@@ -112,23 +116,33 @@ async function summaryCommand(cmd: Extract<Command, { kind: 'summary' }>, io: Cl
 }
 
 async function exportCommand(cmd: Extract<Command, { kind: 'export' }>, io: CliIo): Promise<number> {
-  const model = await loadTrace(traceDirs(cmd.dirs, io));
+  const dirs = traceDirs(cmd.dirs, io);
+  const model = await loadTrace(dirs);
+  const info = EXPORT_FORMAT_INFO[cmd.format];
   if (cmd.out === '-') {
-    await writeChromeTrace(model, io.stdout as NodeJS.WritableStream & import('node:stream').Writable, { closeStream: false });
+    await writeExport(model, cmd.format, io.stdout as NodeJS.WritableStream & import('node:stream').Writable, { closeStream: false });
     return 0;
   }
-  const file = path.resolve(io.cwd, cmd.out);
+  // No -o: beside the trace (one DIR), else in the working directory, as the report does.
+  const [dir] = dirs;
+  const file = cmd.out !== null
+    ? path.resolve(io.cwd, cmd.out)
+    : dirs.length === 1 && dir !== undefined
+      ? path.join(statSync(dir).isDirectory() ? dir : path.dirname(dir), info.fileName)
+      : path.join(io.cwd, info.fileName);
+  const rel = path.relative(io.cwd, file);
+  const shown = cmd.out ?? (rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? file : rel);
   const stream = createWriteStream(file);
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', (e) => reject(new OutputError(`cannot write ${cmd.out}: ${firstLine(e.message)}. Choose another file with -o.`)));
+    stream.once('error', (e) => reject(new OutputError(`cannot write ${shown}: ${firstLine(e.message)}. Choose another file with -o.`)));
   });
   try {
-    await writeChromeTrace(model, stream);
+    await writeExport(model, cmd.format, stream);
   } catch (e) {
-    throw new OutputError(`writing ${cmd.out} failed: ${firstLine((e as Error).message)}. Check the free space, or choose another file with -o.`);
+    throw new OutputError(`writing ${shown} failed: ${firstLine((e as Error).message)}. Check the free space, or choose another file with -o.`);
   }
-  io.stderr.write(`wrote ${cmd.out} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
+  io.stderr.write(`wrote ${shown} (open it in ${info.opensIn})\n`);
   return 0;
 }
 
@@ -153,6 +167,26 @@ async function reportCommand(cmd: Extract<Command, { kind: 'report' }>, io: CliI
   const rel = path.relative(io.cwd, out);
   const shown = rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? out : rel;
   io.stderr.write(`wrote ${shown} (${(bytes / 1e6).toFixed(1)} MB; open it in a browser)\n`);
+  return 0;
+}
+
+async function queryCommand(cmd: Extract<Command, { kind: 'query' }>, io: CliIo): Promise<number> {
+  const model = await loadTrace(traceDirs(cmd.dirs, io));
+  const result = await queryTrace(model, cmd.sql);
+  io.stdout.write(cmd.output === 'json' ? formatJson(result) : cmd.output === 'csv' ? formatCsv(result) : formatTable(result));
+  return 0;
+}
+
+function querySchemaCommand(cmd: Extract<Command, { kind: 'query-schema' }>, io: CliIo): number {
+  if (cmd.output === 'json') {
+    const tables = TABLES.map((t) => ({
+      name: t.name, view: t.view !== undefined, doc: t.doc,
+      columns: t.columns.map((c) => ({ name: c.name, type: c.type, doc: c.doc, computed: c.as !== undefined })),
+    }));
+    io.stdout.write(`${JSON.stringify(tables, null, 2)}\n`);
+  } else {
+    io.stdout.write(formatSchema());
+  }
   return 0;
 }
 
@@ -194,6 +228,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return await exportCommand(cmd, io);
       case 'report':
         return await reportCommand(cmd, io);
+      case 'query':
+        return await queryCommand(cmd, io);
+      case 'query-schema':
+        return querySchemaCommand(cmd, io);
       default: {
         const never: never = cmd;
         throw new Error(`unhandled command ${JSON.stringify(never)}`);
@@ -205,7 +243,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       io.stderr.write(`weft: ${e.message}\nRun "weft ${e.topic === 'main' ? '' : `${e.topic} `}--help" for usage.\n`);
       return 2;
     }
-    if (e instanceof TraceError || e instanceof LaunchError || e instanceof ReportError) {
+    if (e instanceof TraceError || e instanceof LaunchError || e instanceof ReportError || e instanceof QueryError) {
       io.stderr.write(`weft: ${firstLine(e.message, 2000)}\n`);
       return 2;
     }
@@ -213,7 +251,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       io.stderr.write(`weft: ${firstLine(e.message, 2000)}\n`);
       return 1;
     }
-    if (kind === 'summary' || kind === 'export' || kind === 'report') {
+    if (kind === 'summary' || kind === 'export' || kind === 'report' || kind === 'query' || kind === 'query-schema') {
       io.stderr.write(`weft: ${failureLine(kind, e)}\n`);
       if (process.env.WEFT_DEBUG) io.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
       return 1;

@@ -382,10 +382,17 @@ export type TraceRecord =
   | ['C', number, LaneId, number]
   /** v1. A child process this process started: ts, child pid, how ("fork", "spawn",
    * "forkserver", "subprocess", "popen"), argv, lane of the starting thread, site. */
-  | ['P', number, number, string, string[], LaneId, SiteId | null]
+  | ['P', number, number, string, string[], LaneId, SiteId | null, (string | null)?]
+  /** (P, optional tail, v2 without a version bump) `label`: what the child is, as the process
+   * that started it knows it: a multiprocessing process's role and number ("Pool worker 3",
+   * "ProcessPoolExecutor worker 1") or its name and target ("Process-2: crunch"); absent or null
+   * when it is not a multiprocessing process (readers then label it from its argv). */
   /** v1. A child process ended (as seen by this process): ts, pid, exit code (negative:
    * killed by that signal). */
-  | ['Q', number, number, number]
+  | ['Q', number, number, number, (string | null)?]
+  /** (Q, optional tail, v2 without a version bump) `endedBy`: "parent" when the code is a
+   * signal that this process sent the child itself (Pool.terminate, Process.terminate,
+   * Popen.kill, os.kill): an ending it chose, which readers do not report as a crash. */
   /** v1. One end of a flow (message, hand-off, work item) between lanes, possibly in other
    * processes: ts, lane, flow key (see KEY_FORMATS), phase ("s" start, "t" step, "f"
    * finish), kind (FLOW_KINDS), object, size in bytes or null.
@@ -528,8 +535,8 @@ export const RECORDS: Readonly<Record<RecordCode, RecordSpec>> = {
   A: { name: 'acquisitions', since: 1, optional: [], fields: [ts(), f('object', 'i', { ref: 'object' }), f('count', 'i')] },
   K: { name: 'sample', since: 1, optional: [], fields: [ts(), lane(), f('frame', 'I', { ref: 'frame' }), f('state', 'i')] },
   C: { name: 'cpu', since: 1, optional: [], fields: [ts(), lane(), f('cpuNs', 'i')] },
-  P: { name: 'childStart', since: 1, optional: [], fields: [ts(), f('pid', 'i'), f('how', 's'), f('argv', 'a'), lane(), site()] },
-  Q: { name: 'childExit', since: 1, optional: [], fields: [ts(), f('pid', 'i'), f('code', 'i')] },
+  P: { name: 'childStart', since: 1, optional: [f('label', 'S')], fields: [ts(), f('pid', 'i'), f('how', 's'), f('argv', 'a'), lane(), site()] },
+  Q: { name: 'childExit', since: 1, optional: [f('endedBy', 'S')], fields: [ts(), f('pid', 'i'), f('code', 'i')] },
   L: {
     name: 'flow', since: 1, optional: [],
     fields: [ts(), lane(), f('key', 's'), f('phase', 'p'), f('kind', 's'), f('object', 'I', { ref: 'object' }), f('size', 'I')],

@@ -32,6 +32,9 @@ export interface LaunchOptions {
    * WEFT_LOOP_BLOCK_MS; absent: the agent's default. Environment only, not a command-line
    * option of the agent, so that an agent without asyncio support ignores it. */
   loopBlockMs?: number;
+  /** Lock-order mode (the agent's `I` records), passed as WEFT_LOCK_ORDER=1; absent or
+   * false: the agent's default (off), or what the base environment says. */
+  lockOrder?: boolean;
   cwd?: string;
   /** Base environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -73,8 +76,11 @@ export function agentCommand(opts: LaunchOptions): { command: string; args: stri
     WEFT_OUT: out,
     WEFT_SAMPLE_HZ: sampleHz,
     WEFT_FLUSH_MS: flushMs,
+    // The program ends with this process even when it is killed outright (weft/launcher_link.py).
+    WEFT_LAUNCHER_PID: String(process.pid),
   };
   if (opts.loopBlockMs !== undefined) env.WEFT_LOOP_BLOCK_MS = String(opts.loopBlockMs);
+  if (opts.lockOrder) env.WEFT_LOCK_ORDER = '1';
   const args = ['-m', 'weft', '--out', out, '--sample-hz', sampleHz, '--flush-ms', flushMs, '--', ...opts.target];
   const command = typeof opts.python === 'string' ? opts.python : opts.python.executable;
   return { command, args, env };

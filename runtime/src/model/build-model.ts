@@ -23,15 +23,18 @@ import { CountersHandler } from './handlers/counters';
 import { DiagnosticsHandler } from './handlers/diagnostics';
 import { FlowsHandler } from './handlers/flows';
 import type { FileContext, ModelHandler } from './handlers/handler';
+import { HeldAcrossHandler } from './handlers/held-across';
 import { HotspotsHandler } from './handlers/hotspots';
 import { InterningHandler } from './handlers/interning';
 import { LanesHandler } from './handlers/lanes';
 import { LockHoldsHandler } from './handlers/lock-holds';
+import { LockOrderHandler } from './handlers/lock-order';
 import { LockStatsHandler } from './handlers/lock-stats';
 import { LoopBlocksHandler } from './handlers/loop-blocks';
 import { MessagesHandler } from './handlers/messages';
 import { ProcessesHandler } from './handlers/processes';
 import { SamplesHandler } from './handlers/samples';
+import { StallsHandler } from './handlers/stalls';
 import { TasksHandler } from './handlers/tasks';
 import { ThreadTimesHandler } from './handlers/thread-times';
 import { WaitsHandler } from './handlers/waits';
@@ -47,7 +50,7 @@ export class ModelAssembler {
   private readonly processes: ProcessesHandler;
   private readonly interning = new InterningHandler();
   private readonly lanes: LanesHandler;
-  private readonly waits = new WaitsHandler();
+  private readonly waits: WaitsHandler;
   private readonly lockHolds: LockHoldsHandler;
   private readonly samples: SamplesHandler;
   private readonly flows: FlowsHandler;
@@ -61,6 +64,9 @@ export class ModelAssembler {
   private readonly messages = new MessagesHandler();
   private readonly tasks: TasksHandler;
   private readonly loopBlocks: LoopBlocksHandler;
+  private readonly stalls: StallsHandler;
+  private readonly lockOrder = new LockOrderHandler();
+  private readonly heldAcross: HeldAcrossHandler;
   /** In dependency order: each handler's constructor arguments come earlier in this list. */
   private readonly ordered: ModelHandler<unknown>[];
 
@@ -72,6 +78,8 @@ export class ModelAssembler {
     const frames = () => this.interning.data().frames;
     const sites = () => this.interning.data().sites;
     const lanes = () => this.lanes.data().lanes;
+    // Open waits last until their lane's end (handlers/waits.ts).
+    this.waits = new WaitsHandler(lanes);
     // Waits as every later handler reads them: with the holders and wakers of
     // multiprocessing locks estimated from hold spans (the same columns, filled in).
     this.lockHolds = new LockHoldsHandler(objects, () => this.waits.data());
@@ -84,14 +92,18 @@ export class ModelAssembler {
     this.locks = new LockStatsHandler(objects, waits);
     this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
     this.callTree = new CallTreeHandler(() => this.samples.data(), waits, lanes, frames, sites, () => this.tasks.data().taskSteps);
+    this.stalls = new StallsHandler(lanes, objects, waits);
+    this.heldAcross = new HeldAcrossHandler(lanes, objects, waits, () => this.stalls.data());
     this.diagnostics = new DiagnosticsHandler({
       processes: () => this.processes.data().processes, lanes, sites, objects, waits,
       locks: () => this.locks.data(), threadTimes: () => this.threadTimes.data(), loopBlocks: () => this.loopBlocks.data(),
+      stalls: () => this.stalls.data(), lockOrderInversions: () => this.lockOrder.data(), heldAcrossWaits: () => this.heldAcross.data(),
     });
     this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [
       this.processes, this.interning, this.lanes, this.waits, this.lockHolds, this.samples, this.tasks, this.loopBlocks, this.flows,
-      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.callTree, this.diagnostics, this.counters,
+      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.callTree, this.stalls, this.lockOrder, this.heldAcross,
+      this.diagnostics, this.counters,
     ];
     for (const h of this.ordered) h.reset();
   }
@@ -117,6 +129,7 @@ export class ModelAssembler {
   finish(): TraceModel {
     for (const h of this.ordered) h.finalize();
     const { processes } = this.processes.data();
+    this.warnings.push(...this.processes.data().warnings);
     const { sites, objects, frames } = this.interning.data();
     const { lanes } = this.lanes.data();
     const flows = this.flows.data();
@@ -160,6 +173,9 @@ export class ModelAssembler {
       tasks: this.tasks.data().tasks,
       taskGroups: this.tasks.data().taskGroups,
       loopBlocks: this.loopBlocks.data(),
+      stalls: this.stalls.data(),
+      lockOrderInversions: this.lockOrder.data(),
+      heldAcrossWaits: this.heldAcross.data(),
     };
     return freezeTables(model);
   }

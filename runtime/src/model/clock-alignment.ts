@@ -134,6 +134,8 @@ function convertFile(f: ParsedFile, mapOf: (lane: number) => ClockMap, fileMap: 
     b.begin = conv(m, b.begin);
     b.end = conv(m, b.end);
   }
+  for (const d of f.stalls ?? []) d.ts = conv(fileMap, d.ts);
+  for (const o of f.lockOrders ?? []) o.ts = conv(fileMap, o.ts);
   for (const m of f.messages) m.ts = conv(fileMap, m.ts);
   for (const c of f.calibrations) c.ts = conv(fileMap, c.ts);
   f.header = { ...f.header, startNs: conv(fileMap, f.header.startNs) };

@@ -11,13 +11,13 @@
  * Nothing here imports Node.
  */
 import {
-  LANE_KINDS, OBJECT_KINDS, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WORK_WORD, type RecordCode, type TraceHeader, type TraceRecord,
+  LANE_KINDS, OBJECT_KINDS, STALL_KINDS, UNKNOWN, V1_WORK_WORD, WAIT_REASONS, WaitFlags, WORK_WORD, type RecordCode, type TraceHeader, type TraceRecord,
 } from '../format/spec';
 import type { RecordSink } from '../reader/read-trace';
 import { F64Column, I32Column, U8Column } from './columns';
 import type {
   AgentMessage, Calibration, ChildExit, ChildStart, CounterTable, CpuRange, FlowEnd, FrameTable, LaneDef, LoopBlockDef, ObjectDef,
-  ParsedFile, SampleTable, SiteDef, SpanDef, TaskStepTable, WaitTable,
+  LockOrderDef, ParsedFile, SampleTable, SiteDef, SpanDef, StallDef, TaskStepTable, WaitTable,
 } from './parsed-file';
 
 export interface RecordHandler<T> {
@@ -289,6 +289,10 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
   readonly codes = ['W'] as const;
   private c = WaitsHandler.columns();
   private table: WaitTable | null = null;
+  /** Rows of open waits by lane, then begin: where a later record of the same wait goes. */
+  private open = new Map<number, Map<number, number>>();
+  /** Records that replaced an earlier open one (tests and the bench read it). */
+  dedupedOpen = 0;
   constructor(private readonly unknown: UnknownWords = new UnknownWords()) {}
   private static columns() {
     return {
@@ -299,9 +303,66 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
   reset(): void {
     this.c = WaitsHandler.columns();
     this.table = null;
+    this.open = new Map();
+    this.dedupedOpen = 0;
   }
   handleRecord(rec: TraceRecord): void {
     if (rec[0] !== 'W') return;
+    const c = this.c;
+    // Open waits are rewritten at every flush while they last (format "Open waits"): the last
+    // `W` of a (lane, begin) replaces the earlier ones, a complete one included. Only open
+    // waits enter the map, so a trace without any pays one size check per wait.
+    if ((rec[10] & WaitFlags.OPEN) !== 0 || this.open.size > 0) {
+      const row = this.openRow(rec[3], rec[1], (rec[10] & WaitFlags.OPEN) !== 0);
+      if (row >= 0) {
+        this.write(row, rec);
+        return;
+      }
+    }
+    this.push(rec);
+  }
+  /** The row an earlier open `W` of this (lane, begin) took, or -1 (then an open one is
+   * remembered at the row it is about to take). */
+  private openRow(lane: number, begin: number, open: boolean): number {
+    let byBegin = this.open.get(lane);
+    const row = byBegin?.get(begin);
+    if (row !== undefined) {
+      // A complete record is the wait's last (the agent writes nothing after it), so the map
+      // keeps only waits still open and the check above stays a size test for most records.
+      if (!open && byBegin !== undefined) {
+        byBegin.delete(begin);
+        if (byBegin.size === 0) this.open.delete(lane);
+      }
+      return row;
+    }
+    if (open) {
+      if (byBegin === undefined) this.open.set(lane, (byBegin = new Map()));
+      byBegin.set(begin, this.c.begin.length);
+    }
+    return -1;
+  }
+  /** Overwrites row `i` with a later record of the same wait. */
+  private write(i: number, rec: Extract<TraceRecord, { 0: 'W' }>): void {
+    const c = this.c;
+    this.dedupedOpen++;
+    c.end.data[i] = rec[2] >= rec[1] ? rec[2] : rec[1];
+    c.object.data[i] = rec[4];
+    c.reason.data[i] = this.reasonIndex(rec[5]);
+    c.site.data[i] = nullId(rec[6]);
+    c.holder.data[i] = nullId(rec[7]);
+    c.holderSite.data[i] = nullId(rec[8]);
+    c.waker.data[i] = nullId(rec[9]);
+    c.flags.data[i] = rec[10];
+  }
+  private reasonIndex(word: string): number {
+    const reason = REASON_INDEX.get(word);
+    if (reason === undefined || reason === UNKNOWN_REASON) {
+      this.unknown.note('wait reason', word);
+      return UNKNOWN_REASON;
+    }
+    return reason;
+  }
+  private push(rec: Extract<TraceRecord, { 0: 'W' }>): void {
     const c = this.c;
     c.begin.push(rec[1]);
     // An end before the begin cannot happen on one monotonic clock; clamp rather than
@@ -309,12 +370,7 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
     c.end.push(rec[2] >= rec[1] ? rec[2] : rec[1]);
     c.tid.push(rec[3]);
     c.object.push(rec[4]);
-    let reason = REASON_INDEX.get(rec[5]);
-    if (reason === undefined || reason === UNKNOWN_REASON) {
-      this.unknown.note('wait reason', rec[5]);
-      reason = UNKNOWN_REASON;
-    }
-    c.reason.push(reason);
+    c.reason.push(this.reasonIndex(rec[5]));
     c.site.push(nullId(rec[6]));
     c.holder.push(nullId(rec[7]));
     c.holderSite.push(nullId(rec[8]));
@@ -329,6 +385,7 @@ export class WaitsHandler implements RecordHandler<WaitTable> {
       waker: c.waker.finish(), flags: c.flags.finish(),
     };
     this.c = WaitsHandler.columns();
+    this.open = new Map();
   }
   data(): WaitTable {
     if (this.table === null) throw new Error('WaitsHandler.data() before finalize()');
@@ -451,10 +508,10 @@ export class ProcessHandler implements RecordHandler<ProcessPart> {
     const p = this.part;
     switch (rec[0]) {
       case 'P':
-        p.children.push({ ts: rec[1], pid: rec[2], how: rec[3], argv: rec[4], tid: rec[5], site: rec[6] });
+        p.children.push({ ts: rec[1], pid: rec[2], how: rec[3], argv: rec[4], tid: rec[5], site: rec[6], label: rec[7] ?? null });
         return;
       case 'Q':
-        p.childExits.push({ ts: rec[1], pid: rec[2], code: rec[3] });
+        p.childExits.push({ ts: rec[1], pid: rec[2], code: rec[3], endedBy: rec[4] ?? null });
         return;
       case '!':
         p.messages.push({ ts: rec[1], level: rec[2], message: rec[3] });
@@ -552,6 +609,39 @@ export class LoopBlocksHandler implements RecordHandler<LoopBlockDef[]> {
   }
 }
 
+/** `D` (stalls the agent's watchdog found) and `I` (lock-order inversions): a few per file,
+ * rows. Arrays are copied: the reader may reuse a record's arrays. A stall of a kind this
+ * reader does not know is kept as "unknown" (one warning), like any enum word. */
+export class StallRecordsHandler implements RecordHandler<{ stalls: StallDef[]; lockOrders: LockOrderDef[] }> {
+  readonly codes = ['D', 'I'] as const;
+  private stalls: StallDef[] = [];
+  private lockOrders: LockOrderDef[] = [];
+  constructor(private readonly unknown: UnknownWords = new UnknownWords()) {}
+  reset(): void {
+    this.stalls = [];
+    this.lockOrders = [];
+  }
+  handleRecord(rec: TraceRecord): void {
+    if (rec[0] === 'D') {
+      let kind: string = rec[2];
+      if (!(STALL_KINDS as readonly string[]).includes(kind)) {
+        this.unknown.note('stall kind', kind);
+        kind = UNKNOWN;
+      }
+      this.stalls.push({ ts: rec[1], kind, lanes: [...rec[3]], objects: [...rec[4]], sites: [...rec[5]], frames: [...rec[6]] });
+    } else if (rec[0] === 'I') {
+      this.lockOrders.push({
+        ts: rec[1], first: rec[2], second: rec[3], lane: rec[4], firstSite: rec[5], secondSite: rec[6],
+        otherLane: rec[7], otherFirstSite: rec[8], otherSecondSite: rec[9],
+      });
+    }
+  }
+  finalize(): void {}
+  data(): { stalls: StallDef[]; lockOrders: LockOrderDef[] } {
+    return { stalls: this.stalls, lockOrders: this.lockOrders };
+  }
+}
+
 /** `V`: counter series (queue depth, loop lag), one column pair per name. */
 export class CountersHandler implements RecordHandler<CounterTable[]> {
   readonly codes = ['V'] as const;
@@ -597,9 +687,10 @@ export class FileParser implements RecordSink {
   private readonly counters = new CountersHandler();
   private readonly taskSteps = new TaskStepsHandler();
   private readonly loopBlocks = new LoopBlocksHandler();
+  private readonly stalls = new StallRecordsHandler(this.unknownWords);
   private readonly all: RecordHandler<unknown>[] = [
     this.definitions, this.lanes, this.calibrations, this.waits, this.samples, this.cpu, this.acquisitions, this.process, this.flows,
-    this.counters, this.taskSteps, this.loopBlocks,
+    this.counters, this.taskSteps, this.loopBlocks, this.stalls,
   ];
   private readonly routes = new Map<string, RecordHandler<unknown>[]>();
   private header: TraceHeader | null = null;
@@ -670,6 +761,8 @@ export class FileParser implements RecordSink {
       messages: proc.messages,
       taskSteps: this.taskSteps.data(),
       loopBlocks: this.loopBlocks.data(),
+      stalls: this.stalls.data().stalls,
+      lockOrders: this.stalls.data().lockOrders,
     };
   }
 }

@@ -128,12 +128,16 @@ export interface ChildStart {
   argv: string[];
   tid: number;
   site: number | null;
+  /** What the starter knows the child is ("Pool worker 3"), or null (see the `P` record). */
+  label: string | null;
 }
 
 export interface ChildExit {
   ts: number;
   pid: number;
   code: number;
+  /** "parent" when the starter sent the signal the child died of (see the `Q` record). */
+  endedBy: string | null;
 }
 
 /** One end of an `L` flow. */
@@ -177,6 +181,31 @@ export interface LoopBlockDef {
   task: number | null;
   /** Lane ids of the tasks that were delayed. */
   delayed: number[];
+}
+
+/** One `D` record (v2): a deadlock or hang the agent's watchdog found. Parallel arrays, one
+ * entry per member thread, file ids; 0 means none (ids start at 1). */
+export interface StallDef {
+  ts: number;
+  /** A STALL_KINDS word, or "unknown" for one a newer agent wrote. */
+  kind: string;
+  lanes: number[];
+  objects: number[];
+  sites: number[];
+  frames: number[];
+}
+
+/** One `I` record (v2): `lane` took `first` then `second`; `otherLane` the opposite order. */
+export interface LockOrderDef {
+  ts: number;
+  first: number;
+  second: number;
+  lane: number;
+  firstSite: number | null;
+  secondSite: number | null;
+  otherLane: number;
+  otherFirstSite: number | null;
+  otherSecondSite: number | null;
 }
 
 export interface CounterTable {
@@ -229,6 +258,10 @@ export interface ParsedFile {
   taskSteps?: TaskStepTable;
   /** Event-loop blocks (`B`, v2), in file order. Optional like `taskSteps`. */
   loopBlocks?: LoopBlockDef[];
+  /** Deadlocks and hangs (`D`, v2) and lock-order inversions (`I`, v2), in file order.
+   * Optional like `taskSteps`. */
+  stalls?: StallDef[];
+  lockOrders?: LockOrderDef[];
 }
 
 /** The ArrayBuffers of a parsed file, to transfer rather than copy between threads. */

@@ -104,6 +104,12 @@ export interface ProcessInfo {
    * hand-built models stay valid (absent means traced); the loader always sets it.
    */
   traced?: boolean;
+  /** What the process is, for people ("Pool worker 2 (spawn)", "fork server", "orders.py"):
+   * see process-label.ts. Optional so that hand-built models stay valid; the loader sets it. */
+  label?: string;
+  /** True when its parent sent the signal it died of (Pool.terminate, Popen.kill): an ending
+   * the program chose, not a crash, so its missing end record is not a warning. */
+  endedByParent?: boolean;
 }
 
 /**
@@ -341,6 +347,9 @@ export interface LockStat {
   holders: LockHolderStat[];
   /** Lanes that waited, with counts and totals. */
   waiters: { lane: number; site: number | null; waits: number; waitNs: number }[];
+  /** Waits on it that never ended (flag OPEN: still waiting when the process stopped, drawn to
+   * its end). Optional so that hand-built models stay valid; the loader always sets it. */
+  openWaits?: number;
 }
 
 export interface Hotspot {
@@ -351,11 +360,94 @@ export interface Hotspot {
   samples: number;
 }
 
+/** What a finding is about, for tools (the Problems panel groups and links by it). Findings
+ * written before codes existed have none. */
+export type DiagnosticCode = 'deadlock' | 'hang' | 'lock-order-inversion' | 'lock-held-across-wait';
+
 export interface Diagnostic {
   severity: 'info' | 'warning' | 'error';
   message: string;
   site: number | null;
   process: number | null;
+  /** Set on stall, inversion and held-across findings; absent on the others. */
+  code?: DiagnosticCode;
+  /** Other lines the finding is about (the other members of a cycle, the other path of an
+   * inversion), each with what happens there. Absent when none. */
+  related?: { site: number; message: string }[];
+}
+
+/** One member thread of a {@link Stall}. Indexes into the model's tables; null when unknown. */
+export interface StallMember {
+  lane: number;
+  /** What it waits on. */
+  object: number | null;
+  /** The line of its waiting call (the `D` record's, else its open wait's). */
+  site: number | null;
+  /** Leaf of its stack (index into TraceModel.frames), or null. */
+  frame: number | null;
+  /** Row of its wait in TraceModel.waits (the one in progress when the stall was found), or
+   * null when the trace has none (the timeline selects these rows). */
+  wait: number | null;
+}
+
+/**
+ * A deadlock or hang (handlers/stalls.ts). From a `D` record (`source` "watchdog"): members in
+ * the record's order (for a deadlock, cycle order: member i waits for what member i+1 holds,
+ * the last for what member 0 holds). Or, for a deadlock only, found in the open waits of a
+ * process that stopped while its threads waited for each other and that has no `D` record
+ * (killed before the watchdog fired, the watchdog off, an older agent): `source` "open-waits".
+ */
+export interface Stall {
+  kind: 'deadlock' | 'hang' | 'unknown';
+  source: 'watchdog' | 'open-waits';
+  process: number;
+  /** When the watchdog found it; for an inferred one, when its last member began to wait. */
+  detectedNs: Ns;
+  members: StallMember[];
+}
+
+/** A lock-order inversion (`I` record, handlers/lock-order.ts): `lane` took `first` at
+ * `firstSite`, then `second` at `secondSite` while holding it; `otherLane` took `second` at
+ * `otherFirstSite`, then `first` at `otherSecondSite`. Indexes; null when unknown. */
+export interface LockOrderInversion {
+  process: number;
+  detectedNs: Ns;
+  first: number | null;
+  second: number | null;
+  lane: number | null;
+  firstSite: number | null;
+  secondSite: number | null;
+  otherLane: number | null;
+  otherFirstSite: number | null;
+  otherSecondSite: number | null;
+}
+
+/**
+ * A lock held across a blocking call (handlers/held-across.ts): a lane blocked at `site` (a
+ * sleep, I/O, a join, a queue wait, another lock) while holding `lock`, and other lanes waited
+ * for the lock meanwhile. Aggregated by (lock, site, reason): `occurrences` blocking calls.
+ * Only waiting that overlaps the blocking calls counts.
+ */
+export interface HeldAcrossWait {
+  /** The lock (its user-visible object: a Condition for its internal lock). */
+  lock: number;
+  /** The blocking call's line, reason (index into WAIT_REASONS) and object. */
+  site: number | null;
+  reason: number;
+  blockingObject: number | null;
+  /** Lanes that blocked there holding the lock. */
+  holderLanes: number[];
+  occurrences: number;
+  /** Sum and longest of the blocking calls (ns): how long the lock was held blocked. */
+  heldNs: number;
+  longestNs: number;
+  /** Lanes that waited for the lock during those calls, and the waits. */
+  waiterLanes: number[];
+  waits: number;
+  /** Their waiting time that overlaps the blocking calls (ns), summed over waits. */
+  waitedNs: number;
+  /** Row in TraceModel.waits of the longest blocking call. */
+  example: number;
 }
 
 /** A counter over time (`V` records): queue depth, event-loop lag. Added for v1 models. */
@@ -502,4 +594,9 @@ export interface TraceModel {
    * the whole run, time per function and per line (handlers/call-tree.ts). Optional like
    * `counters`; the loader always sets it. */
   callTree?: CallTreeData;
+  /** Deadlocks and hangs, lock-order inversions and locks held across blocking calls (issue
+   * 12). Optional like `counters`; the loader always sets them (empty when none). */
+  stalls?: Stall[];
+  lockOrderInversions?: LockOrderInversion[];
+  heldAcrossWaits?: HeldAcrossWait[];
 }

@@ -297,11 +297,6 @@ export async function listTraceFiles(target: string | readonly string[]): Promis
   return { files, folders, run: folders[0]?.run ?? null, warnings };
 }
 
-/** Formats a duration in ns for messages. */
-function seconds(ns: number): string {
-  return ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : `${(ns / 1e6).toFixed(1)} ms`;
-}
-
 /**
  * Reads one process file, handing the header and each valid record to the sink.
  * Throws a {@link TraceError} only when the file is not a Weft trace or cannot be read: not
@@ -507,9 +502,10 @@ async function readOpenFile(file: string, fh: FileHandle, sink: RecordSink, opts
   if (invalid > 0) {
     warnings.push(`${base}: ${invalid} invalid record(s) were skipped, e.g. ${invalidExamples.join('; ')}.`);
   }
-  if (!complete) {
-    warnings.push(`process ${h.pid} was cut short (killed or crashed?): read up to ${seconds(lastNs - h.startNs)} after it started; its trace has no end record.`);
-  } else {
+  // A file without its end record is reported by the model (handlers/processes.ts), which
+  // knows whether the process's parent ended it on purpose (Pool.terminate): then it is not a
+  // warning.
+  if (complete) {
     if (afterEnd > 0) warnings.push(`${base}: ${afterEnd} record(s) follow the end record; they were read.`);
     if (endCount !== linesBeforeEnd) {
       warnings.push(`${base}: the end record counts ${endCount} records but the file has ${linesBeforeEnd} before it; ${endCount > linesBeforeEnd ? 'some were lost' : 'the count is wrong'}.`);

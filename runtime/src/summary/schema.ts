@@ -12,7 +12,9 @@
  * History: v1 (Weft 0.1): first version. Added since, without a bump: `locks[].pids`,
  * `workItems`, `messages`, `tasks` and `loopBlocks` (asyncio), `omitted.loopBlocks`, `gpu`,
  * `functions`, `hotPaths`, `lines`, `sampling`, `samplingPeriodMs`, `sampledMs` and
- * `omitted.functions` (time by call path, issue 16).
+ * `omitted.functions` (time by call path, issue 16);
+ * `deadlocks`, `hangs`, `lockOrderInversions`, `heldAcrossWaits`, `locks[].openWaits`,
+ * `diagnostics[].code` and `.related` (issue 12).
  */
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -98,6 +100,12 @@ export interface ProcessSummary {
   endReason: string | null;
   /** The program's argv as Python saw it (sys.argv). */
   argv: string[];
+  /** What the process is, for people: "Pool worker 2 (spawn)", "fork server", "resource
+   * tracker", "orders.py --fast", "sleep 0.2". Absent in summaries written before it. */
+  label?: string;
+  /** True when its parent sent the signal it died of (Pool.terminate, Popen.kill): an ending the
+   * program chose, not a crash. Absent when false. */
+  endedByParent?: boolean;
   /** False when the process's trace has no end record (killed or crashed). */
   complete: boolean;
   /** Wall time from the agent's start in the process to its last event (for an untraced
@@ -168,6 +176,9 @@ export interface LockSummary {
   holders: ThreadStat[];
   /** Who waited, and where, most first. */
   waiters: ThreadStat[];
+  /** Waits on it that never ended (still waiting when the process stopped, or when it was
+   * killed): a deadlock or a hang. Added without a schema bump; present only when > 0. */
+  openWaits?: number;
 }
 
 export interface HotspotSummary {
@@ -438,6 +449,103 @@ export interface DiagnosticSummary {
   site: SiteRef | null;
   /** The process it is about, or null. */
   pid: number | null;
+  /** What the finding is, for tools: "deadlock", "hang", "lock-order-inversion",
+   * "lock-held-across-wait". Added without a schema bump; absent on other findings. */
+  code?: DiagnosticCodeSummary;
+  /** Other lines the finding is about (the other members of a deadlock, the other path of an
+   * inversion), each with what happens there. Added without a schema bump; absent when none. */
+  related?: { site: SiteRef; message: string }[];
+}
+
+/** The `code` of a diagnostic (issue 12). */
+export type DiagnosticCodeSummary = 'deadlock' | 'hang' | 'lock-order-inversion' | 'lock-held-across-wait';
+
+/** A synchronisation object named in a stall, an inversion or a held-across wait. */
+export interface ObjectRefSummary {
+  /** Readable name, or "" when it has none. */
+  name: string;
+  /** OBJECT_KINDS value ("lock", "rlock", ...). */
+  kind: string;
+  /** Where it was created, or null. */
+  site: SiteRef | null;
+}
+
+/** One thread of a deadlock or hang (added without a schema bump). */
+export interface StallMemberSummary {
+  thread: string;
+  /** What it waits for; null when unknown (a wait the agent could not name). */
+  object: ObjectRefSummary | null;
+  /** The line of its waiting call, or null. */
+  waitSite: SiteRef | null;
+  /** Deadlocks: the member that holds (or, for a join, is) what this one waits for: the next
+   * member, the last one's is the first. Null for hangs. */
+  heldBy: string | null;
+  /** Its stack when the stall was found, innermost first (empty when unknown). */
+  stack: SiteRef[];
+}
+
+/** A deadlock or hang (added without a schema bump). */
+export interface StallSummary {
+  pid: number;
+  kind: 'deadlock' | 'hang';
+  /** "watchdog": the agent's watchdog found it while the program ran (a `D` record);
+   * "open-waits": found in the waits still open when the process stopped (killed before the
+   * watchdog fired, or the watchdog was off): evidence, not the watchdog's proof. */
+  source: 'watchdog' | 'open-waits';
+  /** When it was found, from the start of the trace (for "open-waits", when its last member
+   * began to wait). */
+  detectedAtMs: number;
+  /** Deadlocks: in cycle order (member i waits for what member i+1 holds, the last for what
+   * member 0 holds). Hangs: every blocked thread, main first. */
+  members: StallMemberSummary[];
+  /** The one sentence of summary/stall-text.ts: "deadlock: t1 waits for B (created at x.py:6)
+   * held by t2 at x.py:18; t2 waits for A (created at x.py:5) held by t1 at x.py:12". */
+  sentence: string;
+}
+
+/** One of the two orders of a lock-order inversion. */
+export interface LockOrderPathSummary {
+  thread: string;
+  /** Where it took the lock it took first, and where it then took the other one. */
+  firstSite: SiteRef | null;
+  secondSite: SiteRef | null;
+}
+
+/** Two locks taken in opposite orders by two threads (added without a schema bump). */
+export interface LockOrderInversionSummary {
+  pid: number;
+  /** When the second order was first seen, from the start of the trace. */
+  detectedAtMs: number;
+  first: ObjectRefSummary | null;
+  second: ObjectRefSummary | null;
+  /** paths[0] took `first` then `second`; paths[1] took `second` then `first`. */
+  paths: LockOrderPathSummary[];
+  sentence: string;
+}
+
+/** A lock held across blocking calls while others waited for it (added without a schema bump):
+ * the blocking calls at one line, on one lock. */
+export interface HeldAcrossWaitSummary {
+  pid: number;
+  lock: ObjectRefSummary | null;
+  /** The blocking call's line, and its wait reason ("sleep", "socket_recv", "join", "lock", ...). */
+  site: SiteRef | null;
+  reason: string;
+  /** What the blocking call waited on (the other lock, the socket), or null. */
+  blockingObject: ObjectRefSummary | null;
+  /** Threads that blocked there holding the lock. */
+  holders: string[];
+  /** Blocking calls, their total and longest duration: how long the lock was held blocked. */
+  occurrences: number;
+  heldMs: number;
+  longestMs: number;
+  /** Threads that waited for the lock during those calls, their waits, and the waiting time
+   * that overlaps the calls (summed over waits; waiting before the holder blocked is not in it). */
+  waiters: string[];
+  waits: number;
+  waitedMs: number;
+  /** "lock "X" held across time.sleep at app.py:9 (1.20 s); 3 threads waited 3.60 s behind it". */
+  sentence: string;
 }
 
 export interface Summary {
@@ -455,6 +563,16 @@ export interface Summary {
   /** Synchronisation objects that made threads wait, by total wait, most first (at most
    * `limits.locks`; see `omitted`). */
   locks: LockSummary[];
+  /** Deadlocks and hangs (issue 12), by process and time; empty when none. Added without a
+   * schema bump: absent in older summaries, always set by buildSummary. */
+  deadlocks?: StallSummary[];
+  hangs?: StallSummary[];
+  /** Lock-order inversions (only when the agent ran its lock-order mode); empty when none.
+   * Added like `deadlocks`. */
+  lockOrderInversions?: LockOrderInversionSummary[];
+  /** Locks held across blocking calls, most waiting caused first; empty when none. Added like
+   * `deadlocks`. */
+  heldAcrossWaits?: HeldAcrossWaitSummary[];
   /** Lines by sampled time, most first (at most `limits.hotspots`). Empty when sampling was
    * off. */
   hotspots: HotspotSummary[];
@@ -521,6 +639,29 @@ const callEdge = {
   type: 'object', required: ['name', 'file', 'line', 'ms'],
   properties: { name: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' }, ms: num },
 } as const;
+const objectRef = {
+  anyOf: [
+    { type: 'null' },
+    { type: 'object', required: ['name', 'kind', 'site'], properties: { name: { type: 'string' }, kind: { type: 'string' }, site: siteRef } },
+  ],
+} as const;
+const stallSchema = {
+  type: 'object', required: ['pid', 'kind', 'source', 'detectedAtMs', 'members', 'sentence'],
+  properties: {
+    pid: { type: 'integer' }, kind: { type: 'string', enum: ['deadlock', 'hang'] }, source: { type: 'string', enum: ['watchdog', 'open-waits'] },
+    detectedAtMs: num, sentence: { type: 'string' },
+    members: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['thread', 'object', 'waitSite', 'heldBy', 'stack'],
+        properties: {
+          thread: { type: 'string' }, object: objectRef, waitSite: siteRef,
+          heldBy: { anyOf: [{ type: 'null' }, { type: 'string' }] }, stack: { type: 'array', items: siteRef },
+        },
+      },
+    },
+  },
+} as const;
 
 /**
  * JSON Schema (draft 2020-12) of {@link Summary}. Only the keywords type, required,
@@ -551,6 +692,7 @@ export const SUMMARY_JSON_SCHEMA = {
           endReason: { anyOf: [{ type: 'null' }, { type: 'string' }] },
           argv: { type: 'array', items: { type: 'string' } }, complete: { type: 'boolean' }, durationMs: num,
           traced: { type: 'boolean' },
+          label: { type: 'string' }, endedByParent: { type: 'boolean' },
           host: { type: 'integer' },
           lanes: {
             type: 'array',
@@ -602,6 +744,37 @@ export const SUMMARY_JSON_SCHEMA = {
           acquisitions: { type: 'integer', minimum: 0 }, contentions: { type: 'integer', minimum: 0 }, waitMs: num,
           maxWaitMs: num, p50WaitMs: num, p95WaitMs: num, contendedHoldMs: num,
           holders: { type: 'array', items: threadStat }, waiters: { type: 'array', items: threadStat },
+          openWaits: int,
+        },
+      },
+    },
+    deadlocks: { type: 'array', items: stallSchema },
+    hangs: { type: 'array', items: stallSchema },
+    lockOrderInversions: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['pid', 'detectedAtMs', 'first', 'second', 'paths', 'sentence'],
+        properties: {
+          pid: { type: 'integer' }, detectedAtMs: num, first: objectRef, second: objectRef, sentence: { type: 'string' },
+          paths: {
+            type: 'array',
+            items: {
+              type: 'object', required: ['thread', 'firstSite', 'secondSite'],
+              properties: { thread: { type: 'string' }, firstSite: siteRef, secondSite: siteRef },
+            },
+          },
+        },
+      },
+    },
+    heldAcrossWaits: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pid', 'lock', 'site', 'reason', 'blockingObject', 'holders', 'occurrences', 'heldMs', 'longestMs', 'waiters', 'waits', 'waitedMs', 'sentence'],
+        properties: {
+          pid: { type: 'integer' }, lock: objectRef, site: siteRef, reason: { type: 'string' }, blockingObject: objectRef,
+          holders: { type: 'array', items: { type: 'string' } }, occurrences: int, heldMs: num, longestMs: num,
+          waiters: { type: 'array', items: { type: 'string' } }, waits: int, waitedMs: num, sentence: { type: 'string' },
         },
       },
     },
@@ -622,6 +795,11 @@ export const SUMMARY_JSON_SCHEMA = {
         properties: {
           severity: { type: 'string', enum: ['info', 'warning', 'error'] }, message: { type: 'string' }, site: siteRef,
           pid: { anyOf: [{ type: 'null' }, { type: 'integer' }] },
+          code: { type: 'string', enum: ['deadlock', 'hang', 'lock-order-inversion', 'lock-held-across-wait'] },
+          related: {
+            type: 'array',
+            items: { type: 'object', required: ['site', 'message'], properties: { site: siteRef, message: { type: 'string' } } },
+          },
         },
       },
     },

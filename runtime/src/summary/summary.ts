@@ -3,6 +3,7 @@
  * text for the terminal. Pure functions, no Node import: the extension can show the same.
  */
 import { percentile } from '../model/columns';
+import { isInterpreterCommand } from '../model/process-label';
 import type { TraceModel } from '../model/types';
 import { WAIT_REASONS } from '../format/spec';
 import { formatCallPaths, summarizeCallPaths } from './call-paths';
@@ -10,6 +11,7 @@ import {
   SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type LoopBlockSummary, type MessagesSummary, type SiteRef, type Summary,
   type GpuQueueSummary, type LaneSummary, type TaskGroupSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
 } from './schema';
+import { formatStalls, STALL_CODES, summarizeStalls } from './stalls-summary';
 
 /** ns -> ms, rounded to the microsecond. */
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
@@ -60,6 +62,8 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
   const processes = model.processes.map((p) => ({
     pid: p.pid, ppid: p.ppid, startMethod: p.startMethod, exitCode: p.exitCode, endReason: p.endReason, argv: [...p.argv],
     complete: p.complete, durationMs: ms(p.endNs - p.startNs), traced: p.traced !== false,
+    ...(p.label !== undefined ? { label: p.label } : {}),
+    ...(p.endedByParent === true ? { endedByParent: true } : {}),
     ...(p.host !== undefined && p.host > 0 ? { host: p.host } : {}),
     ...laneSummaries(p.index),
     // An untraced process's one lane is a placeholder, not a thread anyone measured.
@@ -94,6 +98,8 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
       contendedHoldMs: ms(l.contendedHoldNs),
       holders: l.holders.map(peer),
       waiters: l.waiters.map(peer),
+      // Only when some never ended, so that summaries of traces without open waits keep their shape.
+      ...((l.openWaits ?? 0) > 0 ? { openWaits: l.openWaits } : {}),
     };
   });
   const blocks = summarizeLoopBlocks(model, limits.minLoopBlockMs ?? 0);
@@ -118,10 +124,15 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
         }
       : {}),
     locks,
+    ...summarizeStalls(model, siteRef),
     hotspots,
     diagnostics: model.diagnostics.map((d) => ({
       severity: d.severity, message: d.message, site: siteRef(d.site),
       pid: d.process === null ? null : (model.processes[d.process]?.pid ?? null),
+      ...(d.code !== undefined ? { code: d.code } : {}),
+      ...(d.related !== undefined && d.related.length > 0
+        ? { related: d.related.flatMap((r) => { const site = siteRef(r.site); return site === null ? [] : [{ site, message: r.message }]; }) }
+        : {}),
     })),
     warnings: [...model.warnings],
     omitted: {
@@ -400,9 +411,13 @@ export function formatSummary(
   const greenlets = (s.tasks ?? []).filter((g) => g.kind === 'greenlet').reduce((n, g) => n + g.count, 0);
   out.push(`Weft summary: ${formatMs(s.durationMs)}, ${procs} process${procs === 1 ? '' : 'es'}, ${plural(threads, 'thread')}${tasks > 0 ? `, ${plural(tasks, 'asyncio task')}` : ''}${greenlets > 0 ? `, ${plural(greenlets, 'greenlet')}` : ''}`);
 
-  if (s.diagnostics.length > 0) {
+  // When the program hung, that comes first (deadlocks, hangs; then inversions and locks held
+  // across blocking calls); their findings are not repeated under Findings.
+  out.push(...formatStalls(s, (site) => where(site, cwd), formatMs));
+  const findings = s.diagnostics.filter((d) => d.code === undefined || !STALL_CODES.has(d.code));
+  if (findings.length > 0) {
     out.push('', 'Findings:');
-    for (const d of s.diagnostics) out.push(`  ${d.severity}: ${d.message}`);
+    for (const d of findings) out.push(`  ${d.severity}: ${d.message}`);
   }
 
   const contended = s.locks.filter((l) => l.contentions > 0);
@@ -416,6 +431,7 @@ export function formatSummary(
     // Acquisitions of other kinds count their internal lock's, which means little to a reader.
     const counted = isLock ? `${plural(l.contentions, 'wait')} in ${plural(l.acquisitions, 'acquisition')}` : plural(l.contentions, 'wait');
     out.push(`    ${counted}; ${formatMs(l.waitMs)} waited in total (p50 ${formatMs(l.p50WaitMs)}, p95 ${formatMs(l.p95WaitMs)}, max ${formatMs(l.maxWaitMs)})`);
+    if ((l.openWaits ?? 0) > 0) out.push(`    ${plural(l.openWaits ?? 0, 'wait')} never ended (still waiting when the process stopped)`);
     const who = (t: ThreadStat): string => `${t.thread}${t.pid !== undefined ? ` (pid ${t.pid})` : ''}`;
     for (const h of l.holders.slice(0, 3)) {
       out.push(`    ${isLock ? 'held by   ' : 'woken by  '} ${who(h)}${at(h.site, cwd)}: ${plural(h.waits, 'wait')}, ${formatMs(h.waitMs)}`);
@@ -429,11 +445,18 @@ export function formatSummary(
   for (const p of s.processes) {
     const status = p.exitCode !== null ? `exit ${p.exitCode}` : (p.endReason ?? 'end unknown');
     if (p.traced === false) {
-      out.push('', `Process ${p.pid} (${p.startMethod}, ${status}, not traced: not Python): ${p.argv.join(' ')}`);
+      // A multiprocessing child or a Python command without a trace ended before the agent
+      // started in it (a Pool terminated at once); anything else is a program of its own.
+      const python = p.startMethod !== 'subprocess' || isInterpreterCommand(p.argv);
+      const why = python ? 'ended before Weft started in it' : 'not Python';
+      out.push('', `Process ${p.pid} (${p.startMethod}, ${status}, not traced: ${why}): ${p.label ?? p.argv.join(' ')}`);
       continue;
     }
     const onHost = s.hosts !== undefined && s.hosts.length > 1 ? ` on ${s.hosts[p.host ?? 0]?.name || `host ${p.host ?? 0}`}` : '';
-    out.push('', `Process ${p.pid}${onHost} (${p.startMethod}, ${status}${p.complete ? '' : ', trace cut short'}): ${p.argv.join(' ')}`);
+    // A process its parent ended on purpose (a Pool's workers at shutdown) lost only its last
+    // moments, which the status says; "cut short" is for crashes and kills.
+    const cut = p.complete || p.endedByParent === true ? '' : ', trace cut short';
+    out.push('', `Process ${p.pid}${onHost} (${p.startMethod}, ${status}${cut}): ${p.label ?? p.argv.join(' ')}`);
     const rows = p.threads.map((t) => {
       const waits = Object.entries(t.waitMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatMs(v)}`).join(', ');
       return [

@@ -31,6 +31,9 @@ import { LOOP_LAG_COUNTER, WAIT_REASONS, WaitFlags, type WaitReason } from '../f
 import { visibleObject } from '../model/aggregations';
 import type { ProcessInfo, TaskStepColumns, TraceModel } from '../model/types';
 import { buildCallStacks, type CallStackTable } from './call-stacks';
+import { buildViewStalls, type ViewStall } from './stalls-view';
+
+export type { ViewStall, ViewStallMember } from './stalls-view';
 
 /** Bumped when the meaning of a field changes; the webview refuses other versions.
  * 2: lanes of every kind (`kind` as the model gives it, thread-only facts in `thread`), hosts.
@@ -148,6 +151,8 @@ export interface ViewProcess {
   ppid: number;
   serial: number;
   argv: string[];
+  /** What the process is, for people (model/process-label.ts). */
+  label: string;
   python: string;
   startMethod: string;
   startNs: number;
@@ -431,6 +436,8 @@ export interface ViewDiagnostic {
   severity: 'info' | 'warning' | 'error';
   message: string;
   site: number | null;
+  /** "deadlock", "hang", "lock-order-inversion", "lock-held-across-wait"; absent otherwise. */
+  code?: string;
 }
 
 export interface ViewData {
@@ -468,6 +475,8 @@ export interface ViewData {
   /** Stack samples and frames for the flame graph and call tree (call-stacks.ts); absent in
    * data built before them and when the trace has no samples. */
   callStacks?: CallStackTable;
+  /** Deadlocks and hangs (stalls-view.ts). Optional: data built before them lacks it. */
+  stalls?: ViewStall[];
 }
 
 /** Growable parallel columns for segments (amortised O(1) push). */
@@ -844,7 +853,8 @@ export function buildViewData(model: TraceModel): ViewData {
 
   const hosts = viewHosts(model);
   const processes: ViewProcess[] = model.processes.map((p) => ({
-    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv], python: p.python,
+    index: p.index, host: hostOf(p, hosts.length), pid: p.pid, ppid: p.ppid, serial: p.serial, argv: [...p.argv],
+    label: p.label ?? p.argv.join(' '), python: p.python,
     startMethod: p.startMethod, startNs: rel(p.startNs), endNs: rel(p.endNs), complete: p.complete,
     exitCode: p.exitCode, endReason: p.endReason, parent: p.parent, sampleHz: p.sampleHz,
   }));
@@ -870,12 +880,13 @@ export function buildViewData(model: TraceModel): ViewData {
     flows: flows.table,
     locks: buildLockRows(model),
     hotspots: model.hotspots.map((h) => ({ site: h.site, cpuNs: h.cpuNs, waitNs: h.waitNs, samples: h.samples })),
-    diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site })),
+    diagnostics: model.diagnostics.map((d) => ({ severity: d.severity, message: d.message, site: d.site, ...(d.code !== undefined ? { code: d.code } : {}) })),
     warnings: [...model.warnings],
     taskGroups,
     loopBlocks: buildLoopBlocks(model, rel),
     counters: buildCounters(model, rel),
     ...callStacksOf(model, origin),
+    stalls: buildViewStalls(model, rel),
   };
 }
 

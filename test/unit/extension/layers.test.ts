@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const PURE = ['arguments', 'interpreter', 'line-discipline', 'paths', 'session-state', 'settings', 'manifest', 'trace-loader', 'webview-html', 'assert', 'view-worker'];
+const PURE = ['arguments', 'interpreter', 'line-discipline', 'paths', 'session-state', 'settings', 'manifest', 'trace-loader', 'webview-html', 'assert', 'view-worker', 'stall-notices'];
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceError } from '../../../runtime/src/reader/read-trace';
-import { InProcessTraceLoader, WorkerTraceLoader } from '../../../extension/src/trace-loader';
+import { exportChoices, InProcessTraceLoader, WorkerTraceLoader } from '../../../extension/src/trace-loader';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const FIX = path.join(ROOT, 'test', 'fixtures');
@@ -62,6 +62,17 @@ describe('WorkerTraceLoader', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html).toContain('id="weft-data"');
+  });
+
+  it('exports the format picked in Export Trace... (Perfetto protobuf, speedscope) in the worker', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weft-export-'));
+    await loader.exportTrace(path.join(FIX, 'two-threads'), path.join(dir, 't.perfetto-trace'), 'perfetto');
+    const pb = readFileSync(path.join(dir, 't.perfetto-trace'));
+    expect(pb[0]).toBe(0x0a); // Trace.packet (field 1, length-delimited)
+    expect(pb.includes(Buffer.from('waiter'))).toBe(true);
+    await loader.exportTrace(path.join(FIX, 'contention'), path.join(dir, 'c.json'), 'speedscope');
+    expect(JSON.parse(readFileSync(path.join(dir, 'c.json'), 'utf8')).$schema).toBe('https://www.speedscope.app/file-format-schema.json');
+    expect(exportChoices().map((c) => c.format)).toEqual(['perfetto', 'chrome', 'speedscope', 'report']);
   });
 
   it('an export to an unwritable place fails with the reason instead of hanging', async () => {

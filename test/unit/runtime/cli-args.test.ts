@@ -52,8 +52,11 @@ describe('weft summary and export arguments', () => {
   it('parses export', () => {
     expect(parseArgs(['export', 'd', '--format', 'chrome', '-o', 't.json'])).toEqual({ kind: 'export', dirs: ['d'], format: 'chrome', out: 't.json' });
     expect(parseArgs(['export', '--output=-', 'd'])).toMatchObject({ out: '-' });
-    expect(usage(['export', 'd'])).toMatch(/needs -o FILE/);
-    expect(usage(['export', 'd', '--format', 'pprof', '-o', 'x'])).toMatch(/unknown export format "pprof"; the supported format is chrome/);
+    // No -o: the file goes beside the trace (main.ts picks the name per format).
+    expect(parseArgs(['export', 'd'])).toEqual({ kind: 'export', dirs: ['d'], format: 'chrome', out: null });
+    expect(parseArgs(['export', 'd', '--format=perfetto'])).toMatchObject({ format: 'perfetto' });
+    expect(parseArgs(['export', '--format', 'speedscope', 'd', '--out', 's.json'])).toMatchObject({ format: 'speedscope', out: 's.json' });
+    expect(usage(['export', 'd', '--format', 'pprof', '-o', 'x'])).toMatch(/unknown export format "pprof"; the formats are chrome, perfetto, speedscope/);
   });
 
   it('parses report, whose output defaults to a file in the trace directory', () => {
@@ -62,6 +65,18 @@ describe('weft summary and export arguments', () => {
     expect(usage(['report'])).toMatch(/needs a trace directory/);
     expect(usage(['report', 'd', '-o'])).toMatch(/-o needs a file name/);
     expect(usage(['report', 'd', '--pdf'])).toMatch(/unknown option --pdf for "weft report"/);
+  });
+
+  it('parses query: trace directories, then the SQL; --json, --csv; --schema needs no trace', () => {
+    expect(parseArgs(['query', 'd', 'SELECT 1'])).toEqual({ kind: 'query', dirs: ['d'], sql: 'SELECT 1', output: 'table' });
+    expect(parseArgs(['query', 'a', 'b', '--csv', 'SELECT * FROM waits'])).toEqual({ kind: 'query', dirs: ['a', 'b'], sql: 'SELECT * FROM waits', output: 'csv' });
+    expect(parseArgs(['query', '--json', 'd', '-- a comment\nSELECT 1'])).toMatchObject({ sql: '-- a comment\nSELECT 1', output: 'json' });
+    expect(parseArgs(['query', '--schema'])).toEqual({ kind: 'query-schema', output: 'table' });
+    expect(parseArgs(['query', '--schema', '--json'])).toEqual({ kind: 'query-schema', output: 'json' });
+    expect(usage(['query'])).toMatch(/needs a trace directory and an SQL query/);
+    expect(usage(['query', 'd'])).toMatch(/needs an SQL query after the trace directory/);
+    expect(usage(['query', 'd', '  '])).toMatch(/the SQL query is empty/);
+    expect(usage(['query', 'd', '--tsv', 'SELECT 1'])).toMatch(/unknown option --tsv for "weft query"/);
   });
 
   it('summary, export and report take several trace directories, in the order given', () => {
@@ -78,7 +93,7 @@ describe('help and version', () => {
     expect(parseArgs([])).toEqual({ kind: 'help', topic: 'main' });
     expect(parseArgs(['--help'])).toEqual({ kind: 'help', topic: 'main' });
     expect(parseArgs(['help', 'export'])).toEqual({ kind: 'help', topic: 'export' });
-    for (const c of ['run', 'summary', 'export', 'report'] as const) {
+    for (const c of ['run', 'summary', 'export', 'report', 'query'] as const) {
       expect(parseArgs([c, '--help'])).toEqual({ kind: 'help', topic: c });
       expect(parseArgs([c, '-h'])).toEqual({ kind: 'help', topic: c });
       expect(HELP[c]).toMatch(new RegExp(`^usage: weft ${c}`));
@@ -88,7 +103,7 @@ describe('help and version', () => {
   });
 
   it('unknown commands and options are usage errors', () => {
-    expect(usage(['profile'])).toMatch(/unknown command "profile": the commands are run, summary, export and report/);
+    expect(usage(['profile'])).toMatch(/unknown command "profile": the commands are run, summary, export, report and query/);
     expect(usage(['--fast'])).toMatch(/unknown option --fast/);
   });
 });

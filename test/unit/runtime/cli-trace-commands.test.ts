@@ -3,7 +3,7 @@
  * trace folders as one run, output cut off by a closed pipe, and failures that are one line
  * saying what to do (a hostile or damaged folder must never show a stack trace).
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -77,3 +77,28 @@ describe('the commands that read traces fail in one line, and quietly on a close
     expect(r.stderr).toMatch(/^weft: cannot write .*t\.json: ENOENT[^\n]*\. Choose another file with -o\.\n$/);
   });
 });
+
+describe('weft export --format', () => {
+  it('writes each format beside the trace when no -o is given, and says where it opens', async () => {
+    const dir = path.join(tempDir(), 'contention');
+    cpSync(path.join(FIXTURES, 'contention'), dir, { recursive: true });
+    const cases = [['perfetto', 'trace.perfetto-trace', 'https://ui.perfetto.dev'], ['speedscope', 'trace.speedscope.json', 'https://www.speedscope.app'], ['chrome', 'trace.json', 'chrome://tracing']] as const;
+    for (const [format, file, opensIn] of cases) {
+      const r = await run(['export', dir, '--format', format], capture());
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`${file} (open it in `);
+      expect(r.stderr).toContain(opensIn);
+      expect(statSync(path.join(dir, file)).size).toBeGreaterThan(100);
+    }
+  });
+
+  it('a perfetto export to stdout is the same bytes as to a file', async () => {
+    const out = capture();
+    expect((await run(['export', 'contention', '--format', 'perfetto', '-o', '-'], out)).status).toBe(0);
+    const file = path.join(tempDir(), 't.pftrace');
+    expect((await run(['export', 'contention', '--format=perfetto', '--out', file], capture())).status).toBe(0);
+    expect(Buffer.from(out.text(), 'latin1').length).toBeGreaterThan(0);
+    expect(readFileSync(file).length).toBeGreaterThan(1000);
+  });
+});
+

@@ -106,15 +106,19 @@ describe('AcquisitionsHandler', () => {
 });
 
 describe('ProcessHandler', () => {
-  it('records children, their exits, agent messages and the first end record', () => {
+  it('records children (with the starter\'s label), their exits (ended by the parent or not), agent messages and the first end record', () => {
     const p = run(new ProcessHandler(), [
-      ['P', 5, 42, 'spawn', ['python', 'w.py'], 1, null], ['Q', 9, 42, -15], ['!', 6, 'warning', 'hook failed'],
+      ['P', 5, 42, 'spawn', ['python', 'w.py'], 1, null, 'Pool worker 1'], ['Q', 9, 42, -15, 'parent'], ['!', 6, 'warning', 'hook failed'],
+      ['P', 7, 43, 'subprocess', ['ls'], 1, null], ['Q', 8, 43, 0],
       ['Z', 10, 'exit', 3, 3], ['Z', 11, 'signal', null, 4],
     ]);
     expect(p).toEqual({
       complete: true, endReason: 'exit', exitCode: 3, endNs: 10,
-      children: [{ ts: 5, pid: 42, how: 'spawn', argv: ['python', 'w.py'], tid: 1, site: null }],
-      childExits: [{ ts: 9, pid: 42, code: -15 }],
+      children: [
+        { ts: 5, pid: 42, how: 'spawn', argv: ['python', 'w.py'], tid: 1, site: null, label: 'Pool worker 1' },
+        { ts: 7, pid: 43, how: 'subprocess', argv: ['ls'], tid: 1, site: null, label: null },
+      ],
+      childExits: [{ ts: 9, pid: 42, code: -15, endedBy: 'parent' }, { ts: 8, pid: 43, code: 0, endedBy: null }],
       messages: [{ ts: 6, level: 'warning', message: 'hook failed' }],
     });
   });

@@ -283,7 +283,7 @@ describe('DiagnosticsHandler', () => {
   });
 
   it('reports a child process killed by a signal', () => {
-    expect(procs.diagnostics.map((d) => d.message)).toContain('process 301 (parent.py) was killed by signal 9.');
+    expect(procs.diagnostics.map((d) => d.message)).toContain('parent.py (fork), pid 301, was killed by signal 9.');
   });
 });
 

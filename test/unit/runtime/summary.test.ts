@@ -49,6 +49,8 @@ describe('summary JSON', () => {
         { thread: 'worker-c', site: { file: '/w/prog.py', line: 10, func: 'work' }, waits: 2, waitMs: 250 },
         { thread: 'worker-b', site: { file: '/w/prog.py', line: 10, func: 'work' }, waits: 1, waitMs: 100 },
       ],
+      // worker-c's last wait never ended (flag OPEN): the one field a trace with open waits adds.
+      openWaits: 1,
     });
     expect(s.processes[0]?.threads[1]).toEqual({
       name: 'worker-a', tid: 2, nativeId: 201, daemon: false, runMs: 495, cpuMs: 400, waitMs: { sleep: 50, lock: 10 }, gilWaitEstimateMs: 35,

@@ -16,7 +16,13 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const serverFile = path.join(ROOT, 'node_modules', '.cache', 'weft-test', 'server.js');
 const PROG = pathToFileURL('/w/prog.py').href;
 
-interface Published { uri: string; diagnostics: { range: { start: { line: number } }; severity: number; source: string; message: string }[] }
+interface Published {
+  uri: string;
+  diagnostics: {
+    range: { start: { line: number } }; severity: number; source: string; message: string; code?: string;
+    relatedInformation?: { location: { uri: string; range: { start: { line: number } } }; message: string }[];
+  }[];
+}
 let child: ChildProcess;
 let conn: MessageConnection;
 const published: Published[] = [];
@@ -115,6 +121,27 @@ describe('hotspots language server', () => {
     ]);
     const hover = await conn.sendRequest('textDocument/hover', { textDocument: { uri: APP }, position: { line: 11, character: 0 } }) as { contents: { value: string } };
     expect(hover.contents.value).toContain('Event loop blocked here');
+    await conn.sendNotification(TRACE_CLEARED, {});
+  });
+
+  it('a deadlock: an error on each member\'s line, related to the other\'s, and a lens that shows it on the timeline', async () => {
+    const X = pathToFileURL('/w/x.py').href;
+    const loaded = await loadViewData(path.join(ROOT, 'test', 'fixtures', 'deadlock-killed'));
+    await conn.sendNotification(TRACE_SHOWN, { cwd: '/w', hotspots: loaded.hotspots } satisfies TraceShownParams);
+    await until(() => published.some((p) => p.uri === X && p.diagnostics.some((d) => d.severity === 1)));
+    const d = published.filter((p) => p.uri === X).at(-1) as Published;
+    const errors = d.diagnostics.filter((x) => x.severity === 1); // 1: Error
+    const sentence = 'deadlock: t1 waits for B (created at x.py:6) held by t2 at x.py:18; t2 waits for A (created at x.py:5) held by t1 at x.py:12';
+    expect(errors.map((x) => [x.range.start.line, x.code, x.message])).toEqual([[11, 'deadlock', sentence], [17, 'deadlock', sentence]]);
+    expect(errors.map((x) => x.relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line, r.message]))).toEqual([
+      [[X, 17, 't2 waits for A here, held by t1']],
+      [[X, 11, 't1 waits for B here, held by t2']],
+    ]);
+    const lenses = await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: X } }) as { range: { start: { line: number } }; command: { title: string; command: string; arguments?: unknown[] } }[];
+    const first = lenses.find((l) => l.range.start.line === 11);
+    expect(first?.command).toEqual({ title: 'Weft: deadlock · t1 waits for B here, held by t2 · show on the timeline', command: 'weft.showStall', arguments: [sentence] });
+    // The same sentence names the stall in the view data the notification and the lens select.
+    expect(loaded.data.stalls?.map((st) => st.sentence)).toEqual([sentence]);
     await conn.sendNotification(TRACE_CLEARED, {});
   });
 });

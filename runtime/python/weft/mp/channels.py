@@ -33,12 +33,13 @@ def outgoing(a: registry.Agent, channel: Any, obj: Any, me: int) -> Any:
 
 
 def _own_locks_internal(q: Any) -> None:
-    """A queue's own locks are internal: no hold spans for them, waits go to the queue."""
+    """A queue's own locks are internal: no hold spans for them, waits go to the queue (made a
+    recorded object here: in a process that unpickled it, no hook saw it made)."""
     for lk in ("_rlock", "_wlock"):
         lock = getattr(q, lk, None)
         if lock is not None:
             lock._weft_internal = True
-            lock._weft_parent = q
+            lock._weft_parent = queue_channel(q)
             lock._weft_role = lk[1:]
 
 

@@ -15,8 +15,11 @@
  */
 import { WaitFlags, WAIT_REASONS } from '../../format/spec';
 import type { ParsedFile } from '../parsed-file';
-import type { Diagnostic, Lane, LockStat, LoopBlock, ProcessInfo, SourceSite, SyncObject, ThreadTime, WaitColumns } from '../types';
+import type {
+  Diagnostic, HeldAcrossWait, Lane, LockOrderInversion, LockStat, LoopBlock, ProcessInfo, SourceSite, Stall, SyncObject, ThreadTime, WaitColumns,
+} from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
+import { stallFindings } from './stall-findings';
 
 /** Thresholds, in one place so tests and docs agree. */
 export const DIAGNOSTIC_THRESHOLDS = {
@@ -57,6 +60,11 @@ export interface DiagnosticsDeps {
   threadTimes: () => ThreadTime[];
   /** asyncio event-loop blocks (optional: hand-built assemblers may have none). */
   loopBlocks?: () => LoopBlock[];
+  /** Issue 12: deadlocks and hangs, lock-order inversions, locks held across blocking calls
+   * (optional like loopBlocks). */
+  stalls?: () => Stall[];
+  lockOrderInversions?: () => LockOrderInversion[];
+  heldAcrossWaits?: () => HeldAcrossWait[];
 }
 
 export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
@@ -101,6 +109,15 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       return `${o.kind}${o.name ? ` "${o.name}"` : ''}${created === '' ? '' : ` (created${created})`}`;
     };
     const T = DIAGNOSTIC_THRESHOLDS;
+
+    // Deadlocks and hangs first: when a program is stuck, nothing else matters as much. Their
+    // members' open waits are not reported again below.
+    const stalls = d.stalls?.() ?? [];
+    out.push(...stallFindings({
+      lanes, objects, sites, stalls, inversions: d.lockOrderInversions?.() ?? [], heldAcross: d.heldAcrossWaits?.() ?? [],
+    }, formatDuration));
+    const stalled = new Set<number>();
+    for (const s of stalls) for (const m of s.members) stalled.add(m.lane);
 
     for (const l of d.locks()) {
       const obj = objects[l.object];
@@ -151,7 +168,7 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
       }
       const object = w.object[i] as number;
       const key = `${lane}:${object}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || stalled.has(lane)) continue;
       seen.add(key);
       const process = lanes[lane]?.process ?? 0;
       const obj = objects[object];
@@ -253,8 +270,8 @@ export class DiagnosticsHandler implements ModelHandler<Diagnostic[]> {
     }
 
     for (const p of processes) {
-      if (p.endReason !== null && p.endReason.startsWith('killed')) {
-        out.push({ severity: 'warning', message: `process ${p.pid} (${p.argv.join(' ')}) was ${p.endReason}.`, site: null, process: p.index });
+      if (p.endReason !== null && p.endReason.startsWith('killed') && p.endedByParent !== true) {
+        out.push({ severity: 'warning', message: `${p.label ?? p.argv.join(' ')}, pid ${p.pid}, was ${p.endReason}.`, site: null, process: p.index });
       }
     }
     this.result = out;

@@ -10,7 +10,7 @@
  * and not here. Acquisitions come from the agent's `A` counts (an uncontended acquisition is
  * never a record of its own), summed over the object and its internal parts.
  */
-import { WAIT_REASONS } from '../../format/spec';
+import { WAIT_REASONS, WaitFlags } from '../../format/spec';
 import { percentile } from '../columns';
 import type { ParsedFile } from '../parsed-file';
 import type { LockHolderStat, LockStat, SyncObject, WaitColumns } from '../types';
@@ -28,6 +28,22 @@ for (const r of ['sleep', 'task', 'gather', 'wait', 'socket', 'stream_read', 'st
 }
 /** Kinds whose waits are waits for completion, not contention. */
 const NOT_CONTENTION = new Set(['thread', 'timer', 'process', 'future', 'task', 'socket', 'stream', 'subprocess', 'gpu_queue', 'fd']);
+
+/**
+ * For each object, the object the lock table charges a wait on it to (its user-visible
+ * object), or -1 when waits on it are never contention (threads, processes, futures...); and
+ * whether a wait reason can be contention at all. The same rules as LockStatsHandler, for
+ * readers that re-derive its numbers (weft query's `charged_object`).
+ */
+export function contentionCharges(model: { readonly objects: readonly SyncObject[] }): { chargeTo: Int32Array; reasonCounts: (reason: number) => boolean } {
+  const chargeTo = new Int32Array(model.objects.length);
+  for (let o = 0; o < model.objects.length; o++) {
+    const v = visibleObject(model, o);
+    const kind = model.objects[v]?.kind;
+    chargeTo[o] = kind === undefined || NOT_CONTENTION.has(kind) ? -1 : v;
+  }
+  return { chargeTo, reasonCounts: (reason) => NOT_CONTENTION_REASON[reason] !== 1 };
+}
 
 /** The user-visible object a wait on `obj` is charged to (follows parents, at most 8 levels). */
 export function visibleObject(model: { readonly objects: readonly SyncObject[] }, obj: number): number {
@@ -49,6 +65,8 @@ interface Acc {
   curEnd: number;
   holders: Map<number, LockHolderStat>;
   waiters: Map<number, LockHolderStat>;
+  /** Waits that never ended (OPEN). */
+  open: number;
 }
 
 /**
@@ -109,7 +127,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
       if (obj < 0) continue;
       let acc = accs[obj];
       if (acc === undefined) {
-        acc = { waits: [], total: 0, unionNs: 0, curBegin: 0, curEnd: -Infinity, holders: new Map(), waiters: new Map() };
+        acc = { waits: [], total: 0, unionNs: 0, curBegin: 0, curEnd: -Infinity, holders: new Map(), waiters: new Map(), open: 0 };
         accs[obj] = acc;
         byObj.set(obj, acc);
       }
@@ -118,6 +136,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
       const d = e - b;
       acc.waits.push(d);
       acc.total += d;
+      if (((w.flags[i] as number) & WaitFlags.OPEN) !== 0) acc.open++;
       if (b > acc.curEnd) {
         if (acc.curEnd > acc.curBegin) acc.unionNs += acc.curEnd - acc.curBegin;
         acc.curBegin = b;
@@ -151,6 +170,7 @@ export class LockStatsHandler implements ModelHandler<LockStat[]> {
         contendedHoldNs: union,
         holders: [...acc.holders.values()].sort((a, b) => b.waitNs - a.waitNs || a.lane - b.lane),
         waiters: [...acc.waiters.values()].sort((a, b) => b.waitNs - a.waitNs || a.lane - b.lane),
+        openWaits: acc.open,
       });
     }
     this.acquisitions = new Map();

@@ -16,6 +16,7 @@
 import type { Ns, RunInfo } from '../../format/spec';
 import type { ChildExit, ChildStart, ParsedFile } from '../parsed-file';
 import type { HostInfo, ProcessInfo } from '../types';
+import { commandLabel, processLabel } from '../process-label';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
 /** How a process was started, as seen by its parent. */
@@ -27,10 +28,14 @@ export interface StartLink {
   /** Site index in the parent's file ids (re-keyed by the flows handler). */
   site: number | null;
   how: string;
+  /** The starter's label for it (`P` record), or null. */
+  label: string | null;
 }
 
 export interface ProcessesData {
   processes: ProcessInfo[];
+  /** What the trace lacks, per process: a file cut short that its parent did not end. */
+  warnings: string[];
   /** Machines in order of their first file (v1 files: one host with id ""). */
   hosts: HostInfo[];
   /** Per process: the `P` record that started it, when one was found. */
@@ -111,7 +116,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       const child = closest(rec.pid, rec.ts, from, from);
       if (child === undefined) untraced.push({ from, rec });
       if (child === undefined || startedBy[child.index] !== null) continue;
-      startedBy[child.index] = { process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how };
+      startedBy[child.index] = { process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how, label: rec.label };
       child.parent = from;
     }
     for (const p of this.processes) {
@@ -128,9 +133,20 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
       if (rec.code >= 0) {
         child.exitCode = rec.code;
         if (child.endReason === null) child.endReason = 'exit';
-      } else if (child.endReason === null) {
-        child.endReason = `killed by signal ${-rec.code}`;
+      } else if (child.endReason === null || (rec.endedBy === 'parent' && child.endedByParent !== true)) {
+        // A forkserver child has two witnesses: the fork server that reaped it, and the process
+        // that asked for it (and may have signalled it): the one that sent the signal wins.
+        child.endedByParent = rec.endedBy === 'parent';
+        child.endReason = child.endedByParent ? `ended by its parent (signal ${-rec.code})` : `killed by signal ${-rec.code}`;
       }
+    }
+    const warnings: string[] = [];
+    for (const p of this.processes) {
+      if (p.traced === false) continue;
+      const link = startedBy[p.index];
+      p.label = processLabel(p.argv, p.startMethod, link?.label ?? null);
+      if (p.complete || p.endedByParent === true) continue;
+      warnings.push(`process ${p.pid} was cut short (killed or crashed?): read up to ${seconds(p.endNs - p.startNs)} after it started; its trace has no end record.`);
     }
     const run = this.run;
     if (run !== null) {
@@ -143,7 +159,7 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
         }
       }
     }
-    this.result = { processes: this.processes, hosts: this.hosts, startedBy };
+    this.result = { processes: this.processes, hosts: this.hosts, startedBy, warnings };
   }
 
   /** One process per `P` whose pid has no file (see the file comment); `byPid` leaves them out,
@@ -170,14 +186,19 @@ export class ProcessesHandler implements ModelHandler<ProcessesData> {
         startMethod: rec.how, startNs: rec.ts as Ns, endNs: Math.max(rec.ts, exit?.ts ?? parent.endNs) as Ns,
         complete: exit !== undefined,
         exitCode: code !== null && code >= 0 ? code : null,
-        endReason: code === null ? null : code >= 0 ? 'exit' : `killed by signal ${-code}`,
-        parent: from, sampleHz: 0, traced: false,
+        endReason: code === null ? null : code >= 0 ? 'exit' : exit?.endedBy === 'parent' ? `ended by its parent (signal ${-code})` : `killed by signal ${-code}`,
+        parent: from, sampleHz: 0, traced: false, label: rec.label ?? commandLabel(rec.argv), endedByParent: code !== null && code < 0 && exit?.endedBy === 'parent',
       });
-      startedBy.push({ process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how });
+      startedBy.push({ process: from, tid: rec.tid, ts: rec.ts, site: rec.site, how: rec.how, label: rec.label });
     }
   }
 
   data(): ProcessesData {
     return ready(this.result, 'ProcessesHandler');
   }
+}
+
+/** A duration as the reader's warnings write it: "240.0 ms", "1.25 s". */
+function seconds(ns: number): string {
+  return ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : `${(ns / 1e6).toFixed(1)} ms`;
 }

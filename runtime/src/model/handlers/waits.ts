@@ -2,10 +2,18 @@
  * Waits: every file's `W` rows, re-keyed to lanes, objects and sites, in one set of columns
  * sorted by begin time (views scan them by time; thread times and lock statistics rely on
  * the order). The agent writes a wait when it ends, so files are ordered by end, not begin.
+ *
+ * Open waits (flag OPEN; repeated records of one wait were already reduced to the last in
+ * file-handlers.ts) end where their lane ends: `end` in the file is when the agent last saw
+ * the thread still waiting, and nothing ended the wait after that, so the thread was still
+ * blocked when its process stopped. Every reader (the timeline, thread times and their GIL
+ * estimate, lock statistics) then sees a hung thread as waiting to the end of the trace, never
+ * as "not on CPU".
  */
 import { F64Column, I32Column, U8Column, permuteF64, permuteI32, permuteU8, sortOrderOrNull } from '../columns';
 import type { ParsedFile } from '../parsed-file';
-import type { WaitColumns } from '../types';
+import { WaitFlags } from '../../format/spec';
+import type { Lane, WaitColumns } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
 function columns() {
@@ -18,6 +26,9 @@ function columns() {
 export class WaitsHandler implements ModelHandler<WaitColumns> {
   private c = columns();
   private result: WaitColumns | null = null;
+
+  /** `lanes`: to draw open waits to their lane's end (absent: open waits keep their end). */
+  constructor(private readonly lanes?: () => Lane[]) {}
 
   reset(): void {
     this.c = columns();
@@ -71,6 +82,15 @@ export class WaitsHandler implements ModelHandler<WaitColumns> {
       holderLane: permuteI32(c.holderLane.finish(), order), holderSite: permuteI32(c.holderSite.finish(), order),
       wakerLane: permuteI32(c.wakerLane.finish(), order), flags: permuteU8(c.flags.finish(), order),
     };
+    const lanes = this.lanes?.();
+    if (lanes !== undefined) {
+      const r = this.result;
+      for (let i = 0; i < r.count; i++) {
+        if (((r.flags[i] as number) & WaitFlags.OPEN) === 0) continue;
+        const laneEnd = lanes[r.lane[i] as number]?.endNs;
+        if (laneEnd !== undefined && laneEnd > (r.end[i] as number)) r.end[i] = laneEnd;
+      }
+    }
     this.c = columns();
   }
 

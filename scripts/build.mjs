@@ -13,6 +13,7 @@ const entries = [
   { in: 'extension/src/view-worker.ts', out: 'dist/view-worker.js', platform: 'node' },
   { in: 'extension/src/server/server.ts', out: 'dist/server.js', platform: 'node' },
   { in: 'bench/model-load.ts', out: 'dist/bench-model-load.js', platform: 'node' },
+  { in: 'bench/call-tree.ts', out: 'dist/bench-call-tree.js', platform: 'node' },
   { in: 'bench/export-query.ts', out: 'dist/bench-export-query.js', platform: 'node' },
   // Browser entries (webview and the self-contained HTML report).
   { in: 'webview/src/main.ts', out: 'dist/webview.js', platform: 'browser' },

@@ -39,7 +39,8 @@ export class HotspotsClient implements vscode.Disposable {
   traceShown(target: string, loaded: LoadedTrace): void {
     const params: TraceShownParams = { cwd: loaded.run?.cwd ?? null, hotspots: loaded.hotspots };
     // A live view is reloaded about once a second; resending equal facts would only make the
-    // editors redraw their lenses. They are small (the Summary's limits: 50 locks, 30 hotspots).
+    // editors redraw their lenses. They are small (the Summary's limits: 50 locks, 30 hotspots,
+    // 100 functions with 5 callers and 5 callees each).
     const same = this.shown?.target === target && JSON.stringify(this.shown.params) === JSON.stringify(params);
     this.shown = { target, params };
     if (!same && this.enabled) void this.send(TRACE_SHOWN, params);

@@ -14,6 +14,7 @@ import { clear, h } from './dom';
 import { formatCount, formatDuration } from './format';
 import type { Host } from './host';
 import { holdsOfObject } from './holds';
+import { FlamePanel } from './flame/flame-panel';
 import { HotspotPanel } from './hotspots';
 import { keyCommand, ZOOM_STEP, type KeyCommand } from './interaction';
 import { collapseKeys, groupsAbove, taskGroupAbove, upgradeCollapsed } from './layout';
@@ -29,7 +30,7 @@ import { Tooltip } from './tooltip';
 
 const DEFAULT_SORT: LockSort = { column: 'waitNs', descending: true };
 
-const TAB_LABELS: Record<PanelTab, string> = { locks: 'Lock contention', hotspots: 'Hotspots', asyncio: 'Event loop' };
+const TAB_LABELS: Record<PanelTab, string> = { locks: 'Lock contention', hotspots: 'Hotspots', asyncio: 'Event loop', flame: 'Call tree' };
 
 type Selection =
   | { kind: 'segment'; seg: number }
@@ -45,6 +46,9 @@ export class App implements TimelineHost {
   private win: TimeWindow = { startNs: 0, endNs: 1 };
   private selection: Selection = null;
   private overlay: LockOverlay | null = null;
+  /** The samples of the flame graph's selected frame, highlighted on the timeline. */
+  private sampleHighlight: LockOverlay | null = null;
+  private flameTimer = 0;
   private tab: PanelTab = 'locks';
   private sort: LockSort = DEFAULT_SORT;
   private collapsedSet = new Set<string>();
@@ -64,6 +68,7 @@ export class App implements TimelineHost {
   private readonly locks: LockPanel;
   private readonly hotspots: HotspotPanel;
   private readonly eventLoop: EventLoopPanel;
+  private readonly flame: FlamePanel;
   private readonly titleMain = h('span', { className: 'weft-title-main', text: 'Weft' });
   private readonly titleMeta = h('span', { className: 'weft-title-meta' });
   private readonly status = h('span', { className: 'weft-status', attrs: { role: 'status' } });
@@ -107,6 +112,16 @@ export class App implements TimelineHost {
       },
     });
 
+    this.flame = new FlamePanel({
+      data: () => this.d,
+      window: () => this.win,
+      openSource: (ref) => this.openSource(ref),
+      highlightSamples: (o) => {
+        this.sampleHighlight = o;
+        this.timeline.requestRender();
+      },
+    });
+
     const legend = h('div', { className: 'weft-legend', attrs: { 'aria-label': 'Legend' } }, STATE_INFO.map((s) => {
       const sw = h('span', { className: `weft-swatch${s.estimated ? ' estimated' : ''}` });
       sw.dataset.state = s.key;
@@ -137,7 +152,7 @@ export class App implements TimelineHost {
       this.tabButtons.set(t, b);
       return b;
     }));
-    this.panel = h('section', { className: 'weft-panel' }, [tabs, h('div', { className: 'weft-panel-body' }, [this.locks.root, this.hotspots.root, this.eventLoop.root])]);
+    this.panel = h('section', { className: 'weft-panel' }, [tabs, h('div', { className: 'weft-panel-body' }, [this.locks.root, this.hotspots.root, this.eventLoop.root, this.flame.root])]);
     const splitter = h('div', { className: 'weft-splitter', attrs: { role: 'separator', 'aria-orientation': 'horizontal', title: 'Drag to resize' } });
     this.makeSplitter(splitter);
     mount.append(h('div', { className: 'weft-app' }, [toolbar, this.banners, this.timelineSection, splitter, this.panel]), this.tooltip.el, this.toast);
@@ -214,6 +229,7 @@ export class App implements TimelineHost {
     // Saved states from before hosts name processes "pid.serial": read them as today's keys.
     this.collapsedSet = upgradeCollapsed(data, this.collapsedSet);
     this.overlay = null;
+    this.sampleHighlight = null;
     this.selection = null;
 
     if (isUpdate && prev) {
@@ -238,6 +254,7 @@ export class App implements TimelineHost {
     this.locks.render();
     this.hotspots.render();
     this.eventLoop.render();
+    this.flame.render();
     this.renderTabs();
     this.selectionChanged(false);
     this.windowMoved();
@@ -269,7 +286,8 @@ export class App implements TimelineHost {
   }
 
   lockOverlay(): LockOverlay | null {
-    return this.overlay;
+    // A selected lock wins over the flame graph's highlighted samples.
+    return this.overlay ?? this.sampleHighlight;
   }
 
   collapsed(): ReadonlySet<string> {
@@ -438,6 +456,9 @@ export class App implements TimelineHost {
   private windowMoved(): void {
     this.windowLabel.textContent = this.d ? `${formatDuration(this.win.startNs)} – ${formatDuration(this.win.endNs)}` : '';
     this.save();
+    // The flame graph follows the visible window; rebuilding it on every wheel tick would not.
+    window.clearTimeout(this.flameTimer);
+    this.flameTimer = window.setTimeout(() => this.flame.windowChanged(), 250);
     if (this.host.kind === 'vscode' && this.d) {
       window.clearTimeout(this.rangeTimer);
       this.rangeTimer = window.setTimeout(() => this.host.post({ type: 'requestRange', startNs: this.win.startNs, endNs: this.win.endNs }), 300);
@@ -491,7 +512,7 @@ export class App implements TimelineHost {
 
   private renderTabs(): void {
     for (const [t, b] of this.tabButtons) {
-      const count = !this.d ? 0 : t === 'locks' ? this.d.locks.length : t === 'hotspots' ? this.d.hotspots.length : EventLoopPanel.count(this.d);
+      const count = !this.d ? 0 : t === 'locks' ? this.d.locks.length : t === 'hotspots' ? this.d.hotspots.length : t === 'flame' ? (this.d.callStacks?.samples.count ?? 0) : EventLoopPanel.count(this.d);
       clear(b);
       b.append(TAB_LABELS[t], h('span', { className: 'count', text: String(count) }));
       b.setAttribute('aria-selected', String(t === this.tab));
@@ -499,6 +520,8 @@ export class App implements TimelineHost {
     this.locks.root.hidden = this.tab !== 'locks';
     this.hotspots.root.hidden = this.tab !== 'hotspots';
     this.eventLoop.root.hidden = this.tab !== 'asyncio';
+    this.flame.root.hidden = this.tab !== 'flame';
+    this.flame.setVisible(this.tab === 'flame');
   }
 
   private renderBanners(): void {
@@ -607,6 +630,7 @@ export class App implements TimelineHost {
         return;
       case 'clear':
         this.select(null);
+        this.flame.clearSelection();
         return;
       default:
         assertUnreachable(cmd);

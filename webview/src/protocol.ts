@@ -32,7 +32,7 @@ export interface SourceRef {
 }
 
 /** Tabs of the bottom panel. */
-export const PANEL_TABS = ['locks', 'hotspots', 'asyncio'] as const;
+export const PANEL_TABS = ['locks', 'hotspots', 'asyncio', 'flame'] as const;
 export type PanelTab = (typeof PANEL_TABS)[number];
 
 // ---------------------------------------------------------------- webview → host

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import type { HotspotSummary, LockSummary, LoopBlockSummary, SiteRef, Summary } from '../../../runtime/src/summary/schema';
 import { displayPath, formatMs } from '../../../runtime/src/summary/summary';
+import { addFunctionFacts, functionHoverMarkdown, functionLensTitle, type FunctionFact } from './function-times';
 import { addProblemFacts, type ProblemCode, type ProblemFact, type RelatedFact } from './problems';
 
 export type { ProblemFact, RelatedFact } from './problems';
@@ -120,6 +121,8 @@ export interface LineFacts {
   loopBlocks?: LoopBlockFact;
   /** GPU stalls at this line, longest first; absent when none (and in facts of older hosts). */
   gpuStalls?: GpuStallFact[];
+  /** Sampled time of the function defined at this line (function-times.ts); absent when none. */
+  function?: FunctionFact;
   /** Deadlocks, hangs, lock-order inversions and locks held across blocking calls at this
    * line (problems.ts); absent when none. */
   problems?: ProblemFact[];
@@ -237,6 +240,7 @@ export function lineFactsFromSummary(summary: Summary, cwd: string | null): Line
     }
   }
 
+  addFunctionFacts(summary, (file, line) => at({ file, line, func: '' }), (file) => resolveTraceFile(file, cwd));
   addProblemFacts(summary, at, (site) => resolveTraceFile(site.file, cwd));
 
   const out = [...byKey.values()];
@@ -371,6 +375,8 @@ export function loopBlockMessage(f: LineFacts): string | null {
  */
 export function lensTitles(f: LineFacts, cwd: string | null): string[] {
   const out: string[] = [];
+  // Time per function first: it sits on the def line, above the body's own facts.
+  if (f.function) out.push(functionLensTitle(f.function));
   const b = f.loopBlocks;
   if (b) {
     const parts = [b.count === 1 ? `Weft: event loop blocked ${formatMs(b.maxMs)}` : `Weft: event loop blocked ${b.count}× · ${formatMs(b.totalMs)} in total · longest ${formatMs(b.maxMs)}`];
@@ -383,7 +389,7 @@ export function lensTitles(f: LineFacts, cwd: string | null): string[] {
   const g = gpuStallLens(f);
   if (g !== null) out.push(g);
   const problems = f.problems ?? [];
-  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && g === null && problems.length === 0)) out.push(lensTitle(f, cwd));
+  if (f.waits.length > 0 || f.holds.length > 0 || f.created.length > 0 || f.cpu !== null || (!b && g === null && !f.function && problems.length === 0)) out.push(lensTitle(f, cwd));
   return [...problems.map((p) => p.lens), ...out];
 }
 
@@ -457,6 +463,7 @@ export function hoverMarkdown(f: LineFacts, cwd: string | null): string {
   if (f.cpu) {
     out.push('', `CPU hotspot in \`${f.cpu.func}\`: ${plural(f.cpu.samples, 'sample')}, ~${formatMs(f.cpu.cpuMs)} running, ~${formatMs(f.cpu.waitMs)} in waits (estimates from samples)`);
   }
+  if (f.function) out.push(...functionHoverMarkdown(f.function, (file) => shortPath(file, cwd)));
   return out.join('\n');
 }
 

@@ -269,7 +269,8 @@ class Agent:
         if s is None:
             code, line = where
             s = next(self._site_ids)
-            self.emit(["S", s, code.co_filename, line or 0, getattr(code, "co_qualname", code.co_name)])
+            # The 6th field is the def line (co_firstlineno): time per function is shown there.
+            self.emit(["S", s, code.co_filename, line or 0, getattr(code, "co_qualname", code.co_name), code.co_firstlineno])
             self._sites[where] = s
         return s
 

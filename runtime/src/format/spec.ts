@@ -304,8 +304,11 @@ export function keyScope(key: string): KeyScope {
  * another lane's (`Y`); in v1 files every lane is a thread, so a v1 tid is a v2 lane id.
  */
 export type TraceRecord =
-  /** v1. Site definition: a source location. `func` is the code object's qualified name. */
-  | ['S', SiteId, string, number, string]
+  /** v1. Site definition: a source location. `func` is the code object's qualified name.
+   * `def` (optional 6th field, added in v2 without a version bump): the code object's first
+   * line (`co_firstlineno`, the `def` line), so that time per function can be shown above
+   * its `def`; absent in older files, where readers fall back to the lowest sampled line. */
+  | ['S', SiteId, string, number, string, (number | null)?]
   /** v1. Object definition, written before the first record that refers to the object.
    * `name` is a readable name when cheap to get (the assignment target at the creation
    * line, or a user-given name), else ''. `parent`/`role` tie internal objects to the one
@@ -488,7 +491,7 @@ const site = (name = 'site'): FieldSpec => f(name, 'I', { ref: 'site' });
  * tests read. Meanings are in {@link TraceRecord}.
  */
 export const RECORDS: Readonly<Record<RecordCode, RecordSpec>> = {
-  S: { name: 'site', since: 1, optional: [], fields: [f('id', 'i', { defines: 'site' }), f('file', 's'), f('line', 'i'), f('func', 's')] },
+  S: { name: 'site', since: 1, optional: [f('def', 'I')], fields: [f('id', 'i', { defines: 'site' }), f('file', 's'), f('line', 'i'), f('func', 's')] },
   O: {
     name: 'object', since: 1,
     fields: [f('id', 'i', { defines: 'object' }), f('kind', 'k'), f('name', 's'), site(), f('parent', 'I', { ref: 'object' }), f('role', 'S')],

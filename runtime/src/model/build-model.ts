@@ -18,6 +18,7 @@ import { listTraceFiles, TraceError, type ReadOptions } from '../reader/read-tra
 import { IdMap } from './columns';
 import type { ParsedFile } from './parsed-file';
 import { createParser, type Parallelism, type TraceFileParser } from './parser-pool';
+import { CallTreeHandler } from './handlers/call-tree';
 import { CountersHandler } from './handlers/counters';
 import { DiagnosticsHandler } from './handlers/diagnostics';
 import { FlowsHandler } from './handlers/flows';
@@ -56,6 +57,7 @@ export class ModelAssembler {
   private readonly threadTimes: ThreadTimesHandler;
   private readonly locks: LockStatsHandler;
   private readonly hotspots: HotspotsHandler;
+  private readonly callTree: CallTreeHandler;
   private readonly diagnostics: DiagnosticsHandler;
   private readonly counters = new CountersHandler();
   private readonly workItems: WorkItemsHandler;
@@ -89,6 +91,7 @@ export class ModelAssembler {
     this.threadTimes = new ThreadTimesHandler(lanes, waits);
     this.locks = new LockStatsHandler(objects, waits);
     this.hotspots = new HotspotsHandler(() => this.samples.data(), lanes, frames, sites);
+    this.callTree = new CallTreeHandler(() => this.samples.data(), waits, lanes, frames, sites, () => this.tasks.data().taskSteps);
     this.stalls = new StallsHandler(lanes, objects, waits);
     this.heldAcross = new HeldAcrossHandler(lanes, objects, waits, () => this.stalls.data());
     this.diagnostics = new DiagnosticsHandler({
@@ -99,7 +102,7 @@ export class ModelAssembler {
     this.workItems = new WorkItemsHandler(() => this.flows.data().spans);
     this.ordered = [
       this.processes, this.interning, this.lanes, this.waits, this.lockHolds, this.samples, this.tasks, this.loopBlocks, this.flows,
-      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.stalls, this.lockOrder, this.heldAcross,
+      this.workItems, this.messages, this.threadTimes, this.locks, this.hotspots, this.callTree, this.stalls, this.lockOrder, this.heldAcross,
       this.diagnostics, this.counters,
     ];
     for (const h of this.ordered) h.reset();
@@ -160,6 +163,7 @@ export class ModelAssembler {
       threadTimes: this.threadTimes.data(),
       locks: this.locks.data(),
       hotspots: this.hotspots.data(),
+      callTree: this.callTree.data(),
       diagnostics: this.diagnostics.data(),
       counters: this.counters.data(),
       workItems: this.workItems.data(),

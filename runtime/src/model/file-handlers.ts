@@ -64,8 +64,14 @@ export class DefinitionsHandler implements RecordHandler<{ sites: SiteDef[]; obj
   handleRecord(rec: TraceRecord): void {
     switch (rec[0]) {
       case 'S':
-        this.sites.push({ id: rec[1], file: rec[2], line: rec[3], func: rec[4] });
+      {
+        const site: SiteDef = { id: rec[1], file: rec[2], line: rec[3], func: rec[4] };
+        // Optional trailing field: the def line, kept only when it is one.
+        const def = rec[5];
+        if (typeof def === 'number' && def > 0) site.def = def;
+        this.sites.push(site);
         return;
+      }
       case 'O': {
         let kind: string = rec[2];
         if (!OBJECT_KIND_SET.has(kind) || kind === UNKNOWN) {

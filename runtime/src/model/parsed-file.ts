@@ -16,6 +16,8 @@ export interface SiteDef {
   file: string;
   line: number;
   func: string;
+  /** The function's `def` line (`S` optional field, v2); absent in older files. */
+  def?: number;
 }
 
 export interface ObjectDef {

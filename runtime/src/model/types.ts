@@ -13,6 +13,7 @@
  * `TraceModel.startNs` is the earliest event; views subtract it at their edge.
  */
 import type { LaneKind, Ns, ObjectKind, WaitReason } from '../format/spec';
+import type { CallTreeData } from './handlers/call-tree';
 
 export type { LaneKind };
 
@@ -50,6 +51,9 @@ export interface SourceSite {
   file: string;
   line: number;
   func: string;
+  /** The function's `def` line (the code object's first line) when the agent wrote it (`S`
+   * optional field); absent for older traces. Optional so that hand-built models stay valid. */
+  defLine?: number;
 }
 
 /**
@@ -586,6 +590,10 @@ export interface TraceModel {
   tasks?: TaskInfo[];
   taskGroups?: TaskGroup[];
   loopBlocks?: LoopBlock[];
+  /** Where the time went, by call path (issue 16): per-sample categories, the call tree of
+   * the whole run, time per function and per line (handlers/call-tree.ts). Optional like
+   * `counters`; the loader always sets it. */
+  callTree?: CallTreeData;
   /** Deadlocks and hangs, lock-order inversions and locks held across blocking calls (issue
    * 12). Optional like `counters`; the loader always sets them (empty when none). */
   stalls?: Stall[];

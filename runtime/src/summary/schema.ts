@@ -11,6 +11,8 @@
  *
  * History: v1 (Weft 0.1): first version. Added since, without a bump: `locks[].pids`,
  * `workItems`, `messages`, `tasks` and `loopBlocks` (asyncio), `omitted.loopBlocks`, `gpu`,
+ * `functions`, `hotPaths`, `lines`, `sampling`, `samplingPeriodMs`, `sampledMs` and
+ * `omitted.functions` (time by call path, issue 16);
  * `deadlocks`, `hangs`, `lockOrderInversions`, `heldAcrossWaits`, `locks[].openWaits`,
  * `diagnostics[].code` and `.related` (issue 12).
  */
@@ -359,6 +361,94 @@ export interface GpuQueueSummary {
   byKernel: { name: string; site: SiteRef | null; count: number; totalMs: number }[];
 }
 
+// ---- Time by call path (issue 16) ---------------------------------------------------------
+
+/**
+ * Time per function, from the stack samples (every figure is an ESTIMATE: samples × the
+ * achieved sampling period of their process). A function is (file, def line, qualified name).
+ * `totalMs` is the time the function was on the stack (inclusive; a recursive function is
+ * counted once per sample, not once per frame), `selfMs` the time it was the innermost frame.
+ */
+export interface FunctionSummary {
+  file: string;
+  /** The `def` line; for traces written before the agent recorded it, the lowest sampled
+   * line of the function (then `defLine` is false). */
+  line: number;
+  defLine: boolean;
+  /** Qualified name ("Account.transfer", "<module>"). */
+  name: string;
+  /** Standard library, pseudo-file ("<frozen runpy>") or Weft's own frames. */
+  library: boolean;
+  selfMs: number;
+  totalMs: number;
+  /** totalMs / sampledMs: the share of all sampled time (all lanes) it was on the stack. */
+  share: number;
+  /** Of totalMs: on a CPU. */
+  runningMs: number;
+  /** Of totalMs, ESTIMATE: running but not on a CPU (its thread's CPU clock advanced for
+   * less than half the interval: mostly GIL wait, or native code Weft does not record). */
+  notOnCpuEstimateMs: number;
+  /** Of totalMs: inside recorded waits, by reason ("lock", "sleep", "queue_get", ...; see
+   * WAIT_REASONS; "unknown" when no recorded wait covered a WAITING sample). */
+  waitingMs: Record<string, number>;
+  /** Samples with the function on the stack, and with it innermost. */
+  samples: number;
+  selfSamples: number;
+  /** The functions that called it and that it called, most time first (at most 5 each): the
+   * time of each call edge (the callee's inclusive time under that caller). Absent for
+   * functions with neither. */
+  callers?: CallEdgeSummary[];
+  callees?: CallEdgeSummary[];
+}
+
+/** One edge of the call graph, seen from a function. */
+export interface CallEdgeSummary {
+  name: string;
+  file: string;
+  /** The other function's def line (as in FunctionSummary.line). */
+  line: number;
+  ms: number;
+}
+
+/** One frame of a hot path. */
+export interface PathFrame {
+  file: string;
+  /** The function's def line (as in FunctionSummary.line). */
+  line: number;
+  name: string;
+}
+
+/** A hot call path: root to leaf, library frames folded into their callers (the leaf is the
+ * user's function that was innermost, or that called the library code that was). */
+export interface HotPathSummary {
+  frames: PathFrame[];
+  /** Time with exactly this path innermost (ESTIMATE). */
+  selfMs: number;
+  /** Time with this path on the stack (its leaf's inclusive time on this path). */
+  totalMs: number;
+  samples: number;
+}
+
+/** Time per line: the gutter heat of the editor (ESTIMATES, like every sampled figure). */
+export interface LineTimeSummary {
+  file: string;
+  line: number;
+  /** Function the line belongs to. */
+  func: string;
+  /** Time with the line innermost, and with it anywhere on the stack (counted once per sample). */
+  selfMs: number;
+  totalMs: number;
+}
+
+/** The sampling each process achieved (never the configured rate assumed). */
+export interface SamplingSummary {
+  pid: number;
+  /** The rate asked for (`--sample-hz`). */
+  requestedHz: number;
+  /** First to last tick over the ticks: what one sample stands for. 0 when it did not sample. */
+  periodMs: number;
+}
+
 export interface DiagnosticSummary {
   severity: 'info' | 'warning' | 'error';
   /** One sentence a person can act on, with the line to look at. */
@@ -499,7 +589,7 @@ export interface Summary {
   warnings: string[];
   /** How many locks and hotspots (and loop blocks, present only when some were) were left out
    * of the lists above by the limits. */
-  omitted: { locks: number; hotspots: number; loopBlocks?: number };
+  omitted: { locks: number; hotspots: number; loopBlocks?: number; functions?: number };
   /** Work items (multiprocessing Pool tasks, ProcessPoolExecutor calls); count 0 when the
    * program had none. Added in Weft 0.1 without a schema bump. */
   workItems: WorkItemsSummary;
@@ -515,6 +605,21 @@ export interface Summary {
   /** GPU queues, in lane order. Added without a schema bump: present only when the trace
    * has GPU queue lanes. */
   gpu?: GpuQueueSummary[];
+  /** Time by function, most inclusive time first (at most `limits.functions`; see
+   * `omitted.functions`); empty when sampling was off. Added without a schema bump (issue 16):
+   * absent in older summaries, always set by buildSummary. */
+  functions?: FunctionSummary[];
+  /** The hottest call paths, most self time first (at most 10). Added like `functions`. */
+  hotPaths?: HotPathSummary[];
+  /** Lines of the user's code by inclusive time (at most `limits.lines`). Added like `functions`. */
+  lines?: LineTimeSummary[];
+  /** Sampling achieved per process. Added like `functions`. */
+  sampling?: SamplingSummary[];
+  /** The achieved sampling period, ms: the sample-weighted mean over processes; null when
+   * nothing was sampled. Added like `functions`. */
+  samplingPeriodMs?: number | null;
+  /** All sampled time (samples × period, over every lane): what `share` divides by. */
+  sampledMs?: number;
 }
 
 const siteRef = {
@@ -538,6 +643,10 @@ const threadStat = {
   properties: { thread: { type: 'string' }, site: siteRef, waits: { type: 'integer', minimum: 0 }, waitMs: num, pid: { type: 'integer' } },
 } as const;
 
+const callEdge = {
+  type: 'object', required: ['name', 'file', 'line', 'ms'],
+  properties: { name: { type: 'string' }, file: { type: 'string' }, line: { type: 'integer' }, ms: num },
+} as const;
 const objectRef = {
   anyOf: [
     { type: 'null' },
@@ -705,7 +814,7 @@ export const SUMMARY_JSON_SCHEMA = {
     warnings: { type: 'array', items: { type: 'string' } },
     omitted: {
       type: 'object', required: ['locks', 'hotspots'],
-      properties: { locks: { type: 'integer', minimum: 0 }, hotspots: { type: 'integer', minimum: 0 }, loopBlocks: int },
+      properties: { locks: { type: 'integer', minimum: 0 }, hotspots: { type: 'integer', minimum: 0 }, loopBlocks: int, functions: int },
     },
     tasks: {
       type: 'array',
@@ -774,6 +883,46 @@ export const SUMMARY_JSON_SCHEMA = {
         },
       },
     },
+    // Time by call path (issue 16).
+    functions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['file', 'line', 'defLine', 'name', 'library', 'selfMs', 'totalMs', 'share', 'runningMs', 'notOnCpuEstimateMs', 'waitingMs', 'samples', 'selfSamples'],
+        properties: {
+          file: { type: 'string' }, line: { type: 'integer' }, defLine: { type: 'boolean' }, name: { type: 'string' }, library: { type: 'boolean' },
+          selfMs: num, totalMs: num, share: num, runningMs: num, notOnCpuEstimateMs: num,
+          waitingMs: { type: 'object', additionalProperties: num }, samples: int, selfSamples: int,
+          callers: { type: 'array', items: callEdge }, callees: { type: 'array', items: callEdge },
+        },
+      },
+    },
+    hotPaths: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['frames', 'selfMs', 'totalMs', 'samples'],
+        properties: {
+          frames: {
+            type: 'array',
+            items: { type: 'object', required: ['file', 'line', 'name'], properties: { file: { type: 'string' }, line: { type: 'integer' }, name: { type: 'string' } } },
+          },
+          selfMs: num, totalMs: num, samples: int,
+        },
+      },
+    },
+    lines: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['file', 'line', 'func', 'selfMs', 'totalMs'],
+        properties: { file: { type: 'string' }, line: { type: 'integer' }, func: { type: 'string' }, selfMs: num, totalMs: num },
+      },
+    },
+    sampling: {
+      type: 'array',
+      items: { type: 'object', required: ['pid', 'requestedHz', 'periodMs'], properties: { pid: { type: 'integer' }, requestedHz: num, periodMs: num } },
+    },
+    samplingPeriodMs: nullableNum,
+    sampledMs: num,
     workItems: {
       type: 'object', required: ['count', 'completed', 'byFunction'],
       properties: {

@@ -6,6 +6,7 @@ import { percentile } from '../model/columns';
 import { isInterpreterCommand } from '../model/process-label';
 import type { TraceModel } from '../model/types';
 import { WAIT_REASONS } from '../format/spec';
+import { formatCallPaths, summarizeCallPaths } from './call-paths';
 import {
   SUMMARY_SCHEMA_VERSION, type ChannelSummary, type DurationStats, type LoopBlockSummary, type MessagesSummary, type SiteRef, type Summary,
   type GpuQueueSummary, type LaneSummary, type TaskGroupSummary, type ThreadStat, type WorkFunctionSummary, type WorkItemsSummary,
@@ -23,6 +24,9 @@ export interface SummaryLimits {
   /** Loop blocks shorter than this (ms) are left out, and not counted as omitted (`weft
    * summary --loop-block-ms`): a threshold above the agent's, chosen after the run. */
   minLoopBlockMs?: number;
+  /** Functions kept by inclusive time (default 100) and user lines kept (default 300). */
+  functions?: number;
+  lines?: number;
 }
 
 /** Delayed task names listed per loop block; the count says how many there were. */
@@ -100,6 +104,7 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
   });
   const blocks = summarizeLoopBlocks(model, limits.minLoopBlockMs ?? 0);
   const maxBlocks = limits.loopBlocks ?? 100;
+  const callPaths = summarizeCallPaths(model, limits);
   const hotspots = model.hotspots.slice(0, limits.hotspots).flatMap((h) => {
     const s = model.sites[h.site];
     return s === undefined ? [] : [{ file: s.file, line: s.line, func: s.func, cpuMs: ms(h.cpuNs), waitMs: ms(h.waitNs), samples: h.samples }];
@@ -134,12 +139,20 @@ export function buildSummary(model: TraceModel, limits: SummaryLimits = DEFAULT_
       locks: Math.max(0, model.locks.length - limits.locks), hotspots: Math.max(0, model.hotspots.length - limits.hotspots),
       // Only when some were left out, so that summaries without asyncio keep their shape.
       ...(blocks.length > maxBlocks ? { loopBlocks: blocks.length - maxBlocks } : {}),
+      ...(callPaths.omittedFunctions > 0 ? { functions: callPaths.omittedFunctions } : {}),
     },
     workItems: summarizeWorkItems(model, siteRef),
     messages: summarizeMessages(model, siteRef),
     tasks: summarizeTasks(model, siteRef),
     loopBlocks: blocks.slice(0, maxBlocks),
     ...gpuQueues(model, siteRef),
+    // Time by call path (issue 16).
+    functions: callPaths.functions,
+    hotPaths: callPaths.hotPaths,
+    lines: callPaths.lines,
+    sampling: callPaths.sampling,
+    samplingPeriodMs: callPaths.samplingPeriodMs,
+    sampledMs: callPaths.sampledMs,
   };
 }
 
@@ -426,7 +439,7 @@ export function formatBytes(n: number): string {
  */
 export function formatSummary(
   s: Summary, cwd: string,
-  opts: { maxLocks?: number; maxHotspots?: number; maxFunctions?: number; maxChannels?: number; maxLoopBlocks?: number; maxTaskGroups?: number; maxTaskLanes?: number } = {},
+  opts: { maxLocks?: number; maxHotspots?: number; maxFunctions?: number; maxChannels?: number; maxLoopBlocks?: number; maxTaskGroups?: number; maxTaskLanes?: number; maxCallPathFunctions?: number } = {},
 ): string {
   const out: string[] = [];
   const threads = s.processes.reduce((n, p) => n + p.threads.length, 0);
@@ -554,6 +567,8 @@ export function formatSummary(
       out.push(`  ${(locs[i] as string).padEnd(w)}  ${formatMs(h.cpuMs).padStart(9)} / ${formatMs(h.waitMs).padStart(9)}  ${h.func}`);
     });
   }
+
+  out.push(...formatCallPaths(s, cwd, opts.maxCallPathFunctions ?? 12, { formatMs, displayPath }));
 
   if (s.warnings.length > 0) {
     out.push('', 'Warnings:');

@@ -30,6 +30,7 @@
 import { LOOP_LAG_COUNTER, WAIT_REASONS, WaitFlags, type WaitReason } from '../format/spec';
 import { visibleObject } from '../model/aggregations';
 import type { ProcessInfo, TaskStepColumns, TraceModel } from '../model/types';
+import { buildCallStacks, type CallStackTable } from './call-stacks';
 import { buildViewStalls, type ViewStall } from './stalls-view';
 
 export type { ViewStall, ViewStallMember } from './stalls-view';
@@ -268,6 +269,8 @@ export interface ViewSite {
   file: string;
   line: number;
   func: string;
+  /** The function's def line, when the agent wrote it (issue 16). */
+  defLine?: number;
 }
 
 export interface ViewObject {
@@ -469,6 +472,9 @@ export interface ViewData {
   taskGroups: ViewTaskGroup[];
   loopBlocks: LoopBlockRow[];
   counters: ViewCounter[];
+  /** Stack samples and frames for the flame graph and call tree (call-stacks.ts); absent in
+   * data built before them and when the trace has no samples. */
+  callStacks?: CallStackTable;
   /** Deadlocks and hangs (stalls-view.ts). Optional: data built before them lacks it. */
   stalls?: ViewStall[];
 }
@@ -862,7 +868,7 @@ export function buildViewData(model: TraceModel): ViewData {
     durationNs: Math.max(0, (model.endNs as number) - origin),
     processes,
     lanes,
-    sites: model.sites.map((x) => ({ file: x.file, line: x.line, func: x.func })),
+    sites: model.sites.map((x) => (x.defLine !== undefined ? { file: x.file, line: x.line, func: x.func, defLine: x.defLine } : { file: x.file, line: x.line, func: x.func })),
     objects: model.objects.map((o) => ({ kind: o.kind, name: o.name, site: o.site, parent: o.parent, role: o.role, process: o.process })),
     waits,
     segments,
@@ -879,8 +885,14 @@ export function buildViewData(model: TraceModel): ViewData {
     taskGroups,
     loopBlocks: buildLoopBlocks(model, rel),
     counters: buildCounters(model, rel),
+    ...callStacksOf(model, origin),
     stalls: buildViewStalls(model, rel),
   };
+}
+
+function callStacksOf(model: TraceModel, origin: number): { callStacks?: CallStackTable } {
+  const t = buildCallStacks(model, origin);
+  return t === null || t.samples.count === 0 ? {} : { callStacks: t };
 }
 
 /** Task facts by lane and the groups they belong to (model tasks and taskGroups). */

@@ -11,16 +11,14 @@
  * machine delays the sampler, and then counting the nominal period would under-report.
  */
 import { SampleState } from '../../format/spec';
+import { isLibraryFile } from '../call-tree';
 import type { ParsedFile } from '../parsed-file';
 import type { FrameNode, Hotspot, Lane, SampleColumns, SourceSite } from '../types';
 import { ready, type FileContext, type ModelHandler } from './handler';
 
-/** True for the Python standard library (not site-packages), pseudo-files and the Weft agent. */
-export function isLibraryFile(file: string): boolean {
-  if (file.startsWith('<')) return true;
-  if (/[\\/]runtime[\\/]python[\\/]weft[\\/]/.test(file)) return true;
-  return /[\\/]lib[\\/]python3[.\d]*t?[\\/]/i.test(file) && !/[\\/](site|dist)-packages[\\/]/.test(file);
-}
+/** True for the Python standard library (not site-packages), pseudo-files and the Weft agent
+ * (defined beside the call tree, which folds such frames away). */
+export { isLibraryFile };
 
 /** The period a process's samples stand for, in ns; 0 when it did not sample. */
 export function effectiveSamplePeriod(f: ParsedFile): number {

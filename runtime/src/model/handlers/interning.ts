@@ -64,13 +64,19 @@ export class InterningHandler implements ModelHandler<InterningData> {
     this.result = null;
   }
 
-  intern(file: string, line: number, func: string): number {
+  intern(file: string, line: number, func: string, defLine?: number): number {
     const key = `${file}\u0000${line}\u0000${func}`;
     let idx = this.siteKeys.get(key);
     if (idx === undefined) {
       idx = this.sites.length;
-      this.sites.push({ index: idx, file, line, func });
+      const site: SourceSite = { index: idx, file, line, func };
+      if (defLine !== undefined) site.defLine = defLine;
+      this.sites.push(site);
       this.siteKeys.set(key, idx);
+    } else if (defLine !== undefined) {
+      // A newer agent in another process knows the def line that an older one did not write.
+      const site = this.sites[idx] as SourceSite;
+      site.defLine ??= defLine;
     }
     return idx;
   }
@@ -78,7 +84,7 @@ export class InterningHandler implements ModelHandler<InterningData> {
   handleFile(f: ParsedFile, ctx: FileContext): void {
     const cwd = f.header.cwd;
     const siteMap = new IdMap(maxOf(f.sites.map((s) => s.id)));
-    for (const s of f.sites) siteMap.set(s.id, this.intern(resolveSourcePath(s.file, cwd), s.line, s.func));
+    for (const s of f.sites) siteMap.set(s.id, this.intern(resolveSourcePath(s.file, cwd), s.line, s.func, s.def));
     ctx.sites = siteMap;
 
     const objMap = new IdMap(maxOf(f.objects.map((o) => o.id)));

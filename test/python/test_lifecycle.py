@@ -101,6 +101,25 @@ class CrashSafety(unittest.TestCase):
 
 
 class OpenWaits(unittest.TestCase):
+    def test_a_wait_that_ctrl_c_ended_is_written_ended_not_left_open(self):
+        # Regression: an open wait (rewritten at each flush while it lasts) that an exception
+        # ended was never written again, so readers drew it to the end of the trace: a join
+        # Ctrl+C ended after 3.7 s showed as 12.7 s.
+        prog = program("ctrl_c_waits.py")
+        for mode, reason in (("join", "join"), ("lock", "lock"), ("condition", "condition")):
+            with self.subTest(mode):
+                proc, out = run_agent([prog, mode])
+                self.assertEqual((proc.returncode, proc.stdout), (0, "interrupted\n"), proc.stderr)
+                t = only_trace(out)
+                main = t.tid("MainThread")
+                line = line_of(prog, f"marker: {mode}")
+                waits = [w for w in t.waits(reason) if w[3] == main and t.line(w[6]) == line]
+                self.assertEqual(len(waits), 1, waits)
+                w = waits[0]
+                self.assertFalse(w[10] & OPEN, w)
+                self.assertGreater((w[2] - w[1]) / 1e6, 450)
+                self.assertLess((w[2] - w[1]) / 1e6, 1000)
+
     def test_a_wait_still_blocked_at_exit_is_written_open_until_the_end(self):
         path = program("open_wait.py")
         proc, out = run_agent([path])

@@ -288,6 +288,9 @@ def contended_acquire(lock: Any, blocking: Any, timeout: Any, holder: int) -> bo
     except BaseException:  # e.g. KeyboardInterrupt while blocked
         waiting.pop(me, None)
         open_waits.pop(me, None)
+        # Ended without the lock: written so, since the flush thread may already have written
+        # it as open (which readers would otherwise draw to the end of the trace).
+        a.emit(("W", t0, now(), tid, oid, kind, site, htid, hsite, None, TIMED_OUT))
         raise
     t1 = now()
     waker = lock._holder

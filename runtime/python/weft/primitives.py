@@ -112,6 +112,12 @@ def make_condition(base: type) -> type:
                 a.open_waits[me] = (t0, self, reason, site, None, None, timeout is None)
                 try:
                     ok = super().wait(timeout)
+                except BaseException:
+                    # Interrupted: written as ended without a notify, since the flush thread
+                    # may already have written it as open.
+                    a.open_waits.pop(me, None)
+                    a.emit(["W", t0, now(), tid, oid, reason, site, None, None, None, TIMED_OUT])
+                    raise
                 finally:
                     a.open_waits.pop(me, None)
                 t1 = now()

@@ -157,6 +157,12 @@ def _make_join(join: Callable[..., None]) -> Callable[..., None]:
             a.open_waits[me] = (t0, obj, "join", site, htid, hsite, timeout is None)
             try:
                 join(self, timeout)
+            except BaseException:
+                # Interrupted (Ctrl+C): ended without the thread ending, written so, since the
+                # flush thread may already have written it as open.
+                a.open_waits.pop(me, None)
+                a.emit(["W", t0, now(), tid, oid, "join", site, htid, hsite, None, TIMED_OUT])
+                raise
             finally:
                 a.open_waits.pop(me, None)
             t1 = now()

@@ -48,7 +48,8 @@ from . import registry
 from .clock import now
 from .hooks import Patches
 from .locks import TIMED_OUT, Method
-from .registry import AGENT_DIR, get_ident, is_user_file
+from .registry import get_ident, is_user_file
+from .tracebacks import user_traceback
 
 # A call shorter than this that did not time out found its data ready: not a wait.
 MIN_NS = 50_000
@@ -58,11 +59,9 @@ MIN_NS = 50_000
 # Tracebacks
 # ---------------------------------------------------------------------------------------
 def _strip(e: BaseException) -> None:
-    """Removes the agent's entries from the front of `e`'s traceback (the wrapper's own)."""
-    tb = e.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(AGENT_DIR):
-        tb = tb.tb_next
-    e.__traceback__ = tb
+    """Removes the agent's entries from `e`'s traceback (the wrapper's own), as every wrapper
+    does (tracebacks.py)."""
+    e.__traceback__ = user_traceback(e.__traceback__)
 
 
 def _like(wrapper: Any, orig: Any, name: Optional[str] = None) -> Any:

@@ -78,9 +78,12 @@ function pct(share: number): string {
 
 const waitedMs = (f: FunctionFact): number => Object.values(f.waitingMs).reduce((a, b) => a + b, 0);
 
-/** `Weft: 1.80 s total (61% of sampled time) · 0.00 ms self · 601 ms on CPU`. */
+/** `Weft: 1.80 s total (61% of sampled time) · 0.00 ms self · 601 ms on CPU`. A module's
+ * top-level code has its lens on line 1, where a bare "total" would read as the whole file's
+ * (imports and definitions run there too), so it says whose time it is. */
 export function functionLensTitle(f: FunctionFact): string {
-  const parts = [`Weft: ${formatMs(f.totalMs)} total (${pct(f.share)} of sampled time)`, `${formatMs(f.selfMs)} self`];
+  const whose = f.name === '<module>' ? 'module-level code ' : '';
+  const parts = [`Weft: ${whose}${formatMs(f.totalMs)} total (${pct(f.share)} of sampled time)`, `${formatMs(f.selfMs)} self`];
   if (f.runningMs > 0) parts.push(`${formatMs(f.runningMs)} on CPU`);
   const waited = waitedMs(f);
   if (waited > 0) parts.push(`${formatMs(waited)} waiting`);

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../../runtime/src/model/build-model';
 import { buildSummary } from '../../../runtime/src/summary/summary';
 import { hoverMarkdown, lensTitles, lineFactsFromSummary, type LineFacts } from '../../../extension/src/server/hotspots';
+import { functionLensTitle, type FunctionFact } from '../../../extension/src/server/function-times';
 import { header, tempDir, writeProcessFile } from '../runtime/helpers/traces';
 
 const MS = 1_000_000;
@@ -37,6 +38,14 @@ describe('time per function inline', () => {
     expect(lensTitles(at(10), '/w')).toEqual(['Weft: 600 ms total (67% of sampled time) · 0.00 ms self · 600 ms on CPU']);
     expect(lensTitles(at(20), '/w')).toEqual(['Weft: 300 ms total (33% of sampled time) · 0.00 ms self · 300 ms on CPU']);
     expect(lensTitles(at(3), '/w')).toEqual(['Weft: 900 ms total (100% of sampled time) · 900 ms self · 900 ms on CPU']);
+  });
+
+  it('says a module\'s lens on line 1 is its top-level code, not the whole file', () => {
+    const module: FunctionFact = {
+      name: '<module>', totalMs: 1030, selfMs: 0, share: 0.17, runningMs: 0, notOnCpuEstimateMs: 0, waitingMs: { join: 1030 },
+      samples: 103, periodMs: 10, defLine: true, callers: [], callees: [],
+    };
+    expect(functionLensTitle(module)).toBe('Weft: module-level code 1.03 s total (17% of sampled time) · 0.00 ms self · 1.03 s waiting');
   });
 
   it('keeps the line\'s other lenses below the function\'s', () => {

@@ -56,6 +56,14 @@ class SameAsPlainPython(unittest.TestCase):
         self.assertTrue(t.complete)
         self.assertEqual(t.records[-1][2:4], ["signal", -signal.SIGINT])
 
+    def test_a_sigterm_handler_that_chains_to_the_previous_one_exits_as_without_weft(self):
+        # Regression: getsignal(SIGTERM) returned the agent's handler, which the program then
+        # called: it died of the signal (-15) instead of exiting 0.
+        r, out = self.compare([program("chained_sigterm.py")])
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("previous handler callable: False", r.stdout)
+        self.assertEqual(only_trace(out).records[-1][2:4], ["exit", 0])
+
     def test_an_exception_in_a_thread_prints_the_same_traceback(self):
         r, _ = self.compare([program("exits.py"), "thread_raise"])
         self.assertIn("Exception in thread failing", r.stderr)

@@ -24,6 +24,7 @@ from .hooks import Change, Patches
 from .locks import OPEN
 from . import registry
 from .registry import Agent
+from .tracebacks import user_traceback
 from .writer import TraceWriter
 
 
@@ -40,6 +41,7 @@ class ExitRoutine:
         self.done = False
         self._orig_os_exit: Any = None
         self._sigterm: Optional[Change] = None  # the SIGTERM handler, when this routine set it
+        self._raw_getsignal = signal.getsignal  # before _hide_handler wraps it
         # Whether to catch SIGTERM to write a clean end record: only in the process that Weft
         # launched. A Python-level handler runs only when the main thread next executes
         # bytecode, so a SIGTERM that lands just before the main thread blocks in C (a Pool
@@ -62,16 +64,53 @@ class ExitRoutine:
                     and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
                 signal.signal(signal.SIGTERM, self._on_sigterm)
                 self._sigterm = h.on_undo(self._default_sigterm)
+                self._hide_handler(h)
                 _ForkGuard.routine = self
                 h.on_undo(_ForkGuard.release)
                 _ForkGuard.register()
         except (ValueError, OSError, AttributeError):
             pass
 
+    def _hide_handler(self, h: Patches) -> None:
+        """`signal.getsignal` and `signal.signal` report SIG_DFL where the agent's SIGTERM handler
+        is, as Python left it: a graceful-shutdown handler that chains to the previous one calls
+        nothing, as without Weft, instead of the agent's handler, which ended the process by the
+        signal (exit -15 instead of the program's own 0; `test_transparency`)."""
+        mine = self._on_sigterm
+
+        def seen(handler: Any) -> Any:
+            return signal.SIG_DFL if handler == mine else handler
+
+        def make_getsignal(orig: Any) -> Any:
+            def getsignal(signalnum: Any) -> Any:
+                try:
+                    return seen(orig(signalnum))
+                except BaseException as e:  # the traceback stays the user's
+                    e.__traceback__ = user_traceback(e.__traceback__)
+                    raise
+
+            getsignal.__doc__ = orig.__doc__
+            return getsignal
+
+        def make_signal(orig: Any) -> Any:
+            def signal_(signalnum: Any, handler: Any) -> Any:
+                try:
+                    return seen(orig(signalnum, handler))
+                except BaseException as e:
+                    e.__traceback__ = user_traceback(e.__traceback__)
+                    raise
+
+            signal_.__name__ = signal_.__qualname__ = "signal"
+            signal_.__doc__ = orig.__doc__
+            return signal_
+
+        h.wrap(signal, "getsignal", make_getsignal)
+        h.wrap(signal, "signal", make_signal)
+
     def _default_sigterm(self) -> None:
         """Gives SIGTERM back its default action, unless the program has set a handler since."""
         try:
-            if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+            if self._raw_getsignal(signal.SIGTERM) == self._on_sigterm:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
         except (ValueError, OSError):
             pass  # not the main thread: a forked child whose main thread is another one

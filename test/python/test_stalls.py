@@ -191,10 +191,12 @@ class Deadlocks(unittest.TestCase):
             t = read_file(f, strict=False)
             self.assertEqual(t.header.get("watchdogMs"), 100)
             self.assertEqual(t.of("D"), [], f)
-        if "Total tests: run=" not in proc.stdout:
-            # 3.13.0: test_threading aborts under the agent (free(): invalid pointer, while a
-            # subtest imports _testinternalcapi), on main too; what ran had no D.
-            self.skipTest(f"the suites did not finish under the agent here: {proc.stderr[-300:]!r}")
+        if "Total tests: run=" not in proc.stdout and sys.version_info[:3] == (3, 13, 0):
+            # A known agent defect on 3.13.0 only (issue 13): test_threading aborts under the
+            # agent (free(): invalid pointer, while a subtest imports _testinternalcapi); what
+            # ran had no D. Anywhere else a suite that does not finish is a failure.
+            self.skipTest(f"known abort of test_threading under the agent on 3.13.0: {proc.stderr[-300:]!r}")
+        self.assertIn("Total tests: run=", proc.stdout, f"the suites did not finish under the agent: {proc.stderr[-1000:]}")
         self.assertGreater(len(files), 10)
 
 
